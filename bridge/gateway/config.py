@@ -1,0 +1,150 @@
+"""Gateway settings with the Go binary's flag names and defaults, and their derived values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bridge.errors import ConfigError
+
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h|d|w|y)")
+_UNIT_SECONDS = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+    "w": 7 * 86400.0,
+    "y": 365 * 86400.0,
+}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Go/Prometheus duration such as `5m`, `1h30m`, `90s`, `2d`.
+
+    Raises:
+        ConfigError: not a duration.
+    """
+    text = text.strip()
+    if text in ("0", ""):
+        return 0.0
+    pos = 0
+    total = 0.0
+    while pos < len(text):
+        match = _DURATION_PART.match(text, pos)
+        if match is None:
+            raise ConfigError(f"invalid duration {text!r}")
+        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        pos = match.end()
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Go's `time.Duration.String()` for whole seconds and above (`5m0s`, `1h0m0s`, `0s`)."""
+    if seconds == 0:
+        return "0s"
+    whole = int(seconds)
+    if whole != seconds or whole < 1:
+        millis = seconds * 1000
+        return f"{millis:g}ms"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def compute_route_prefix(prefix: str, external_url: str) -> str:
+    """main.go's computeRoutePrefix: the flag, else the external URL's path; "/" becomes ""."""
+    if prefix == "":
+        prefix = urlsplit(external_url).path if external_url else ""
+    if prefix == "/":
+        prefix = ""
+    if prefix != "":
+        prefix = "/" + prefix.strip("/")
+    return prefix
+
+
+@dataclass(slots=True)
+class TTLRule:
+    """Extension: groups whose `job` matches `pattern` expire `seconds` after their last push."""
+
+    pattern: str
+    seconds: float
+
+
+@dataclass(slots=True)
+class GatewayConfig:
+    """Every gateway setting; the field names follow the Go flags."""
+
+    listen_address: str = ":9091"
+    telemetry_path: str = "/metrics"
+    external_url: str = ""
+    route_prefix: str = ""
+    enable_lifecycle: bool = False
+    enable_admin_api: bool = False
+    persistence_file: str = ""
+    persistence_interval: float = 300.0
+    disable_consistency_check: bool = False
+    web_config_file: str = ""
+    systemd_socket: bool = False
+    log_level: str = "info"
+    log_format: str = "logfmt"
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_series_per_push: int = 0
+    max_groups: int = 0
+    group_ttl: float = 0.0
+    ttl_rules: list[TTLRule] = field(default_factory=list)
+    enable_extensions: bool = True
+
+    @property
+    def prefix(self) -> str:
+        """The effective route prefix ("" or "/something")."""
+        return compute_route_prefix(self.route_prefix, self.external_url)
+
+    def flags(self) -> dict[str, str]:
+        """The `/api/v1/status` flags map: every flag as a string, booleans as "true"/"false"."""
+
+        def flag(value: bool) -> str:
+            return "true" if value else "false"
+
+        flags = {
+            "log.format": self.log_format,
+            "log.level": self.log_level,
+            "persistence.file": self.persistence_file,
+            "persistence.interval": format_duration(self.persistence_interval),
+            "push.disable-consistency-check": flag(self.disable_consistency_check),
+            "web.config.file": self.web_config_file,
+            "web.enable-admin-api": flag(self.enable_admin_api),
+            "web.enable-lifecycle": flag(self.enable_lifecycle),
+            "web.external-url": self.external_url,
+            "web.listen-address": self.listen_address,
+            "web.route-prefix": self.route_prefix,
+            "web.systemd-socket": flag(self.systemd_socket),
+            "web.telemetry-path": self.telemetry_path,
+            "web.max-request-bytes": str(self.max_body_bytes),
+            "push.max-series": str(self.max_series_per_push),
+            "push.max-groups": str(self.max_groups),
+            "push.group-ttl": format_duration(self.group_ttl),
+        }
+        return flags
+
+    def listen_host_port(self) -> tuple[str, int]:
+        """Split `--web.listen-address` (`:9091`, `host:port`, `[v6]:port`).
+
+        Raises:
+            ConfigError: not host:port.
+        """
+        address = self.listen_address
+        host, sep, port = address.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ConfigError(f"invalid --web.listen-address {address!r}: expected [host]:port")
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        return host or "0.0.0.0", int(port)

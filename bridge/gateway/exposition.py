@@ -1,0 +1,195 @@
+"""The cached `/metrics` read model: stored families merged across groups, sorted as Go sorts them.
+
+Each series is rendered once, when it is written; each family keeps its series in the order
+client_golang's metricSorter gives (fewer labels first, then label values position by
+position) in chunks whose joined bytes are cached. A scrape re-joins only what changed.
+
+HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
+most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
+Families sharing a name with one of the gateway's own metrics take the gateway's HELP.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from typing import Any
+
+from bridge.gateway.sorted_chunks import SortedChunks
+from bridge.gateway.store import Group, Store, StoredFamily
+from bridge.protocol import protobuf
+from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
+from bridge.protocol.textrender import render_header, render_metric
+
+
+def sort_key(labels: Labels) -> tuple[Any, ...]:
+    """client_golang's metric order: label count, then values by position; names break ties."""
+    return (len(labels), *(v for _, v in labels), *(n for n, _ in labels))
+
+
+class _Family:
+    __slots__ = ("series", "helps", "block")
+
+    def __init__(self) -> None:
+        self.series: SortedChunks[Metric] = SortedChunks()
+        self.helps: dict[str | None, int] = {}
+        self.block: bytes | None = None
+
+
+class Exposition:
+    """Store listener that keeps every family ready to be written out."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._families: dict[str, _Family] = {}
+        self._names: list[str] = []
+        self._own_help = {name: help_text for name, (_t, help_text) in store.own_families.items()}
+        store.add_listener(self)
+
+    # ----------------------------------------------------------- listener side
+    def family_added(self, group: Group, stored: StoredFamily) -> None:
+        family = stored.family
+        name = family.name
+        entry = self._families.get(name)
+        if entry is None:
+            entry = self._families[name] = _Family()
+            insort(self._names, name)
+        entry.helps[family.help] = entry.helps.get(family.help, 0) + 1
+        entry.block = None
+        series = entry.series
+        mtype = family.type
+        for metric in family.metrics:
+            series.add(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
+
+    def family_removed(self, group: Group, stored: StoredFamily) -> None:
+        family = stored.family
+        name = family.name
+        entry = self._families[name]
+        left = entry.helps[family.help] - 1
+        if left:
+            entry.helps[family.help] = left
+        else:
+            del entry.helps[family.help]
+        entry.block = None
+        series = entry.series
+        for metric in family.metrics:
+            series.remove(sort_key(metric.labels))
+        if not entry.helps:
+            del self._families[name]
+            del self._names[bisect_left(self._names, name)]
+
+    def group_changed(self, group: Group, removed: bool) -> None:
+        """Nothing to do: family events already invalidated what changed."""
+
+    # ----------------------------------------------------------- read side
+    def _help(self, name: str, entry: _Family) -> str | None:
+        own = self._own_help.get(name)
+        if own is not None:
+            return own
+        helps = entry.helps
+        if len(helps) == 1:
+            return next(iter(helps))
+        best: tuple[int, Any] | None = None
+        winner: str | None = None
+        explicit_empty = False
+        index = self._store.names.get(name)
+        if index is None:
+            return None
+        for key, stored in index.groups.items():
+            help_text = stored.family.help
+            if not help_text:
+                explicit_empty = explicit_empty or help_text == ""
+                continue
+            rank = (stored.timestamp_ns, _Reverse(key))
+            if best is None or rank > best:
+                best, winner = rank, help_text
+        if winner is None and explicit_empty:
+            return ""
+        return winner
+
+    def _type(self, name: str) -> MetricType | None:
+        index = self._store.names.get(name)
+        if index is None or not index.nonempty_type_counts:
+            return None
+        return next(iter(index.nonempty_type_counts))
+
+    def names(self) -> list[str]:
+        """Stored family names in exposition order (families without series included)."""
+        return self._names
+
+    def block(self, name: str) -> bytes:
+        """The rendered family (HELP, TYPE and every series), or b"" when it has no series."""
+        entry = self._families.get(name)
+        if entry is None or not len(entry.series):
+            return b""
+        if entry.block is None:
+            mtype = self._type(name)
+            assert mtype is not None
+            entry.block = render_header(name, self._help(name, entry), mtype) + entry.series.joined()
+        return entry.block
+
+    def merged_block(self, own: MetricFamily) -> bytes:
+        """A family of the gateway's own that pushed series share: one header, all series sorted."""
+        entry = self._families.get(own.name)
+        lines = [(sort_key(m.labels), render_metric(own.name, own.type, m)) for m in own.metrics]
+        if entry is not None:
+            lines.extend(entry.series.items())
+        lines.sort(key=lambda item: item[0])
+        return render_header(own.name, own.help, own.type) + b"".join(line for _, line in lines)
+
+    def text(self, own_families: list[MetricFamily]) -> bytes:
+        """The whole text exposition: own families and stored ones, merged by name."""
+        own_by_name = {f.name: f for f in own_families if f.metrics}
+        names = sorted(set(own_by_name).union(self._names))
+        parts: list[bytes] = []
+        for name in names:
+            own = own_by_name.get(name)
+            if own is None:
+                parts.append(self.block(name))
+            elif name in self._families:
+                parts.append(self.merged_block(own))
+            else:
+                parts.append(render_header(name, own.help, own.type))
+                parts.extend(render_metric(name, own.type, m) for m in own.metrics)
+        return b"".join(parts)
+
+    def families(self, own_families: list[MetricFamily]) -> list[MetricFamily]:
+        """Merged families in exposition order, for the protobuf formats (not cached)."""
+        own_by_name = {f.name: f for f in own_families if f.metrics}
+        result: list[MetricFamily] = []
+        for name in sorted(set(own_by_name).union(self._names)):
+            own = own_by_name.get(name)
+            entry = self._families.get(name)
+            stored_metrics = list(entry.series.values()) if entry is not None else []
+            if own is not None:
+                metrics = sorted(own.metrics + stored_metrics, key=lambda m: sort_key(m.labels))
+                result.append(MetricFamily(name, own.type, own.help, metrics))
+            elif stored_metrics and entry is not None:
+                mtype = self._type(name)
+                assert mtype is not None
+                result.append(MetricFamily(name, mtype, self._help(name, entry), stored_metrics))
+        return result
+
+    def protobuf(self, own_families: list[MetricFamily]) -> bytes:
+        """Delimited protobuf of every merged family."""
+        return protobuf.encode_delimited(self.families(own_families))
+
+
+class _Reverse:
+    """Inverts ordering so `max` prefers the smaller grouping key on equal timestamps."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Reverse) -> bool:
+        return bool(self.key > other.key)
+
+    def __gt__(self, other: _Reverse) -> bool:
+        return bool(self.key < other.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reverse) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)

@@ -1,0 +1,79 @@
+"""Logging in the Go gateway's formats (promlog): logfmt or JSON lines on stderr, with key-values."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from bridge.errors import ConfigError
+
+LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
+_NAMES = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warn", logging.ERROR: "error", logging.CRITICAL: "error"}
+
+
+def _timestamp(created: float) -> str:
+    millis = int(created * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{millis:03d}Z"
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "ts": _timestamp(record.created),
+        "caller": f"{record.module}.py:{record.lineno}",
+        "level": _NAMES.get(record.levelno, "info"),
+        "msg": record.getMessage(),
+    }
+    extra = getattr(record, "kv", None)
+    if isinstance(extra, dict):
+        fields.update(extra)
+    if record.exc_info and record.exc_info[0] is not None:
+        fields["err"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+    return fields
+
+
+def _logfmt_value(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if text == "" or any(c in text for c in ' ="\\\n\t'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+class LogfmtFormatter(logging.Formatter):
+    """`ts=… caller=… level=… msg=… key=value`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " ".join(f"{k}={_logfmt_value(v)}" for k, v in _fields(record).items())
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line with the same keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(_fields(record), ensure_ascii=False, default=str, sort_keys=True)
+
+
+def setup(level: str = "info", fmt: str = "logfmt") -> None:
+    """Configure the `bridge`, `pgwtui` and uvicorn loggers.
+
+    Raises:
+        ConfigError: an unknown level or format.
+    """
+    if level not in LEVELS:
+        raise ConfigError(f"--log.level must be one of debug, info, warn, error (got {level!r})")
+    if fmt not in ("logfmt", "json"):
+        raise ConfigError(f"--log.format must be logfmt or json (got {fmt!r})")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    for name in ("bridge", "pgwtui"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(LEVELS[level])
+        logger.propagate = False
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(max(LEVELS[level], logging.WARNING))
+        logger.propagate = False

@@ -1,0 +1,142 @@
+"""Grouping keys: the `/metrics/job/<JOB>{/<NAME>/<VALUE>}` URL grammar with `@base64`, both ways."""
+
+from __future__ import annotations
+
+import base64
+import re
+from urllib.parse import quote
+
+from bridge.errors import GroupingKeyError
+from bridge.protocol.gostr import go_quote
+
+GroupKey = tuple[tuple[str, str], ...]
+"""A grouping key: label pairs sorted by name, `job` included."""
+
+BASE64_SUFFIX = "@base64"
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")}
+
+
+def is_label_name(name: str) -> bool:
+    """A legacy Prometheus label name (no UTF-8 names, as in 1.5.1)."""
+    return _LABEL_NAME.match(name) is not None
+
+
+def decode_base64(text: str) -> str:
+    """Go's `base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))` as a string.
+
+    CR and LF are skipped, trailing bits are not checked. Bytes that are not UTF-8 are kept
+    as surrogate escapes (the store refuses them later).
+
+    Raises:
+        ValueError: with Go's "illegal base64 data at input byte N" message.
+    """
+    stripped = text.rstrip("=")
+    out = bytearray()
+    acc = 0
+    count = 0
+    for index, char in enumerate(stripped):
+        if char in "\r\n":
+            continue
+        value = _B64.get(char)
+        if value is None:
+            raise ValueError(f"illegal base64 data at input byte {index}")
+        acc = (acc << 6) | value
+        count += 1
+        if count == 4:
+            out += acc.to_bytes(3, "big")
+            acc = count = 0
+    if count == 1:
+        raise ValueError(f"illegal base64 data at input byte {len(stripped) - 1}")
+    if count == 2:
+        out.append((acc >> 4) & 0xFF)
+    elif count == 3:
+        out += ((acc >> 2) & 0xFFFF).to_bytes(2, "big")
+    return out.decode("utf-8", "surrogateescape")
+
+
+def encode_base64(value: str) -> str:
+    """URL-safe base64 for a grouping-label value; `=` for the empty value so no `//` appears."""
+    if value == "":
+        return "="
+    return base64.urlsafe_b64encode(value.encode("utf-8", "surrogateescape")).decode("ascii")
+
+
+def split_labels(labels: str) -> dict[str, str]:
+    """Parse the `*labels` part of a push URL (it starts with `/`), like push.go's splitLabels.
+
+    Raises:
+        GroupingKeyError: odd components, an improper name, or bad base64.
+    """
+    result: dict[str, str] = {}
+    if len(labels) <= 1:
+        return result
+    components = labels[1:].split("/")
+    if len(components) % 2:
+        raise GroupingKeyError(f"odd number of components in label string {go_quote(labels)}")
+    for i in range(0, len(components), 2):
+        name, value = components[i], components[i + 1]
+        trimmed = name[: -len(BASE64_SUFFIX)] if name.endswith(BASE64_SUFFIX) else name
+        if not is_label_name(trimmed) or trimmed.startswith("__"):
+            raise GroupingKeyError(f"improper label name {go_quote(trimmed)}")
+        if name == trimmed:
+            result[name] = value
+            continue
+        try:
+            result[trimmed] = decode_base64(value)
+        except ValueError as exc:
+            raise GroupingKeyError(
+                f"invalid base64 encoding for label {trimmed}={go_quote(value)}: {exc}"
+            ) from None
+    return result
+
+
+def parse_grouping(job: str, labels: str, *, job_base64: bool) -> dict[str, str]:
+    """The grouping labels of a push or delete URL, checked in Go's order (job base64, labels, empty job).
+
+    Raises:
+        GroupingKeyError: with the message the Go gateway answers.
+    """
+    if job_base64:
+        try:
+            job = decode_base64(job)
+        except ValueError as exc:
+            raise GroupingKeyError(f'invalid base64 encoding in job name "": {exc}') from None
+    result = split_labels(labels)
+    if job == "":
+        raise GroupingKeyError("job name is required")
+    result["job"] = job
+    return result
+
+
+def group_key(labels: dict[str, str]) -> GroupKey:
+    """The canonical, hashable grouping key of a label map."""
+    return tuple(sorted(labels.items()))
+
+
+def grouping_path(labels: dict[str, str] | GroupKey, *, prefix: str = "") -> str:
+    """The push/delete URL path for a grouping key, every value `@base64`-encoded.
+
+    Raises:
+        GroupingKeyError: no `job`, or a label name the URL grammar cannot carry.
+    """
+    pairs = dict(labels)
+    job = pairs.pop("job", None)
+    if job is None or job == "":
+        raise GroupingKeyError("a grouping key needs a non-empty job")
+    parts = [prefix.rstrip("/"), "/metrics/job@base64/", encode_base64(job)]
+    for name in sorted(pairs):
+        if not is_label_name(name) or name.startswith("__"):
+            raise GroupingKeyError(f"improper label name {go_quote(name)}")
+        parts.append(f"/{name}@base64/{encode_base64(pairs[name])}")
+    return "".join(parts)
+
+
+def readable_path(labels: dict[str, str] | GroupKey) -> str:
+    """A human-readable form of a grouping key's URL path (percent-encoded, no base64)."""
+    pairs = dict(labels)
+    job = pairs.pop("job", "")
+    parts = ["/metrics/job/", quote(job, safe="")]
+    for name in sorted(pairs):
+        parts.append(f"/{name}/{quote(pairs[name], safe='')}")
+    return "".join(parts)

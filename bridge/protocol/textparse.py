@@ -1,0 +1,527 @@
+"""Text exposition format 0.0.4 parser with the verdicts of Go's expfmt.TextParser (common 0.39).
+
+Plain sample lines take a regex fast path; every other line goes through a byte-level state
+machine that follows expfmt's states one for one, so line numbers, accepted quirks and the
+order in which errors are found match the Go gateway.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from bridge.errors import ParseError
+from bridge.protocol.floats import parse_float, to_uint64
+from bridge.protocol.gostr import go_quote
+from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+
+_FAST_SAMPLE = re.compile(
+    rb'([a-zA-Z_:][a-zA-Z0-9_:]*)'
+    rb'(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*,?)?)\})?'
+    rb" ([^ \t]+)\Z"
+)
+_FAST_PAIR = re.compile(rb'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
+_TYPES = {t.name: t for t in MetricType}
+_BLANK = frozenset(b" \t")
+_LABEL_START = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_LABEL_CONT = _LABEL_START | frozenset(b"0123456789")
+_NAME_START = _LABEL_START | frozenset(b":")
+_NAME_CONT = _LABEL_CONT | frozenset(b":")
+_EOF = -1
+_NL = 0x0A
+
+
+def _go_char(byte: int) -> str:
+    """Go's %q of a single byte (as used in expfmt's messages)."""
+    if byte == _EOF:
+        return "'\\x00'"
+    if byte == _NL:
+        return "'\\n'"
+    if byte == 0x09:
+        return "'\\t'"
+    if byte == 0x27:
+        return "'\\''"
+    if byte == 0x5C:
+        return "'\\\\'"
+    if 0x20 <= byte < 0x7F:
+        return f"'{chr(byte)}'"
+    return f"'\\x{byte:02x}'"
+
+
+def _go_upper(token: bytes) -> str:
+    """strings.ToUpper with Go's simple (one rune to one rune) case mapping."""
+    text = token.decode("utf-8", "surrogateescape")
+    if text.isascii():
+        return text.upper()
+    return "".join(up if len(up := ch.upper()) == 1 else ch for ch in text)
+
+
+def _decode_utf8(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+class _Fail(Exception):
+    """Internal: stops the state machine; `message` None means premature end of input."""
+
+    def __init__(self, message: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TextParser:
+    """One-shot parser; create one per body."""
+
+    def __init__(self) -> None:
+        self.families: dict[str, MetricFamily] = {}
+        self._types_set: set[str] = set()
+        self._line = 0
+        self._mf: MetricFamily | None = None
+        self._metric: Metric | None = None
+        self._summaries: dict[tuple[tuple[str, str], ...], Metric] = {}
+        self._histograms: dict[tuple[tuple[str, str], ...], Metric] = {}
+        self._cur_labels: dict[str, str] | None = None
+        self._quantile = math.nan
+        self._bucket = math.nan
+        self._is_count = False
+        self._is_sum = False
+        self._label_names: set[str] = set()
+        self._label_list: list[tuple[str, str]] = []
+        self._pending_name = ""
+        self._pending_special = False
+        self._dup_pending = False
+        self._data = b""
+        self._pos = 0
+        self._byte = 0
+
+    # ----------------------------------------------------------------- entry point
+    def parse(self, data: bytes) -> dict[str, MetricFamily]:
+        """Parse a whole body.
+
+        Raises:
+            ParseError: the body is not valid text format 0.0.4 (with the 1-based line number).
+        """
+        self._data = data
+        size = len(data)
+        pos = 0
+        try:
+            while pos < size:
+                end = data.find(b"\n", pos)
+                if end < 0:
+                    self._slow_line(pos)
+                    break
+                line = data[pos:end]
+                if not (line and self._fast_line(line)):
+                    self._slow_line(pos)
+                pos = end + 1
+        except _Fail as fail:
+            message = "unexpected end of input stream" if fail.message is None else fail.message
+            raise ParseError(self._line, message) from None
+        return {name: mf for name, mf in self.families.items() if mf.metrics}
+
+    # ------------------------------------------------------------------- fast path
+    def _fast_line(self, line: bytes) -> bool:
+        match = _FAST_SAMPLE.match(line)
+        if match is None:
+            return False
+        self._line += 1
+        name, labels, value = match.groups()
+        self._begin_sample(name.decode("ascii"))
+        if labels:
+            for lname, lvalue in _FAST_PAIR.findall(labels):
+                self._label_name(lname.decode("ascii"))
+                self._label_value(lvalue)
+        self._value(value)
+        return True
+
+    # ------------------------------------------------------------ shared semantics
+    def _set_current_family(self, name: str) -> None:
+        self._is_count = self._is_sum = False
+        families = self.families
+        mf = families.get(name)
+        if mf is not None:
+            self._mf = mf
+            return
+        is_count = len(name) > 6 and name.endswith("_count")
+        is_sum = len(name) > 4 and name.endswith("_sum")
+        is_bucket = len(name) > 7 and name.endswith("_bucket")
+        if is_count or is_sum:
+            base = name[:-6] if is_count else name[:-4]
+            mf = families.get(base)
+            if mf is not None and mf.type in (MetricType.SUMMARY, MetricType.HISTOGRAM) and base in self._types_set:
+                self._mf = mf
+                self._is_count, self._is_sum = is_count, is_sum
+                return
+        elif is_bucket:
+            mf = families.get(name[:-7])
+            if mf is not None and mf.type is MetricType.HISTOGRAM and name[:-7] in self._types_set:
+                self._mf = mf
+                return
+        mf = MetricFamily(name=name, type=MetricType.UNTYPED, help=None)
+        families[name] = mf
+        self._mf = mf
+
+    def _begin_sample(self, name: str) -> None:
+        self._set_current_family(name)
+        mf = self._mf
+        assert mf is not None
+        if mf.name not in self._types_set:
+            self._types_set.add(mf.name)
+        self._metric = Metric()
+        self._label_names = set()
+        self._label_list = []
+        if mf.type in (MetricType.SUMMARY, MetricType.HISTOGRAM):
+            self._cur_labels = {"__name__": mf.name}
+            self._quantile = math.nan
+            self._bucket = math.nan
+        else:
+            self._cur_labels = None
+
+    def _label_name(self, lname: str) -> None:
+        mf = self._mf
+        assert mf is not None
+        if lname == "__name__":
+            raise _Fail('label name "__name__" is reserved')
+        special = (mf.type is MetricType.SUMMARY and lname == "quantile") or (
+            mf.type is MetricType.HISTOGRAM and lname == "le"
+        )
+        self._pending_name = lname
+        self._pending_special = special
+        if not special:
+            if lname in self._label_names:
+                # Go checks duplicates only once it has seen the '='; the fast path has it.
+                self._dup_pending = True
+            else:
+                self._dup_pending = False
+                self._label_names.add(lname)
+        else:
+            self._dup_pending = False
+
+    def _check_duplicate(self) -> None:
+        if self._dup_pending:
+            assert self._mf is not None
+            raise _Fail(f"duplicate label names for metric {go_quote(self._mf.name)}")
+
+    def _label_value(self, raw: bytes, *, checked_dup: bool = False) -> None:
+        if not checked_dup:
+            self._check_duplicate()
+        value = _decode_utf8(raw)
+        if value is None:
+            raise _Fail(f"invalid label value {go_quote(raw)}")
+        lname = self._pending_name
+        mf = self._mf
+        assert mf is not None
+        if not self._pending_special:
+            self._label_list.append((lname, value))
+        if mf.type is MetricType.SUMMARY:
+            if lname == "quantile":
+                try:
+                    self._quantile = parse_float(value)
+                except ValueError:
+                    raise _Fail(f"expected float as value for 'quantile' label, got {go_quote(value)}") from None
+            else:
+                assert self._cur_labels is not None
+                self._cur_labels[lname] = value
+        elif mf.type is MetricType.HISTOGRAM:
+            if lname == "le":
+                try:
+                    self._bucket = parse_float(value)
+                except ValueError:
+                    raise _Fail(f"expected float as value for 'le' label, got {go_quote(value)}") from None
+            else:
+                assert self._cur_labels is not None
+                self._cur_labels[lname] = value
+
+    def _attach_metric(self) -> Metric:
+        mf = self._mf
+        metric = self._metric
+        assert mf is not None and metric is not None
+        metric.labels = tuple(self._label_list)
+        if mf.type is MetricType.SUMMARY or mf.type is MetricType.HISTOGRAM:
+            assert self._cur_labels is not None
+            signature = tuple(sorted(self._cur_labels.items()))
+            table = self._summaries if mf.type is MetricType.SUMMARY else self._histograms
+            existing = table.get(signature)
+            if existing is not None:
+                self._metric = existing
+                return existing
+            table[signature] = metric
+        mf.metrics.append(metric)
+        return metric
+
+    def _value(self, token: bytes) -> None:
+        metric = self._attach_metric()
+        try:
+            value = parse_float(token.decode("latin-1"))
+        except ValueError:
+            raise _Fail(f"expected float as value, got {go_quote(token)}") from None
+        self._store_value(metric, value)
+
+    def _store_value(self, metric: Metric, value: float) -> None:
+        mf = self._mf
+        assert mf is not None
+        mtype = mf.type
+        if mtype is MetricType.COUNTER:
+            metric.counter = value
+        elif mtype is MetricType.GAUGE:
+            metric.gauge = value
+        elif mtype is MetricType.UNTYPED:
+            metric.untyped = value
+        elif mtype is MetricType.SUMMARY:
+            summary = metric.summary
+            if summary is None:
+                summary = metric.summary = Summary()
+            if self._is_count:
+                summary.sample_count = to_uint64(value)
+            elif self._is_sum:
+                summary.sample_sum = value
+            elif self._quantile == self._quantile:
+                summary.quantiles.append((self._quantile, value))
+        elif mtype is MetricType.HISTOGRAM:
+            histogram = metric.histogram
+            if histogram is None:
+                histogram = metric.histogram = Histogram()
+            if self._is_count:
+                histogram.sample_count = to_uint64(value)
+            elif self._is_sum:
+                histogram.sample_sum = value
+            elif self._bucket == self._bucket:
+                histogram.buckets.append((self._bucket, to_uint64(value)))
+        else:
+            # A TYPE of gauge_histogram: expfmt drops the value and, by accident, the error too,
+            # and the family then breaks /metrics in Go. We refuse it instead.
+            raise _Fail(f"unsupported metric type {mtype.name.lower()} for metric name {go_quote(mf.name)}")
+
+    # ------------------------------------------------------------ byte machine
+    def _read(self) -> int:
+        pos = self._pos
+        if pos >= len(self._data):
+            self._byte = _EOF
+            return _EOF
+        self._byte = self._data[pos]
+        self._pos = pos + 1
+        return self._byte
+
+    def _skip_blank_tab(self) -> int:
+        while True:
+            byte = self._read()
+            if byte == _EOF:
+                raise _Fail(None)
+            if byte not in _BLANK:
+                return byte
+
+    def _read_token_until_whitespace(self) -> bytes:
+        data = self._data
+        start = self._pos - 1
+        byte = self._byte
+        while byte != _EOF and byte not in _BLANK and byte != _NL:
+            byte = self._read()
+        end = self._pos - 1 if byte != _EOF else len(data)
+        return data[start:end]
+
+    def _read_name(self, start_set: frozenset[int], cont_set: frozenset[int]) -> bytes:
+        if self._byte not in start_set:
+            return b""
+        start = self._pos - 1
+        while True:
+            byte = self._read()
+            if byte == _EOF:
+                raise _Fail(None)
+            if byte not in cont_set:
+                return self._data[start : self._pos - 1]
+
+    def _slow_line(self, pos: int) -> None:
+        """Run expfmt's machine from the start of a line to the start of the next one."""
+        self._pos = pos
+        self._line += 1
+        try:
+            byte = self._skip_blank_tab()
+        except _Fail:
+            return  # End of input at the start of a line is the normal end.
+        if byte == _NL:
+            return
+        if byte == ord("#"):
+            self._comment()
+            return
+        self._sample()
+
+    def _comment(self) -> None:
+        byte = self._skip_blank_tab()
+        if byte == _NL:
+            return
+        keyword = self._read_token_until_whitespace()
+        if self._byte == _EOF:
+            raise _Fail(None)
+        if self._byte == _NL:
+            return
+        if keyword not in (b"HELP", b"TYPE"):
+            while self._byte != _NL:
+                if self._read() == _EOF:
+                    raise _Fail(None)
+            return
+        self._skip_blank_tab()
+        name = self._read_name(_NAME_START, _NAME_CONT)
+        if self._byte == _NL:
+            return
+        if self._byte not in _BLANK:
+            raise _Fail("invalid metric name in comment")
+        self._set_current_family(name.decode("ascii"))
+        if self._skip_blank_tab() == _NL:
+            return
+        mf = self._mf
+        assert mf is not None
+        if keyword == b"HELP":
+            if mf.help is not None:
+                raise _Fail(f"second HELP line for metric name {go_quote(mf.name)}")
+            mf.help = self._read_until_newline(escapes=True).decode("utf-8", "surrogateescape")
+            return
+        if mf.name in self._types_set:
+            raise _Fail(
+                f"second TYPE line for metric name {go_quote(mf.name)}, or TYPE reported after samples"
+            )
+        token = self._read_until_newline(escapes=False)
+        mtype = _TYPES.get(_go_upper(token))
+        if mtype is None:
+            raise _Fail(f"unknown metric type {go_quote(token)}")
+        mf.type = mtype
+        self._types_set.add(mf.name)
+
+    def _read_until_newline(self, *, escapes: bool) -> bytes:
+        out = bytearray()
+        byte = self._byte
+        escaped = False
+        while True:
+            if byte == _EOF:
+                raise _Fail(None)
+            if escapes and escaped:
+                if byte == 0x5C:
+                    out.append(0x5C)
+                elif byte == ord("n"):
+                    out.append(_NL)
+                else:
+                    raise _Fail(f"invalid escape sequence '\\{chr(byte)}'")
+                escaped = False
+            elif byte == _NL:
+                return bytes(out)
+            elif byte == 0x5C and escapes:
+                escaped = True
+            else:
+                out.append(byte)
+            byte = self._read()
+
+    def _sample(self) -> None:
+        name = self._read_name(_NAME_START, _NAME_CONT)
+        if not name:
+            raise _Fail("invalid metric name")
+        self._begin_sample(name.decode("ascii"))
+        if self._byte in _BLANK:
+            self._skip_blank_tab()
+        if self._byte == ord("{"):
+            self._labels()
+        self._slow_value()
+
+    def _labels(self) -> None:
+        mf = self._mf
+        assert mf is not None
+        while True:
+            byte = self._skip_blank_tab()
+            if byte == ord("}"):
+                self._skip_blank_tab()
+                return
+            lname = self._read_name(_LABEL_START, _LABEL_CONT)
+            if not lname:
+                raise _Fail(f"invalid label name for metric {go_quote(mf.name)}")
+            self._label_name(lname.decode("ascii"))
+            if self._byte in _BLANK:
+                self._skip_blank_tab()
+            if self._byte != ord("="):
+                raise _Fail(f"expected '=' after label name, found {_go_char(self._byte)}")
+            self._check_duplicate()
+            if self._skip_blank_tab() != ord('"'):
+                raise _Fail(f"expected '\"' at start of label value, found {_go_char(self._byte)}")
+            raw = self._read_label_value()
+            self._label_value(raw, checked_dup=True)
+            byte = self._skip_blank_tab()
+            if byte == ord(","):
+                continue
+            if byte == ord("}"):
+                self._skip_blank_tab()
+                return
+            raise _Fail(f"unexpected end of label value {go_quote(raw)}")
+
+    def _read_label_value(self) -> bytes:
+        out = bytearray()
+        escaped = False
+        while True:
+            byte = self._read()
+            if byte == _EOF:
+                raise _Fail(None)
+            if escaped:
+                if byte in (0x22, 0x5C):
+                    out.append(byte)
+                elif byte == ord("n"):
+                    out.append(_NL)
+                else:
+                    raise _Fail(f"invalid escape sequence '\\{chr(byte)}'")
+                escaped = False
+                continue
+            if byte == 0x22:
+                return bytes(out)
+            if byte == _NL:
+                raise _Fail(f"label value {go_quote(bytes(out))} contains unescaped new-line")
+            if byte == 0x5C:
+                escaped = True
+            else:
+                out.append(byte)
+
+    def _slow_value(self) -> None:
+        metric = self._attach_metric()
+        token = self._read_token_until_whitespace()
+        try:
+            value = parse_float(token.decode("latin-1"))
+        except ValueError:
+            raise _Fail(f"expected float as value, got {go_quote(token)}") from None
+        self._store_value(metric, value)
+        if self._byte == _NL:
+            return
+        if self._byte == _EOF:
+            raise _Fail(None)
+        self._skip_blank_tab()
+        token = self._read_token_until_whitespace()
+        if self._byte == _EOF:
+            # Go parses the token, then fails on the missing newline either way.
+            try:
+                _parse_int64(token)
+            except ValueError:
+                raise _Fail(f"expected integer as timestamp, got {go_quote(token)}") from None
+            raise _Fail(None)
+        try:
+            metric.timestamp_ms = _parse_int64(token)
+        except ValueError:
+            raise _Fail(f"expected integer as timestamp, got {go_quote(token)}") from None
+        rest = self._read_until_newline(escapes=False)
+        if rest:
+            raise _Fail(f"spurious string after timestamp: {go_quote(rest)}")
+
+
+_INT = re.compile(rb"[+-]?[0-9]+\Z")
+
+
+def _parse_int64(token: bytes) -> int:
+    if not _INT.match(token):
+        raise ValueError("invalid syntax")
+    value = int(token)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise ValueError("out of range")
+    return value
+
+
+def parse_text(data: bytes) -> dict[str, MetricFamily]:
+    """Parse a text-format body into families keyed by name (empty families dropped).
+
+    Raises:
+        ParseError: with the 1-based line number, as expfmt reports it.
+    """
+    return TextParser().parse(data)
