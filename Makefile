@@ -1,0 +1,62 @@
+# pgwtui — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('pyproject.toml','rb').read()).hexdigest()[:12])" 2>/dev/null)
+SRC := bridge pgwtui
+PYTEST_ARGS ?=
+
+.PHONY: run serve test check lint format typecheck imports deps system-deps bench screenshots soak clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+deps: $(STAMP)
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+## run: the live demo — embedded gateway + spool bridge on ./spool + the TUI
+run: deps
+	$(BIN)/pgwtui
+
+## serve: only the gateway, on :9091 (a drop-in for prometheus-pushgateway)
+serve: deps
+	$(BIN)/pgw-bridge serve --web.enable-admin-api --web.enable-lifecycle
+
+## test: everything in tests/, with the real Go Pushgateway and Prometheus installed first
+test: deps system-deps
+	PGW_REQUIRE_ORACLES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check $(SRC) tests bench scripts
+	$(BIN)/ruff format --check $(SRC) tests bench scripts
+
+format: deps
+	$(BIN)/ruff format $(SRC) tests bench scripts
+	$(BIN)/ruff check --fix $(SRC) tests bench scripts
+
+typecheck: deps
+	$(BIN)/mypy
+
+imports: deps
+	$(BIN)/lint-imports
+
+## check: linters, types, import contracts, then the tests (what CI runs)
+check: lint typecheck imports test
+
+bench: deps system-deps
+	$(BIN)/python -m bench.run
+
+soak: deps
+	$(BIN)/python -m bench.soak
+
+screenshots: deps
+	$(BIN)/python scripts/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the real programs the tests use as oracles and peers: the Go Pushgateway and Prometheus
+# (Debian packages prometheus-pushgateway and prometheus, which brings promtool).
+set -euo pipefail
+
+missing=()
+command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+if [ "$(id -u)" -eq 0 ]; then
+  run=()
+elif command -v sudo >/dev/null 2>&1; then
+  run=(sudo)
+else
+  echo "install-system-deps: need root (or sudo) to install: $packages" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "install-system-deps: no apt-get; install these yourself: $packages" >&2
+  exit 1
+fi
+echo "install-system-deps: installing $packages" >&2
+# Keep the packages' init scripts from starting daemons on :9090/:9091 during the install.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${run[@]}" tee "$policy" >/dev/null
+  "${run[@]}" chmod +x "$policy"
+  created_policy=1
+fi
+cleanup() { [ "$created_policy" -eq 1 ] && "${run[@]}" rm -f "$policy"; }
+trap cleanup EXIT
+export DEBIAN_FRONTEND=noninteractive
+"${run[@]}" apt-get update -qq
+# shellcheck disable=SC2086
+"${run[@]}" apt-get install -y -qq --no-install-recommends $packages >/dev/null
+for cmd in prometheus-pushgateway prometheus promtool; do
+  command -v "$cmd" >/dev/null 2>&1 || { echo "install-system-deps: $cmd still missing" >&2; exit 1; }
+done

@@ -1,0 +1,101 @@
+"""Shared fixtures: real Go Pushgateway (oracle), our gateway in a thread, thread-leak guard."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator, Sequence
+
+import pytest
+
+from bridge.gateway.config import GatewayConfig
+from tests.support.diff import Pair
+from tests.support.servers import GoGateway, ThreadGateway
+
+REQUIRE_ORACLES = os.environ.get("PGW_REQUIRE_ORACLES") == "1"
+
+
+def require_binary(name: str) -> str:
+    """The path of a real program the test needs; fail (in CI) or skip (elsewhere) when missing."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} is not installed (`make test` installs it with apt)"
+        if REQUIRE_ORACLES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _quiet_gateway_logs() -> Iterator[None]:
+    logger = logging.getLogger("bridge")
+    previous = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(previous)
+
+
+@pytest.fixture
+def go_gateway() -> Iterator[Callable[..., GoGateway]]:
+    """Factory for real Go Pushgateway processes (stopped at the end of the test)."""
+    require_binary("prometheus-pushgateway")
+    started: list[GoGateway] = []
+
+    def start(args: Sequence[str] = (), prefix: str = "") -> GoGateway:
+        gw = GoGateway(args, prefix=prefix)
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        gw.stop()
+
+
+@pytest.fixture
+def our_gateway() -> Iterator[Callable[..., ThreadGateway]]:
+    """Factory for our gateway served on a real loopback socket from a background thread."""
+    started: list[ThreadGateway] = []
+
+    def start(config: GatewayConfig | None = None) -> ThreadGateway:
+        gw = ThreadGateway(config)
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        gw.stop()
+
+
+@pytest.fixture
+def pair(go_gateway: Callable[..., GoGateway], our_gateway: Callable[..., ThreadGateway]) -> Iterator[Callable[..., Pair]]:
+    """Factory for a (Go, ours) pair started with equivalent flags."""
+    pairs: list[Pair] = []
+
+    def start(go_args: Sequence[str] = (), config: GatewayConfig | None = None, prefix: str = "") -> Pair:
+        go = go_gateway(go_args, prefix=prefix)
+        ours = our_gateway(config)
+        p = Pair(go.url, ours.url)
+        pairs.append(p)
+        return p
+
+    yield start
+    for p in pairs:
+        p.close()
+
+
+@pytest.fixture
+def no_thread_leaks() -> Iterator[None]:
+    """Fail if the test leaves threads running (watchdog observers, pushers)."""
+    before = set(threading.enumerate())
+    yield
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+        if not leaked:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"threads leaked: {leaked}")
