@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from bridge import __version__, logs
 from bridge.errors import BridgeError, ConfigError
@@ -94,6 +95,34 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
     return config
 
 
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _register_serve(sub: Any) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="run the gateway (a drop-in for prometheus-pushgateway), optionally fed by a spool",
+        description="Run a Pushgateway-compatible gateway. Same flags as prometheus-pushgateway.",
+        allow_abbrev=False,
+    )
+    add_gateway_flags(serve)
+    serve.set_defaults(handler=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from bridge.gateway.runtime import run_gateway
+
+    config = gateway_config(args)
+    logs.setup(config.log_level, config.log_format)
+    asyncio.run(run_gateway(config))
+    return 0
+
+
+def _registrars() -> list[Callable[[Any], None]]:
+    """Each subcommand module registers its parsers here."""
+    return [_register_serve]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole `pgw-bridge` command line."""
     parser = argparse.ArgumentParser(
@@ -103,34 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pgw-bridge {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser(
-        "serve",
-        help="run the gateway (a drop-in for prometheus-pushgateway), optionally fed by a spool",
-        allow_abbrev=False,
-    )
-    add_gateway_flags(serve)
+    for register in _registrars():
+        register(sub)
     return parser
 
 
-async def _run_serve(config: GatewayConfig) -> int:
-    from bridge.gateway.runtime import run_gateway
-
-    await run_gateway(config)
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `pgw-bridge`; returns the exit status."""
+    """Entry point of `pgw-bridge`; returns the exit status. Errors are printed, never raised."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
         parser.print_help(sys.stderr)
         return 2
     try:
-        if args.command == "serve":
-            config = gateway_config(args)
-            logs.setup(config.log_level, config.log_format)
-            return asyncio.run(_run_serve(config))
+        return handler(args)
     except ConfigError as exc:
         print(f"pgw-bridge: {exc}", file=sys.stderr)
         return 2
@@ -139,5 +155,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    parser.error(f"unknown command {args.command}")
-    return 2

@@ -1,8 +1,11 @@
-"""Composes a runnable gateway from its config: journal, app, middleware, server."""
+"""Composes a runnable gateway from its config: journal, app, middleware, server, background tasks."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 
 from bridge import __version__
 from bridge.gateway.app import GatewayApp
@@ -12,6 +15,9 @@ from bridge.gateway.server import serve
 
 log = logging.getLogger("bridge.gateway")
 
+BackgroundTask = Callable[[Gateway], Awaitable[None]]
+"""Runs beside the server (the spool bridge in serve mode, TTL expiry); cancelled at shutdown."""
+
 
 def build_app(config: GatewayConfig) -> GatewayApp:
     """The gateway and its ASGI app, ready to serve."""
@@ -19,8 +25,24 @@ def build_app(config: GatewayConfig) -> GatewayApp:
     return GatewayApp(gateway)
 
 
-async def run_gateway(config: GatewayConfig) -> None:
-    """Serve the gateway until told to stop."""
+async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
+    """Serve an app with background tasks until told to stop; tasks end before the journal closes."""
+    running = [asyncio.create_task(task(app.gateway)) for task in tasks]
+
+    async def stop_tasks() -> None:
+        for task in running:
+            task.cancel()
+        for task in running:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    try:
+        await serve(app, before_close=stop_tasks)
+    finally:
+        await stop_tasks()
+
+
+async def run_gateway(config: GatewayConfig, tasks: Sequence[BackgroundTask] = ()) -> None:
+    """Build and serve the gateway until SIGINT/SIGTERM or `/-/quit`."""
     log.info("starting pushgateway", extra={"kv": {"version": __version__}})
-    app = build_app(config)
-    await serve(app)
+    await run_app(build_app(config), tasks)

@@ -72,6 +72,7 @@ async def serve(
     ssl_context: ssl.SSLContext | None = None,
     on_started: Callable[[list[tuple[str, int]]], Awaitable[None] | None] | None = None,
     handle_signals: bool = True,
+    before_close: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Serve until SIGINT/SIGTERM or `/-/quit`; in-flight requests finish, then the journal closes."""
     gateway = app.gateway
@@ -114,5 +115,7 @@ async def serve(
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+        if before_close is not None:
+            await before_close()
         await gateway.close()
         log.info("HTTP server stopped")
