@@ -40,6 +40,9 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
                    help="SQLite file that keeps every acknowledged write; empty keeps metrics in memory only")
     g.add_argument("--persistence.interval", dest="persistence_interval", default="5m", metavar="DURATION",
                    help="accepted for compatibility; every write is committed before it is acknowledged")
+    g.add_argument("--persistence.fsync", dest="persistence_fsync", action=bool_flag, default=False,
+                   help="extension: fsync every commit, so acknowledged writes also survive power loss "
+                   "(by default they survive any crash of the process)")
     g.add_argument("--push.disable-consistency-check", dest="disable_consistency_check", action=bool_flag,
                    default=False, help="answer pushes with 202 before checking them (checks still run)")
     g.add_argument("--log.level", dest="log_level", default="info", choices=sorted(logs.LEVELS),
@@ -80,6 +83,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         enable_admin_api=args.enable_admin_api,
         persistence_file=args.persistence_file,
         persistence_interval=parse_duration(args.persistence_interval),
+        persistence_fsync=args.persistence_fsync,
         disable_consistency_check=args.disable_consistency_check,
         web_config_file=args.web_config_file,
         systemd_socket=args.systemd_socket,

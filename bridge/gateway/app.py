@@ -9,6 +9,7 @@ from functools import partial
 
 from bridge.errors import BodyError
 from bridge.gateway import http
+from bridge.gateway.api import CORS_HEADERS
 from bridge.gateway.core import Gateway
 from bridge.gateway.handlers import Handlers
 from bridge.gateway.http import MalformedRequest, Receive, Request, Response, Scope, Send
@@ -77,6 +78,12 @@ class GatewayApp:
         r.add("GET", "/metrics", Route(h.api_metrics, "api/v1/metrics", cors=True))
         if admin:
             r.add("PUT", "/admin/wipe", Route(h.wipe, "wipe"))
+        # Extensions: never a standard path, so no standard client can hit them by accident.
+        r.add("GET", "/extensions", Route(h.extensions, "ext/info", cors=True))
+        for suffix in ("", "@base64"):
+            delete = Route(partial(h.delete_family, job_base64=suffix == "@base64"), "ext/family_delete")
+            r.add("DELETE", f"/extensions/family/:family/job{suffix}/:job/*labels", delete)
+            r.add("DELETE", f"/extensions/family/:family/job{suffix}/:job", delete)
 
     def add_api_route(self, method: str, path: str, route: Route) -> None:
         """Register an extension route under `/api/v1` (never a standard path)."""
@@ -132,6 +139,8 @@ class GatewayApp:
         if isinstance(result, Match):
             route: Route = result.handle
             response = await route.fn(request, result.params)
+            if route.cors and not any(name == "Access-Control-Allow-Origin" for name, _ in response.headers):
+                response.headers[:0] = list(CORS_HEADERS)
             if route.counted_as is not None:
                 self.gateway.own.request(route.counted_as, response.status, request.method)
             return response

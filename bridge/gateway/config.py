@@ -91,6 +91,7 @@ class GatewayConfig:
     enable_admin_api: bool = False
     persistence_file: str = ""
     persistence_interval: float = 300.0
+    persistence_fsync: bool = False
     disable_consistency_check: bool = False
     web_config_file: str = ""
     systemd_socket: bool = False
@@ -119,6 +120,7 @@ class GatewayConfig:
             "log.level": self.log_level,
             "persistence.file": self.persistence_file,
             "persistence.interval": format_duration(self.persistence_interval),
+            "persistence.fsync": flag(self.persistence_fsync),
             "push.disable-consistency-check": flag(self.disable_consistency_check),
             "web.config.file": self.web_config_file,
             "web.enable-admin-api": flag(self.enable_admin_api),

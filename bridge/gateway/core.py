@@ -12,14 +12,21 @@ from bridge.gateway.api import ApiCache, status_body
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.exposition import Exposition
 from bridge.gateway.ownmetrics import OwnMetrics, build_info
-from bridge.gateway.store import Change, PushResult, Store
+from bridge.gateway.store import Change, PushResult, Store, StoredFamily
 from bridge.protocol.model import MetricFamily
 
 log = logging.getLogger("bridge.gateway")
 
 
+Persisted = list[tuple[dict[str, str], dict[str, StoredFamily]]]
+
+
 class Journal(Protocol):
     """Makes changes durable. `commit` returns once they are on disk."""
+
+    def load(self) -> Persisted: ...
+
+    def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None: ...
 
     async def commit(self, changes: list[Change]) -> None: ...
 
@@ -28,6 +35,13 @@ class Journal(Protocol):
 
 class MemoryJournal:
     """No durability: the in-memory default (`--persistence.file=""`)."""
+
+    def load(self) -> Persisted:
+        """Nothing was kept."""
+        return []
+
+    def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None:
+        """Nothing to start."""
 
     async def commit(self, changes: list[Change]) -> None:
         """Nothing to write."""
@@ -58,6 +72,21 @@ class Gateway:
         self.start_ns = clock()
         self.quit = asyncio.Event()
         self.healthy_error: str | None = None
+        self.roles_enabled = False
+
+    def start(self) -> None:
+        """Start durability on the running loop; a failed commit reloads the store from the journal."""
+        self.journal.start(asyncio.get_running_loop(), lambda _error: self.reload(self.journal.load()))
+
+    def restore(self, groups: Persisted) -> None:
+        """Load persisted groups exactly as they were (values, HELP, timestamps, failure state)."""
+        for labels, families in groups:
+            self.store.restore_group(labels, families)
+
+    def reload(self, groups: Persisted) -> None:
+        """Replace the whole store with `groups` (after a failed commit: the file is the truth)."""
+        self.store.wipe()
+        self.restore(groups)
 
     async def push(
         self, grouping: dict[str, str], families: dict[str, MetricFamily], *, replace: bool

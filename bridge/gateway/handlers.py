@@ -8,11 +8,13 @@ import time
 
 from bridge.errors import BodyError, ProtocolError
 from bridge.gateway import http
-from bridge.gateway.api import CORS_HEADERS
+from bridge.gateway.api import CORS_HEADERS, encode_json
+from bridge.gateway.consistency import is_metric_name
 from bridge.gateway.core import Gateway
 from bridge.gateway.http import Request, Response
 from bridge.gateway.negotiation import Format, gzip_accepted, negotiate
-from bridge.protocol.grouping import parse_grouping
+from bridge.protocol.gostr import go_quote
+from bridge.protocol.grouping import group_key, parse_grouping, readable_path
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.protobuf import decode_delimited
 from bridge.protocol.prototext import render_prototext
@@ -129,8 +131,6 @@ class Handlers:
                     "(--push.max-series)"
                 )
         if config.max_groups and len(self.gateway.store.groups) >= config.max_groups:
-            from bridge.protocol.grouping import group_key
-
             if group_key(grouping) not in self.gateway.store.groups:
                 return (
                     f"the gateway already holds {len(self.gateway.store.groups)} groups, the limit "
@@ -214,6 +214,40 @@ class Handlers:
 
     async def api_options(self, request: Request, params: dict[str, str]) -> Response:
         return Response(200, b"", list(CORS_HEADERS))
+
+    # ----------------------------------------------------------------- extensions
+    async def extensions(self, request: Request, params: dict[str, str]) -> Response:
+        """Extension discovery: what this gateway offers beyond the Go one."""
+        config = self.config
+        data = {
+            "implementation": "pgw-bridge",
+            "version": self.gateway.build_info["version"],
+            "family_delete": True,
+            "group_ttl": {
+                "default_seconds": config.group_ttl,
+                "rules": [{"job": r.pattern, "seconds": r.seconds} for r in config.ttl_rules],
+            },
+            "roles": self.gateway.roles_enabled,
+            "persistence": bool(config.persistence_file),
+        }
+        return _json(encode_json({"status": "success", "data": data}))
+
+    async def delete_family(self, request: Request, params: dict[str, str], *, job_base64: bool) -> Response:
+        """Extension: delete one family of one group; push_time_seconds stays as it was."""
+        name = params["family"]
+        try:
+            grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
+        except ProtocolError as exc:
+            return http.error(400, str(exc))
+        if not is_metric_name(name):
+            return http.error(400, f"invalid metric family name {go_quote(name)}")
+        try:
+            deleted = await self.gateway.delete_family(grouping, name)
+        except ValueError as exc:
+            return http.error(400, str(exc))
+        if not deleted:
+            return http.error(404, f"no family {go_quote(name)} in group {go_quote(readable_path(grouping))}")
+        return Response(202, b"", list(CORS_HEADERS))
 
     async def wipe(self, request: Request, params: dict[str, str]) -> Response:
         count = await self.gateway.wipe()

@@ -11,6 +11,7 @@ from bridge import __version__
 from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.core import Gateway
+from bridge.gateway.persistence import SqliteJournal
 from bridge.gateway.server import serve
 
 log = logging.getLogger("bridge.gateway")
@@ -20,8 +21,19 @@ BackgroundTask = Callable[[Gateway], Awaitable[None]]
 
 
 def build_app(config: GatewayConfig) -> GatewayApp:
-    """The gateway and its ASGI app, ready to serve."""
-    gateway = Gateway(config)
+    """The gateway and its ASGI app; with `--persistence.file`, the store restored from it.
+
+    Raises:
+        PersistenceError: the persistence file cannot be used.
+    """
+    journal: SqliteJournal | None = None
+    if config.persistence_file:
+        journal = SqliteJournal(config.persistence_file, fsync=config.persistence_fsync)
+    gateway = Gateway(config, journal=journal)
+    if journal is not None:
+        groups = journal.load()
+        gateway.restore(groups)
+        log.info("restored persisted groups", extra={"kv": {"file": config.persistence_file, "groups": len(groups)}})
     return GatewayApp(gateway)
 
 

@@ -76,6 +76,7 @@ async def serve(
 ) -> None:
     """Serve until SIGINT/SIGTERM or `/-/quit`; in-flight requests finish, then the journal closes."""
     gateway = app.gateway
+    gateway.start()
     server = make_server(app, sock=sock, ssl_context=ssl_context)
     sockets = [sock] if sock is not None else None
     if sockets is None and gateway.config.systemd_socket:
