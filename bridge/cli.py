@@ -20,46 +20,145 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
     """The Go gateway's flags, same names and defaults, plus the opt-in extensions."""
     g = parser.add_argument_group("gateway (same flags as prometheus/pushgateway)")
     bool_flag = argparse.BooleanOptionalAction
-    g.add_argument("--web.listen-address", dest="listen_address", default=":9091", metavar="ADDR",
-                   help="address to listen on for the web interface, API and telemetry (default :9091)")
-    g.add_argument("--web.telemetry-path", dest="telemetry_path", default="/metrics", metavar="PATH",
-                   help="path under which to expose metrics")
-    g.add_argument("--web.external-url", dest="external_url", default="", metavar="URL",
-                   help="the URL under which the gateway is externally reachable")
-    g.add_argument("--web.route-prefix", dest="route_prefix", default="", metavar="PREFIX",
-                   help="prefix for the internal routes; defaults to the path of --web.external-url")
-    g.add_argument("--web.enable-lifecycle", dest="enable_lifecycle", action=bool_flag, default=False,
-                   help="enable shutdown via HTTP request (PUT/POST /-/quit)")
-    g.add_argument("--web.enable-admin-api", dest="enable_admin_api", action=bool_flag, default=False,
-                   help="enable API endpoints for admin control actions (PUT /api/v1/admin/wipe)")
-    g.add_argument("--web.config.file", dest="web_config_file", default="", metavar="FILE",
-                   help="exporter-toolkit web config: TLS, bcrypt basic auth, and (extension) roles")
-    g.add_argument("--web.systemd-socket", dest="systemd_socket", action=bool_flag, default=False,
-                   help="use the socket systemd passes (socket activation) instead of --web.listen-address")
-    g.add_argument("--persistence.file", dest="persistence_file", default="", metavar="FILE",
-                   help="SQLite file that keeps every acknowledged write; empty keeps metrics in memory only")
-    g.add_argument("--persistence.interval", dest="persistence_interval", default="5m", metavar="DURATION",
-                   help="accepted for compatibility; every write is committed before it is acknowledged")
-    g.add_argument("--persistence.fsync", dest="persistence_fsync", action=bool_flag, default=False,
-                   help="extension: fsync every commit, so acknowledged writes also survive power loss "
-                   "(by default they survive any crash of the process)")
-    g.add_argument("--push.disable-consistency-check", dest="disable_consistency_check", action=bool_flag,
-                   default=False, help="answer pushes with 202 before checking them (checks still run)")
-    g.add_argument("--log.level", dest="log_level", default="info", choices=sorted(logs.LEVELS),
-                   help="only log messages with the given severity or above")
-    g.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"],
-                   help="output format of log messages")
+    g.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        default=":9091",
+        metavar="ADDR",
+        help="address to listen on for the web interface, API and telemetry (default :9091)",
+    )
+    g.add_argument(
+        "--web.telemetry-path",
+        dest="telemetry_path",
+        default="/metrics",
+        metavar="PATH",
+        help="path under which to expose metrics",
+    )
+    g.add_argument(
+        "--web.external-url",
+        dest="external_url",
+        default="",
+        metavar="URL",
+        help="the URL under which the gateway is externally reachable",
+    )
+    g.add_argument(
+        "--web.route-prefix",
+        dest="route_prefix",
+        default="",
+        metavar="PREFIX",
+        help="prefix for the internal routes; defaults to the path of --web.external-url",
+    )
+    g.add_argument(
+        "--web.enable-lifecycle",
+        dest="enable_lifecycle",
+        action=bool_flag,
+        default=False,
+        help="enable shutdown via HTTP request (PUT/POST /-/quit)",
+    )
+    g.add_argument(
+        "--web.enable-admin-api",
+        dest="enable_admin_api",
+        action=bool_flag,
+        default=False,
+        help="enable API endpoints for admin control actions (PUT /api/v1/admin/wipe)",
+    )
+    g.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        default="",
+        metavar="FILE",
+        help="exporter-toolkit web config: TLS, bcrypt basic auth, and (extension) roles",
+    )
+    g.add_argument(
+        "--web.systemd-socket",
+        dest="systemd_socket",
+        action=bool_flag,
+        default=False,
+        help="use the socket systemd passes (socket activation) instead of --web.listen-address",
+    )
+    g.add_argument(
+        "--persistence.file",
+        dest="persistence_file",
+        default="",
+        metavar="FILE",
+        help="SQLite file that keeps every acknowledged write; empty keeps metrics in memory only",
+    )
+    g.add_argument(
+        "--persistence.interval",
+        dest="persistence_interval",
+        default="5m",
+        metavar="DURATION",
+        help="accepted for compatibility; every write is committed before it is acknowledged",
+    )
+    g.add_argument(
+        "--persistence.fsync",
+        dest="persistence_fsync",
+        action=bool_flag,
+        default=False,
+        help="extension: fsync every commit, so acknowledged writes also survive power loss "
+        "(by default they survive any crash of the process)",
+    )
+    g.add_argument(
+        "--push.disable-consistency-check",
+        dest="disable_consistency_check",
+        action=bool_flag,
+        default=False,
+        help="answer pushes with 202 before checking them (checks still run)",
+    )
+    g.add_argument(
+        "--log.level",
+        dest="log_level",
+        default="info",
+        choices=sorted(logs.LEVELS),
+        help="only log messages with the given severity or above",
+    )
+    g.add_argument(
+        "--log.format",
+        dest="log_format",
+        default="logfmt",
+        choices=["logfmt", "json"],
+        help="output format of log messages",
+    )
     x = parser.add_argument_group("extensions (opt-in; they never change a standard route)")
-    x.add_argument("--web.max-request-bytes", dest="max_body_bytes", type=int, default=64 * 1024 * 1024,
-                   metavar="N", help="largest request body accepted, after gzip decoding; 413 beyond (0: no limit)")
-    x.add_argument("--push.max-series", dest="max_series_per_push", type=int, default=0, metavar="N",
-                   help="refuse pushes with more series than this (0: no limit)")
-    x.add_argument("--push.max-groups", dest="max_groups", type=int, default=0, metavar="N",
-                   help="refuse pushes that would create a group beyond this many (0: no limit)")
-    x.add_argument("--push.group-ttl", dest="group_ttl", default="0", metavar="DURATION",
-                   help="delete groups whose last push is older than this (0: never)")
-    x.add_argument("--push.group-ttl-rule", dest="ttl_rules", action="append", default=[], metavar="REGEX=DURATION",
-                   help="per-job TTL: groups whose job fully matches REGEX expire after DURATION (repeatable)")
+    x.add_argument(
+        "--web.max-request-bytes",
+        dest="max_body_bytes",
+        type=int,
+        default=64 * 1024 * 1024,
+        metavar="N",
+        help="largest request body accepted, after gzip decoding; 413 beyond (0: no limit)",
+    )
+    x.add_argument(
+        "--push.max-series",
+        dest="max_series_per_push",
+        type=int,
+        default=0,
+        metavar="N",
+        help="refuse pushes with more series than this (0: no limit)",
+    )
+    x.add_argument(
+        "--push.max-groups",
+        dest="max_groups",
+        type=int,
+        default=0,
+        metavar="N",
+        help="refuse pushes that would create a group beyond this many (0: no limit)",
+    )
+    x.add_argument(
+        "--push.group-ttl",
+        dest="group_ttl",
+        default="0",
+        metavar="DURATION",
+        help="delete groups whose last push is older than this (0: never)",
+    )
+    x.add_argument(
+        "--push.group-ttl-rule",
+        dest="ttl_rules",
+        action="append",
+        default=[],
+        metavar="REGEX=DURATION",
+        help="per-job TTL: groups whose job fully matches REGEX expire after DURATION (repeatable)",
+    )
 
 
 def gateway_config(args: argparse.Namespace) -> GatewayConfig:
@@ -67,6 +166,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
 
     Raises:
         ConfigError: a value that does not parse.
+
     """
     rules = []
     for raw in args.ttl_rules:

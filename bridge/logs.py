@@ -11,7 +11,13 @@ from typing import Any
 from bridge.errors import ConfigError
 
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
-_NAMES = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warn", logging.ERROR: "error", logging.CRITICAL: "error"}
+_NAMES = {
+    logging.DEBUG: "debug",
+    logging.INFO: "info",
+    logging.WARNING: "warn",
+    logging.ERROR: "error",
+    logging.CRITICAL: "error",
+}
 
 
 def _timestamp(created: float) -> str:
@@ -60,6 +66,7 @@ def setup(level: str = "info", fmt: str = "logfmt") -> None:
 
     Raises:
         ConfigError: an unknown level or format.
+
     """
     if level not in LEVELS:
         raise ConfigError(f"--log.level must be one of debug, info, warn, error (got {level!r})")

@@ -69,7 +69,9 @@ def our_gateway() -> Iterator[Callable[..., ThreadGateway]]:
 
 
 @pytest.fixture
-def pair(go_gateway: Callable[..., GoGateway], our_gateway: Callable[..., ThreadGateway]) -> Iterator[Callable[..., Pair]]:
+def pair(
+    go_gateway: Callable[..., GoGateway], our_gateway: Callable[..., ThreadGateway]
+) -> Iterator[Callable[..., Pair]]:
     """Factory for a (Go, ours) pair started with equivalent flags."""
     pairs: list[Pair] = []
 

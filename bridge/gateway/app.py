@@ -14,6 +14,7 @@ from bridge.gateway.core import Gateway
 from bridge.gateway.handlers import Handlers
 from bridge.gateway.http import MalformedRequest, Receive, Request, Response, Scope, Send
 from bridge.gateway.router import Allowed, Match, NotFound, Redirect, Router, clean_path
+from bridge.gateway.webconfig import TLSSettings
 
 log = logging.getLogger("bridge.gateway")
 
@@ -33,10 +34,18 @@ class Route:
 class GatewayApp:
     """ASGI app serving one `Gateway` with the Go gateway's routes and quirks."""
 
-    def __init__(self, gateway: Gateway, *, middleware: list[Middleware] | None = None) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        *,
+        middleware: list[Middleware] | None = None,
+        extra_headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.gateway = gateway
         self.handlers = Handlers(gateway)
         self.middleware = middleware or []
+        self.extra_headers = extra_headers
+        self.tls: TLSSettings | None = None
         config = gateway.config
         prefix = config.prefix
         self.api_root = prefix + "/api/v1/"
@@ -104,6 +113,8 @@ class GatewayApp:
             await response.send(send)
             return
         response = await self.handle(request)
+        if self.extra_headers:
+            response.headers.extend(self.extra_headers)
         await response.send(send, head=request.method == "HEAD")
 
     async def handle(self, request: Request) -> Response:
@@ -122,7 +133,6 @@ class GatewayApp:
 
     async def _dispatch(self, request: Request) -> Response:
         path = request.path
-        method = request.method
         cleaned = clean_path(path)
         if cleaned + "/" == self.api_root:
             return self._redirect(request, cleaned + "/", 301)

@@ -28,6 +28,7 @@ def parse_duration(text: str) -> float:
 
     Raises:
         ConfigError: not a duration.
+
     """
     text = text.strip()
     if text in ("0", ""):
@@ -142,6 +143,7 @@ class GatewayConfig:
 
         Raises:
             ConfigError: not host:port.
+
         """
         address = self.listen_address
         host, sep, port = address.rpartition(":")

@@ -88,9 +88,7 @@ class Gateway:
         self.store.wipe()
         self.restore(groups)
 
-    async def push(
-        self, grouping: dict[str, str], families: dict[str, MetricFamily], *, replace: bool
-    ) -> PushResult:
+    async def push(self, grouping: dict[str, str], families: dict[str, MetricFamily], *, replace: bool) -> PushResult:
         """Check and apply a push, then wait until it is durable."""
         result = self.store.push(grouping, families, replace=replace, now_ns=self.clock())
         if result.changes:
@@ -111,6 +109,7 @@ class Gateway:
 
         Raises:
             ValueError: the family is one of the gateway-managed timestamps.
+
         """
         change = self.store.delete_family(grouping, name)
         if change is not None:

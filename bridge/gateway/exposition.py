@@ -27,7 +27,7 @@ def sort_key(labels: Labels) -> tuple[Any, ...]:
 
 
 class _Family:
-    __slots__ = ("series", "helps", "block")
+    __slots__ = ("block", "helps", "series")
 
     def __init__(self) -> None:
         self.series: SortedChunks[Metric] = SortedChunks()

@@ -66,6 +66,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, MetricFamily]:
 
     Raises:
         ProtocolError: the body cannot be parsed.
+
     """
     if is_protobuf(content_type):
         return decode_delimited(body)
@@ -127,15 +128,14 @@ class Handlers:
             series = sum(len(f.metrics) for f in families.values())
             if series > config.max_series_per_push:
                 return (
-                    f"push has {series} series, more than the limit of {config.max_series_per_push} "
-                    "(--push.max-series)"
+                    f"push has {series} series, more than the limit of {config.max_series_per_push} (--push.max-series)"
                 )
-        if config.max_groups and len(self.gateway.store.groups) >= config.max_groups:
-            if group_key(grouping) not in self.gateway.store.groups:
-                return (
-                    f"the gateway already holds {len(self.gateway.store.groups)} groups, the limit "
-                    "(--push.max-groups); delete groups or raise the limit"
-                )
+        groups = self.gateway.store.groups
+        if config.max_groups and len(groups) >= config.max_groups and group_key(grouping) not in groups:
+            return (
+                f"the gateway already holds {len(groups)} groups, the limit "
+                "(--push.max-groups); delete groups or raise the limit"
+            )
         return None
 
     async def delete(self, request: Request, params: dict[str, str], *, job_base64: bool) -> Response:
@@ -191,9 +191,7 @@ class Handlers:
             pushed = group.timestamp_value("push_time_seconds") or 0.0
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(pushed)) if pushed else "never"
             state = "ok" if group.last_push_successful else "last push failed"
-            rows.append(
-                f"<tr><td>{labels}</td><td>{len(group.families)}</td><td>{when}</td><td>{state}</td></tr>"
-            )
+            rows.append(f"<tr><td>{labels}</td><td>{len(group.families)}</td><td>{when}</td><td>{state}</td></tr>")
         body = (
             "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Pushgateway</title></head><body>"
             f"<h1>Pushgateway (pgw-bridge)</h1><p>{len(rows)} groups. "

@@ -30,6 +30,7 @@ def decode_path(raw: bytes) -> str:
 
     Raises:
         MalformedRequest: a bad `%` escape or a control character.
+
     """
     if b"%" not in raw:
         if any(b < 0x20 or b == 0x7F for b in raw):
@@ -83,6 +84,7 @@ class Request:
 
         Raises:
             MalformedRequest: the path cannot be decoded as Go would.
+
         """
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
         headers: dict[str, str] = {}
@@ -107,6 +109,7 @@ class Request:
 
         Raises:
             BodyError: 413 when it exceeds the configured maximum.
+
         """
         if self.raw_body is not None:
             return self.raw_body
@@ -141,6 +144,7 @@ class Request:
 
         Raises:
             BodyError: empty body (`EOF`), short header, or not gzip.
+
         """
         raw = await self.body()
         if not raw:
@@ -155,6 +159,7 @@ class Request:
 
         Raises:
             BodyError: corrupt gzip data, or a decompressed body over the limit.
+
         """
         if self._decoded is not None:
             return self._decoded
@@ -243,5 +248,5 @@ def redirect(method: str, location: str, status: int) -> Response:
 
 
 def gzip_bytes(data: bytes) -> bytes:
-    """gzip at the default level, as Go's promhttp does."""
+    """Gzip at the default level, as Go's promhttp does."""
     return gzip.compress(data, compresslevel=6, mtime=0)

@@ -73,7 +73,7 @@ def negotiate(accept_header: str) -> Format:
 
 
 def gzip_accepted(accept_encoding: str) -> bool:
-    """promhttp's gzipAccepted: a `gzip` or `gzip;...` element in Accept-Encoding."""
+    """Promhttp's gzipAccepted: a `gzip` or `gzip;...` element in Accept-Encoding."""
     for part in accept_encoding.split(","):
         part = part.strip()
         if part == "gzip" or part.startswith("gzip;"):

@@ -48,7 +48,7 @@ _CLIENT_TYPES = {
 class WindowedSummary:
     """Observations of the last ten minutes (at most 4096), reported with the 0.1/0.5/0.9 quantiles."""
 
-    __slots__ = ("count", "total", "_window")
+    __slots__ = ("_window", "count", "total")
 
     def __init__(self) -> None:
         self.count = 0
@@ -89,7 +89,9 @@ class OwnMetrics:
         for family in self._client_families():
             self.families_known.setdefault(family.name, (family.type, family.help or ""))
 
-    def add_collector(self, collect: Callable[[], Iterable[MetricFamily]], known: dict[str, tuple[MetricType, str]]) -> None:
+    def add_collector(
+        self, collect: Callable[[], Iterable[MetricFamily]], known: dict[str, tuple[MetricType, str]]
+    ) -> None:
         """Expose more families of the process's own (the spool bridge's, for instance)."""
         self._extra.append(collect)
         self.families_known.update(known)
@@ -159,7 +161,9 @@ class OwnMetrics:
             )
             sizes = self._summary_family(PUSH_SIZE, self._sizes, now)
             durations = self._summary_family(PUSH_DURATION, self._durations, now)
-        build = MetricFamily(BUILD_INFO, MetricType.GAUGE, OWN_HELP[BUILD_INFO][1], [Metric(self._build_labels, gauge=1.0)])
+        build = MetricFamily(
+            BUILD_INFO, MetricType.GAUGE, OWN_HELP[BUILD_INFO][1], [Metric(self._build_labels, gauge=1.0)]
+        )
         out = [requests, sizes, durations, build, *self._client_families()]
         for collect in self._extra:
             out.extend(collect())

@@ -11,6 +11,7 @@ in-memory store is reloaded from the file, so memory never shows writes the disk
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -71,12 +72,24 @@ def encode_family(family: MetricFamily) -> str:
             fields.append([_KIND_UNTYPED, _float(m.untyped)])
         if m.summary is not None:
             s = m.summary
-            fields.append([_KIND_SUMMARY, str(s.sample_count), _float(s.sample_sum),
-                           [[_float(q), _float(v)] for q, v in s.quantiles]])
+            fields.append(
+                [
+                    _KIND_SUMMARY,
+                    str(s.sample_count),
+                    _float(s.sample_sum),
+                    [[_float(q), _float(v)] for q, v in s.quantiles],
+                ]
+            )
         if m.histogram is not None:
             h = m.histogram
-            fields.append([_KIND_HISTOGRAM, str(h.sample_count), _float(h.sample_sum),
-                           [[_float(b), str(c)] for b, c in h.buckets]])
+            fields.append(
+                [
+                    _KIND_HISTOGRAM,
+                    str(h.sample_count),
+                    _float(h.sample_sum),
+                    [[_float(b), str(c)] for b, c in h.buckets],
+                ]
+            )
         metrics.append(fields)
     return json.dumps([int(family.type), family.help, metrics], separators=(",", ":"))
 
@@ -86,6 +99,7 @@ def decode_family(name: str, data: str) -> MetricFamily:
 
     Raises:
         PersistenceError: the row is not a family this code wrote.
+
     """
     try:
         mtype, help_text, metrics = json.loads(data)
@@ -100,9 +114,13 @@ def decode_family(name: str, data: str) -> MetricFamily:
                 elif kind == _KIND_UNTYPED:
                     metric.untyped = _unfloat(rest[0])
                 elif kind == _KIND_SUMMARY:
-                    metric.summary = Summary(int(rest[0]), _unfloat(rest[1]), [(_unfloat(q), _unfloat(v)) for q, v in rest[2]])
+                    metric.summary = Summary(
+                        int(rest[0]), _unfloat(rest[1]), [(_unfloat(q), _unfloat(v)) for q, v in rest[2]]
+                    )
                 elif kind == _KIND_HISTOGRAM:
-                    metric.histogram = Histogram(int(rest[0]), _unfloat(rest[1]), [(_unfloat(b), int(c)) for b, c in rest[2]])
+                    metric.histogram = Histogram(
+                        int(rest[0]), _unfloat(rest[1]), [(_unfloat(b), int(c)) for b, c in rest[2]]
+                    )
                 else:
                     raise ValueError(f"unknown value kind {kind}")
             family.metrics.append(metric)
@@ -121,6 +139,7 @@ def open_database(path: str) -> sqlite3.Connection:
 
     Raises:
         PersistenceError: the file is not SQLite, not ours, corrupt, or from a newer schema.
+
     """
     existed = os.path.exists(path)
     if existed and os.path.getsize(path) > 0:
@@ -171,6 +190,7 @@ def load_groups(conn: sqlite3.Connection) -> Iterator[tuple[dict[str, str], dict
 
     Raises:
         PersistenceError: a row that cannot be decoded.
+
     """
     families: dict[int, dict[str, StoredFamily]] = {}
     for group_id, name, timestamp_ns, data in conn.execute(
@@ -206,6 +226,7 @@ class SqliteJournal:
 
         Raises:
             PersistenceError: the file cannot be used.
+
         """
         self.path = path
         self._conn = open_database(path)
@@ -238,6 +259,7 @@ class SqliteJournal:
 
         Raises:
             PersistenceError: the commit failed (the store is reloaded from the file).
+
         """
         if self._thread is None:
             raise PersistenceError("the persistence journal is not started")
@@ -330,10 +352,9 @@ class SqliteJournal:
                 if not batch.future.done():
                     batch.future.set_result(None)
 
-        try:
+        # If the loop is gone (shutdown), nobody waits for these futures any more.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(resolve)
-        except RuntimeError:
-            pass  # The loop is gone (shutdown); nobody waits for these futures.
 
     def _fail_pending(self, batches: list[_Batch], failure: PersistenceError) -> None:
         """Runs on the loop while the writer waits: fail the batch and everything queued after it."""

@@ -360,9 +360,7 @@ class Router(Generic[H]):
     def allowed(self, path: str, method: str) -> str:
         """The `Allow` header value for a path, or "" if no other method has it."""
         methods = [
-            m
-            for m, tree in self.trees.items()
-            if m != method and m != "OPTIONS" and tree.get_value(path)[0] is not None
+            m for m, tree in self.trees.items() if m not in (method, "OPTIONS") and tree.get_value(path)[0] is not None
         ]
         if not methods:
             return ""
@@ -371,7 +369,7 @@ class Router(Generic[H]):
 
 
 def clean_path(path: str) -> str:
-    """httprouter's CleanPath (and Go's ServeMux cleanPath): resolve `.`, `..`, `//`; keep a trailing slash."""
+    """Httprouter's CleanPath (and Go's ServeMux cleanPath): resolve `.`, `..`, `//`; keep a trailing slash."""
     if path == "":
         return "/"
     if path[0] != "/":

@@ -9,10 +9,12 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bridge import __version__
 from bridge.gateway.app import GatewayApp
+from bridge.gateway.auth import BasicAuth
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.core import Gateway
 from bridge.gateway.persistence import SqliteJournal
 from bridge.gateway.server import serve
+from bridge.gateway.webconfig import load_web_config
 
 log = logging.getLogger("bridge.gateway")
 
@@ -25,21 +27,29 @@ def build_app(config: GatewayConfig) -> GatewayApp:
 
     Raises:
         PersistenceError: the persistence file cannot be used.
+
     """
     journal: SqliteJournal | None = None
     if config.persistence_file:
         journal = SqliteJournal(config.persistence_file, fsync=config.persistence_fsync)
+    web = load_web_config(config.web_config_file) if config.web_config_file else None
     gateway = Gateway(config, journal=journal)
     if journal is not None:
         groups = journal.load()
         gateway.restore(groups)
         log.info("restored persisted groups", extra={"kv": {"file": config.persistence_file, "groups": len(groups)}})
-    return GatewayApp(gateway)
+    if web is None:
+        return GatewayApp(gateway)
+    auth = BasicAuth(web, config.web_config_file, config.prefix)
+    gateway.roles_enabled = auth.roles_enabled
+    app = GatewayApp(gateway, middleware=[auth], extra_headers=web.headers)
+    app.tls = web.tls
+    return app
 
 
 async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
     """Serve an app with background tasks until told to stop; tasks end before the journal closes."""
-    running = [asyncio.create_task(task(app.gateway)) for task in tasks]
+    running: list[asyncio.Task[None]] = [asyncio.ensure_future(task(app.gateway)) for task in tasks]
 
     async def stop_tasks() -> None:
         for task in running:
@@ -49,7 +59,8 @@ async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None
                 await task
 
     try:
-        await serve(app, before_close=stop_tasks)
+        tls = app.tls.context() if app.tls is not None else None
+        await serve(app, ssl_context=tls, before_close=stop_tasks)
     finally:
         await stop_tasks()
 

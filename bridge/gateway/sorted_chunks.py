@@ -17,7 +17,7 @@ class SortedChunks(Generic[V]):
     family after a few pushes only re-joins the chunks those pushes touched.
     """
 
-    __slots__ = ("_keys", "_lines", "_values", "_maxes", "_joined", "_size")
+    __slots__ = ("_joined", "_keys", "_lines", "_maxes", "_size", "_values")
 
     def __init__(self) -> None:
         self._keys: list[list[Any]] = []
@@ -68,6 +68,7 @@ class SortedChunks(Generic[V]):
 
         Raises:
             KeyError: the key is not present.
+
         """
         maxes = self._maxes
         i = bisect_left(maxes, key)

@@ -156,6 +156,7 @@ class Store:
         Args:
             own_families: the gateway's own metric names with their type and HELP; pushes
                 must not change their type.
+
         """
         self.groups: dict[GroupKey, Group] = {}
         self.names: dict[str, NameIndex] = {}
@@ -249,6 +250,7 @@ class Store:
 
         Raises:
             ValueError: `name` is one of the gateway-managed timestamp families.
+
         """
         if name in TIMESTAMP_FAMILIES:
             raise ValueError(f"{name} is managed by the gateway and cannot be deleted on its own")
@@ -361,9 +363,13 @@ class Store:
             base, suffix = split
             base_types = self._types_after(base, group, writes, removes)
             if MetricType.SUMMARY in base_types and suffix != "_bucket":
-                errors.append(f"collected metric named {go_quote(name)} collides with previously collected summary named {go_quote(base)}")
+                errors.append(
+                    f"collected metric named {go_quote(name)} collides with previously collected summary named {go_quote(base)}"
+                )
             if MetricType.HISTOGRAM in base_types:
-                errors.append(f"collected metric named {go_quote(name)} collides with previously collected histogram named {go_quote(base)}")
+                errors.append(
+                    f"collected metric named {go_quote(name)} collides with previously collected histogram named {go_quote(base)}"
+                )
         if mtype is MetricType.SUMMARY or mtype is MetricType.HISTOGRAM:
             suffixes = ("_count", "_sum", "_bucket") if mtype is MetricType.HISTOGRAM else ("_count", "_sum")
             for suffix in suffixes:

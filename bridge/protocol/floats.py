@@ -17,6 +17,7 @@ def parse_float(text: str) -> float:
 
     Raises:
         ValueError: the text is not a float Go would accept, or it overflows.
+
     """
     if _DECIMAL.match(text):
         value = float(text)
@@ -82,7 +83,7 @@ def format_g(value: float) -> str:
 
 
 def format_text(value: float) -> str:
-    """expfmt's writeFloat: like `format_g`, but negative zero prints as `0`."""
+    """Expfmt's writeFloat: like `format_g`, but negative zero prints as `0`."""
     if value == 0.0:
         return "0"
     return format_g(value)

@@ -30,6 +30,7 @@ def decode_base64(text: str) -> str:
 
     Raises:
         ValueError: with Go's "illegal base64 data at input byte N" message.
+
     """
     stripped = text.rstrip("=")
     out = bytearray()
@@ -67,6 +68,7 @@ def split_labels(labels: str) -> dict[str, str]:
 
     Raises:
         GroupingKeyError: odd components, an improper name, or bad base64.
+
     """
     result: dict[str, str] = {}
     if len(labels) <= 1:
@@ -85,9 +87,7 @@ def split_labels(labels: str) -> dict[str, str]:
         try:
             result[trimmed] = decode_base64(value)
         except ValueError as exc:
-            raise GroupingKeyError(
-                f"invalid base64 encoding for label {trimmed}={go_quote(value)}: {exc}"
-            ) from None
+            raise GroupingKeyError(f"invalid base64 encoding for label {trimmed}={go_quote(value)}: {exc}") from None
     return result
 
 
@@ -96,6 +96,7 @@ def parse_grouping(job: str, labels: str, *, job_base64: bool) -> dict[str, str]
 
     Raises:
         GroupingKeyError: with the message the Go gateway answers.
+
     """
     if job_base64:
         try:
@@ -119,6 +120,7 @@ def grouping_path(labels: dict[str, str] | GroupKey, *, prefix: str = "") -> str
 
     Raises:
         GroupingKeyError: no `job`, or a label name the URL grammar cannot carry.
+
     """
     pairs = dict(labels)
     job = pairs.pop("job", None)

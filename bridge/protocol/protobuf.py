@@ -186,6 +186,7 @@ def decode_family(data: bytes | memoryview) -> MetricFamily:
     Raises:
         ProtobufError: malformed wire data.
         UnsupportedType: a `type` other than COUNTER, GAUGE, SUMMARY, UNTYPED, HISTOGRAM.
+
     """
     name = ""
     help_text: str | None = None
@@ -217,6 +218,7 @@ def decode_delimited(data: bytes) -> dict[str, MetricFamily]:
 
     Raises:
         ProtobufError: a length prefix longer than 5 bytes, a truncated or malformed message.
+
     """
     view = memoryview(data)
     families: dict[str, MetricFamily] = {}
@@ -293,10 +295,10 @@ def encode_metric(metric: Metric) -> bytes:
         _put_varint(summary, 1 << 3)
         _put_varint(summary, metric.summary.sample_count)
         _put_double(summary, 2, metric.summary.sample_sum)
-        for quantile, value in metric.summary.quantiles:
+        for quantile, qvalue in metric.summary.quantiles:
             entry = bytearray()
             _put_double(entry, 1, quantile)
-            _put_double(entry, 2, value)
+            _put_double(entry, 2, qvalue)
             _put_bytes(summary, 3, bytes(entry))
         _put_bytes(out, 4, bytes(summary))
     if metric.untyped is not None:

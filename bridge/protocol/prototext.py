@@ -67,20 +67,19 @@ def _metric(w: _Writer, metric: Metric) -> None:
         w.field("name", _quote(name))
         w.field("value", _quote(value))
         w.close()
-    for field_name in ("gauge", "counter"):
-        value = getattr(metric, field_name)
-        if value is not None:
+    for field_name, scalar in (("gauge", metric.gauge), ("counter", metric.counter)):
+        if scalar is not None:
             w.open(field_name)
-            w.field("value", _float(value))
+            w.field("value", _float(scalar))
             w.close()
     if metric.summary is not None:
         w.open("summary")
         w.field("sample_count", str(metric.summary.sample_count))
         w.field("sample_sum", _float(metric.summary.sample_sum))
-        for quantile, value in metric.summary.quantiles:
+        for quantile, qvalue in metric.summary.quantiles:
             w.open("quantile")
             w.field("quantile", _float(quantile))
-            w.field("value", _float(value))
+            w.field("value", _float(qvalue))
             w.close()
         w.close()
     if metric.untyped is not None:

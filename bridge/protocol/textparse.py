@@ -16,7 +16,7 @@ from bridge.protocol.gostr import go_quote
 from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
 
 _FAST_SAMPLE = re.compile(
-    rb'([a-zA-Z_:][a-zA-Z0-9_:]*)'
+    rb"([a-zA-Z_:][a-zA-Z0-9_:]*)"
     rb'(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*,?)?)\})?'
     rb" ([^ \t]+)\Z"
 )
@@ -102,6 +102,7 @@ class TextParser:
 
         Raises:
             ParseError: the body is not valid text format 0.0.4 (with the 1-based line number).
+
         """
         self._data = data
         size = len(data)
@@ -378,9 +379,7 @@ class TextParser:
             mf.help = self._read_until_newline(escapes=True).decode("utf-8", "surrogateescape")
             return
         if mf.name in self._types_set:
-            raise _Fail(
-                f"second TYPE line for metric name {go_quote(mf.name)}, or TYPE reported after samples"
-            )
+            raise _Fail(f"second TYPE line for metric name {go_quote(mf.name)}, or TYPE reported after samples")
         token = self._read_until_newline(escapes=False)
         mtype = _TYPES.get(_go_upper(token))
         if mtype is None:
@@ -523,5 +522,6 @@ def parse_text(data: bytes) -> dict[str, MetricFamily]:
 
     Raises:
         ParseError: with the 1-based line number, as expfmt reports it.
+
     """
     return TextParser().parse(data)

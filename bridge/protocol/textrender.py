@@ -37,12 +37,15 @@ def render_metric(name: str, mtype: MetricType, metric: Metric) -> bytes:
 
     Raises:
         ValueError: the metric lacks the value field its family type needs.
+
     """
     labels = _label_text(metric.labels)
     suffix = f" {metric.timestamp_ms}\n" if metric.timestamp_ms is not None else "\n"
     if mtype is MetricType.COUNTER or mtype is MetricType.GAUGE or mtype is MetricType.UNTYPED:
-        value = metric.counter if mtype is MetricType.COUNTER else (
-            metric.gauge if mtype is MetricType.GAUGE else metric.untyped
+        value = (
+            metric.counter
+            if mtype is MetricType.COUNTER
+            else (metric.gauge if mtype is MetricType.GAUGE else metric.untyped)
         )
         if value is None:
             raise ValueError(f"expected {mtype.name.lower()} in metric {name}")

@@ -98,6 +98,7 @@ def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] =
             continue
         out.extend(headers)
         if resort:
+
             def sort_key(block: list[str]) -> tuple[Any, ...]:
                 m = _SAMPLE.match(block[0])
                 assert m is not None
@@ -173,7 +174,9 @@ class Pair:
             assert our_type == go_type, f"content-type differs for {context}"
         match = _PARSE_ERROR.match(go.body.decode("utf-8", "replace"))
         if match:
-            assert ours.body.decode("utf-8", "replace").startswith(match.group(0)), f"parse error line differs: {context}"
+            assert ours.body.decode("utf-8", "replace").startswith(match.group(0)), (
+                f"parse error line differs: {context}"
+            )
         if compare_body:
             assert ours.body == go.body, f"body differs for {context}"
         return go, ours
@@ -188,7 +191,9 @@ class Pair:
             time.sleep(0.05)
             self.async_pending = False
 
-    def compare_state(self, *, retries: int = 10, prefix: str = "", telemetry: str = "/metrics") -> tuple[str, list[dict[str, Any]]]:
+    def compare_state(
+        self, *, retries: int = 10, prefix: str = "", telemetry: str = "/metrics"
+    ) -> tuple[str, list[dict[str, Any]]]:
         """Assert the same /api/v1/metrics groups and the same normalised /metrics."""
         self.settle()
         for attempt in range(retries):
@@ -197,7 +202,12 @@ class Pair:
             if go_api == our_api or attempt == retries - 1:
                 break
             time.sleep(0.05)
-        assert our_api == go_api, "API groups differ:\n go:   " + json.dumps(go_api, sort_keys=True) + "\n ours: " + json.dumps(our_api, sort_keys=True)
+        assert our_api == go_api, (
+            "API groups differ:\n go:   "
+            + json.dumps(go_api, sort_keys=True)
+            + "\n ours: "
+            + json.dumps(our_api, sort_keys=True)
+        )
         go_metrics = self.go.get(self.go_url + prefix + telemetry)
         our_metrics = self.ours.get(self.our_url + prefix + telemetry)
         assert our_metrics.status_code == go_metrics.status_code, (

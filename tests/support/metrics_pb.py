@@ -29,29 +29,52 @@ def _build() -> dict[str, Any]:
     msg("Gauge", ("value", 1, _F.TYPE_DOUBLE, opt, None))
     msg("Counter", ("value", 1, _F.TYPE_DOUBLE, opt, None))
     msg("Quantile", ("quantile", 1, _F.TYPE_DOUBLE, opt, None), ("value", 2, _F.TYPE_DOUBLE, opt, None))
-    msg("Summary", ("sample_count", 1, _F.TYPE_UINT64, opt, None), ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
-        ("quantile", 3, _F.TYPE_MESSAGE, rep, p + "Quantile"))
+    msg(
+        "Summary",
+        ("sample_count", 1, _F.TYPE_UINT64, opt, None),
+        ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
+        ("quantile", 3, _F.TYPE_MESSAGE, rep, p + "Quantile"),
+    )
     msg("Untyped", ("value", 1, _F.TYPE_DOUBLE, opt, None))
     msg("Bucket", ("cumulative_count", 1, _F.TYPE_UINT64, opt, None), ("upper_bound", 2, _F.TYPE_DOUBLE, opt, None))
-    msg("Histogram", ("sample_count", 1, _F.TYPE_UINT64, opt, None), ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
-        ("bucket", 3, _F.TYPE_MESSAGE, rep, p + "Bucket"))
-    msg("Metric", ("label", 1, _F.TYPE_MESSAGE, rep, p + "LabelPair"), ("gauge", 2, _F.TYPE_MESSAGE, opt, p + "Gauge"),
-        ("counter", 3, _F.TYPE_MESSAGE, opt, p + "Counter"), ("summary", 4, _F.TYPE_MESSAGE, opt, p + "Summary"),
-        ("untyped", 5, _F.TYPE_MESSAGE, opt, p + "Untyped"), ("timestamp_ms", 6, _F.TYPE_INT64, opt, None),
-        ("histogram", 7, _F.TYPE_MESSAGE, opt, p + "Histogram"))
-    msg("MetricFamily", ("name", 1, _F.TYPE_STRING, opt, None), ("help", 2, _F.TYPE_STRING, opt, None),
-        ("type", 3, _F.TYPE_ENUM, opt, p + "MetricType"), ("metric", 4, _F.TYPE_MESSAGE, rep, p + "Metric"))
+    msg(
+        "Histogram",
+        ("sample_count", 1, _F.TYPE_UINT64, opt, None),
+        ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
+        ("bucket", 3, _F.TYPE_MESSAGE, rep, p + "Bucket"),
+    )
+    msg(
+        "Metric",
+        ("label", 1, _F.TYPE_MESSAGE, rep, p + "LabelPair"),
+        ("gauge", 2, _F.TYPE_MESSAGE, opt, p + "Gauge"),
+        ("counter", 3, _F.TYPE_MESSAGE, opt, p + "Counter"),
+        ("summary", 4, _F.TYPE_MESSAGE, opt, p + "Summary"),
+        ("untyped", 5, _F.TYPE_MESSAGE, opt, p + "Untyped"),
+        ("timestamp_ms", 6, _F.TYPE_INT64, opt, None),
+        ("histogram", 7, _F.TYPE_MESSAGE, opt, p + "Histogram"),
+    )
+    msg(
+        "MetricFamily",
+        ("name", 1, _F.TYPE_STRING, opt, None),
+        ("help", 2, _F.TYPE_STRING, opt, None),
+        ("type", 3, _F.TYPE_ENUM, opt, p + "MetricType"),
+        ("metric", 4, _F.TYPE_MESSAGE, rep, p + "Metric"),
+    )
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fd)
-    return {m: message_factory.GetMessageClass(pool.FindMessageTypeByName("io.prometheus.client." + m))
-            for m in ("MetricFamily", "Metric", "LabelPair")}
+    return {
+        m: message_factory.GetMessageClass(pool.FindMessageTypeByName("io.prometheus.client." + m))
+        for m in ("MetricFamily", "Metric", "LabelPair")
+    }
 
 
 _CLASSES = _build()
 MetricFamily = _CLASSES["MetricFamily"]
 
 
-def family(name: str, mtype: str = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None) -> Any:
+def family(
+    name: str, mtype: str = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
+) -> Any:
     """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on)."""
     mf = MetricFamily(name=name)
     if mtype is not None:

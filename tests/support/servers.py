@@ -135,8 +135,16 @@ class ThreadGateway:
 class BridgeProcess:
     """A real `pgw-bridge serve` process (what users run)."""
 
-    def __init__(self, args: Sequence[str] = (), env: dict[str, str] | None = None, port: int | None = None,
-                 scheme: str = "http", ready_path: str = "/-/ready", wait: bool = True, **ready_kwargs: object) -> None:
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        port: int | None = None,
+        scheme: str = "http",
+        ready_path: str = "/-/ready",
+        wait: bool = True,
+        **ready_kwargs: object,
+    ) -> None:
         self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "bridge", "serve", f"--web.listen-address=127.0.0.1:{self.port}", *args]
