@@ -21,6 +21,7 @@ REQUESTS = "pushgateway_http_requests_total"
 PUSH_SIZE = "pushgateway_http_push_size_bytes"
 PUSH_DURATION = "pushgateway_http_push_duration_seconds"
 BUILD_INFO = "pushgateway_build_info"
+EXPIRED = "pgw_bridge_groups_expired_total"
 OBJECTIVES = (0.1, 0.5, 0.9)
 _MAX_AGE_NS = 600 * 1_000_000_000
 _MAX_SAMPLES = 4096
@@ -29,6 +30,7 @@ OWN_HELP: dict[str, tuple[MetricType, str]] = {
     REQUESTS: (MetricType.COUNTER, "Total HTTP requests processed by the Pushgateway, excluding scrapes."),
     PUSH_SIZE: (MetricType.SUMMARY, "HTTP request size for pushes to the Pushgateway."),
     PUSH_DURATION: (MetricType.SUMMARY, "HTTP request duration for pushes to the Pushgateway."),
+    EXPIRED: (MetricType.COUNTER, "Groups deleted because their last push was older than their TTL (extension)."),
     BUILD_INFO: (
         MetricType.GAUGE,
         "A metric with a constant '1' value labeled by version, revision, branch, goversion from "
@@ -79,6 +81,7 @@ class OwnMetrics:
         self._requests: dict[tuple[str, str, str], float] = {}
         self._sizes: dict[str, WindowedSummary] = {}
         self._durations: dict[str, WindowedSummary] = {}
+        self._expired: dict[str, float] = {}
         self._extra: list[Callable[[], Iterable[MetricFamily]]] = []
         self._build_labels = tuple(sorted(build_info.items()))
         self._registry = CollectorRegistry(auto_describe=False)
@@ -101,6 +104,11 @@ class OwnMetrics:
         key = (str(code), handler, method.lower())
         with self._lock:
             self._requests[key] = self._requests.get(key, 0.0) + 1.0
+
+    def expired(self, job: str) -> None:
+        """Count a group deleted by the TTL extension."""
+        with self._lock:
+            self._expired[job] = self._expired.get(job, 0.0) + 1.0
 
     def push(self, method: str, size: int, seconds: float) -> None:
         """Observe a request that reached the push handler (failed ones too)."""
@@ -159,12 +167,18 @@ class OwnMetrics:
                     for (c, h, m), v in sorted(self._requests.items())
                 ],
             )
+            expired = MetricFamily(
+                EXPIRED,
+                MetricType.COUNTER,
+                OWN_HELP[EXPIRED][1],
+                [Metric(labels=(("job", job),), counter=v) for job, v in sorted(self._expired.items())],
+            )
             sizes = self._summary_family(PUSH_SIZE, self._sizes, now)
             durations = self._summary_family(PUSH_DURATION, self._durations, now)
         build = MetricFamily(
             BUILD_INFO, MetricType.GAUGE, OWN_HELP[BUILD_INFO][1], [Metric(self._build_labels, gauge=1.0)]
         )
-        out = [requests, sizes, durations, build, *self._client_families()]
+        out = [requests, sizes, durations, build, expired, *self._client_families()]
         for collect in self._extra:
             out.extend(collect())
         return out

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 from bridge import __version__
 from bridge.gateway.app import GatewayApp
 from bridge.gateway.auth import BasicAuth
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.core import Gateway
+from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
 from bridge.gateway.persistence import SqliteJournal
 from bridge.gateway.server import serve
 from bridge.gateway.webconfig import load_web_config
@@ -65,7 +67,19 @@ async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None
         await stop_tasks()
 
 
+def standard_tasks(config: GatewayConfig) -> list[BackgroundTask]:
+    """Background tasks the flags ask for (group TTL expiry)."""
+    policy = ttl_task(config)
+    if policy is None:
+        return []
+    return [partial(_expiry, policy=policy)]
+
+
+async def _expiry(gateway: Gateway, *, policy: TTLPolicy) -> None:
+    await run_expiry(gateway, policy)
+
+
 async def run_gateway(config: GatewayConfig, tasks: Sequence[BackgroundTask] = ()) -> None:
     """Build and serve the gateway until SIGINT/SIGTERM or `/-/quit`."""
     log.info("starting pushgateway", extra={"kv": {"version": __version__}})
-    await run_app(build_app(config), tasks)
+    await run_app(build_app(config), [*standard_tasks(config), *tasks])
