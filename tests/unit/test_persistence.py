@@ -1,0 +1,113 @@
+"""SQLite persistence: row codec round trips, refusal of files that are not ours, exact restore, failure reload."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from bridge.errors import PersistenceError
+from bridge.gateway.core import Gateway
+from bridge.gateway.persistence import SqliteJournal, decode_family, encode_family
+from bridge.protocol.model import MetricFamily
+from bridge.protocol.textparse import parse_text
+from tests.unit.test_textparse import families
+
+
+@settings(max_examples=200)
+@given(families())
+def test_row_codec_round_trips(family: MetricFamily) -> None:
+    assert decode_family(family.name, encode_family(family)) == family
+
+
+def test_non_finite_and_help_presence_survive() -> None:
+    family = parse_text(b"# HELP x a\\\\b\nx NaN\ny +Inf\n")["x"]
+    again = decode_family("x", encode_family(family))
+    assert again.help == "a\\b"
+    assert again.metrics[0].untyped != again.metrics[0].untyped
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda p: p.write_bytes(b"garbage, maybe a gob file"), "not a pgw-bridge persistence file"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE other (x)").connection.commit(), "another application"),
+    ],
+)
+def test_foreign_files_are_refused_and_untouched(tmp_path: Path, prepare: object, message: str) -> None:
+    path = tmp_path / "state.db"
+    prepare(path)  # type: ignore[operator]
+    before = path.read_bytes()
+    with pytest.raises(PersistenceError, match=message):
+        SqliteJournal(str(path))
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteJournal(str(path))._conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(PersistenceError, match="newer than this pgw-bridge"):
+        SqliteJournal(str(path))
+
+
+def test_corrupt_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    journal = SqliteJournal(str(path))
+    journal._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
+    journal._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    journal._conn.close()
+    data = bytearray(path.read_bytes())
+    data[100:400] = b"\xff" * 300  # the schema page
+    path.write_bytes(bytes(data))
+    with pytest.raises(PersistenceError, match="corrupt"):
+        SqliteJournal(str(path))
+
+
+async def test_restart_restores_exactly(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    gateway = Gateway(journal=SqliteJournal(path))
+    gateway.start()
+    await gateway.push(
+        {"job": "a", "instance": ""},
+        parse_text(b'# HELP x h\\nelp\n# TYPE x counter\nx{z="2"} 1\nx{z="1"} 2\n'),
+        replace=True,
+    )
+    await gateway.push({"job": "a", "instance": ""}, parse_text(b"x 1 5\n"), replace=True)
+    await gateway.push(
+        {"job": "h"}, parse_text(b'# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 2\nh_count 3\n'), replace=False
+    )
+    await gateway.push({"job": "gone"}, parse_text(b"g 1\n"), replace=True)
+    await gateway.delete({"job": "gone"})
+    before = gateway.api_metrics()
+    await gateway.close()
+
+    again = Gateway(journal=SqliteJournal(path))
+    again.restore(again.journal.load())
+    assert again.api_metrics() == before
+    assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
+
+
+async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    journal = SqliteJournal(path)
+    gateway = Gateway(journal=journal)
+    gateway.start()
+    await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
+    # Make the next commit fail inside SQLite.
+    journal._conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    with pytest.raises(PersistenceError, match="disk says no"):
+        await gateway.push({"job": "lost"}, parse_text(b"y 1\n"), replace=True)
+    await asyncio.sleep(0.05)
+    assert [dict(g.labels) for g in gateway.store.groups.values()] == [{"job": "kept"}]
+    journal._conn.execute("DROP TRIGGER boom")
+    await gateway.push({"job": "later"}, parse_text(b"z 1\n"), replace=True)
+    await gateway.close()
+    assert [labels for labels, _ in SqliteJournal(path).load()] == [{"job": "kept"}, {"job": "later"}]
