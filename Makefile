@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashl
 SRC := bridge pgwtui
 PYTEST_ARGS ?=
 
-.PHONY: run serve test check lint format typecheck imports deps system-deps bench screenshots soak clean
+.PHONY: run serve test check lint format typecheck imports deps system-deps bench screenshots soak fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ imports: deps
 
 ## check: linters, types, import contracts, then the tests (what CI runs)
 check: lint typecheck imports test
+
+## fuzz: the long fuzzing run (20,000 examples per fuzz test; make test runs 100)
+fuzz: deps
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/test_fuzz.py tests/unit -q
 
 bench: deps system-deps
 	$(BIN)/python -m bench.run

@@ -101,3 +101,10 @@ def no_thread_leaks() -> Iterator[None]:
             return
         time.sleep(0.05)
     pytest.fail(f"threads leaked: {leaked}")
+
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("default", max_examples=100, deadline=None)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
