@@ -103,7 +103,6 @@ class Pipeline:
         self._rand = rand
         self._groups: dict[GroupKey, deque[Entry]] = {}
         self._latest: dict[Path, Entry] = {}
-        self._inflight: dict[Path, Entry] = {}
         self._scheduled: set[GroupKey] = set()
         self._ready: asyncio.Queue[GroupKey] = asyncio.Queue()
         self._failures: dict[GroupKey, int] = {}
@@ -118,9 +117,10 @@ class Pipeline:
         if previous is not None:
             if previous.method is method and previous.identity == identity:
                 return
-            if self._inflight.get(path) is not previous:
-                with contextlib.suppress(ValueError):
-                    self._groups[previous.key].remove(previous)
+            # A newer version supersedes the queued one; an in-flight push of it still completes,
+            # and retiring its file then spares the newer version (see `files.retire`).
+            with contextlib.suppress(ValueError):
+                self._groups[previous.key].remove(previous)
         mtime = time.time() if identity is None else identity.mtime_ns / 1e9
         entry = Entry(path, method, key, identity, mtime)
         self._groups.setdefault(key, deque()).append(entry)
@@ -209,15 +209,11 @@ class Pipeline:
             self._scheduled.discard(key)
             return
         entry = queue[0]
-        self._inflight[entry.path] = entry
         try:
             delay = await self._attempt(entry)
         except Exception:
             log.exception("spool step failed unexpectedly", extra={"kv": {"file": str(entry.path)}})
             delay = self._backoff.delay(self._failures.get(key, 0) + 1, self._rand())
-        finally:
-            if self._inflight.get(entry.path) is entry:
-                del self._inflight[entry.path]
         if delay is not None:
             self._timers[key] = asyncio.get_running_loop().call_later(delay, self._wake, key)
             return

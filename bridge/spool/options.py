@@ -155,10 +155,9 @@ def spool_options(args: argparse.Namespace, *, state_in_memory: bool = False) ->
         raise ConfigError(f"--spool (or {env_name('--spool')}) is required")
     try:
         workers = int(args.workers)
-        backoff = BackoffPolicy(
-            initial=_seconds(args, "retry_initial", "--retry-initial"),
-            maximum=_seconds(args, "retry_max", "--retry-max"),
-        )
+        maximum = _seconds(args, "retry_max", "--retry-max")
+        initial = min(_seconds(args, "retry_initial", "--retry-initial"), maximum)
+        backoff = BackoffPolicy(initial=initial, maximum=maximum)
     except ValueError as exc:
         raise ConfigError(f"bad retry or worker setting: {exc}") from None
     if workers < 1:
