@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ssl
 import time
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -101,6 +102,14 @@ def build_client(settings: HttpSettings, transport: httpx.AsyncBaseTransport | N
     )
 
 
+def redact(url: str) -> str:
+    """Drop the `user:password@` part of a URL, for logs and `.error` files."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 class HttpPusher:
     """Pushes to a remote Pushgateway (the Go one or ours), every grouping value `@base64`-encoded.
 
@@ -111,12 +120,13 @@ class HttpPusher:
     """
 
     def __init__(self, settings: HttpSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.target = settings.url.rstrip("/")
         self._client = build_client(settings, transport)
+        self._base = settings.url.rstrip("/")
+        self.target = redact(self._base)
 
     async def push(self, request: PushRequest) -> Outcome:
         """Send one push; transport errors and timeouts come back as transient outcomes."""
-        url = self.target + grouping_path(request.key)
+        url = self._base + grouping_path(request.key)
         try:
             if request.method is Method.DELETE:
                 response = await self._client.delete(url)

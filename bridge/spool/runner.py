@@ -126,7 +126,7 @@ class SpoolBridge:
                         "spool": str(self.layout.root),
                         "mode": self.options.mode.value,
                         "found": count,
-                        "observer": "polling" if self.options.polling else "inotify",
+                        "observer": watcher.kind,
                     }
                 },
             )

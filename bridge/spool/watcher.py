@@ -66,10 +66,10 @@ def _make_observer(polling: bool, poll_interval: float) -> BaseObserver:
     if not polling:
         try:
             from watchdog.observers.inotify import InotifyObserver
-
-            return InotifyObserver(generate_full_events=True)
-        except (ImportError, OSError) as exc:
-            log.warning("inotify unavailable; polling the spool instead", extra={"kv": {"err": str(exc)}})
+        except ImportError as exc:  # not Linux
+            raise OSError(f"inotify unavailable: {exc}") from None
+        # Full events: a move from outside the watched directory keeps its dest_path.
+        return InotifyObserver(generate_full_events=True)
     return PollingObserver(timeout=poll_interval)
 
 
@@ -103,6 +103,8 @@ class SpoolWatcher:
         self.poll_interval = poll_interval
         self.quiet_period = quiet_period
         self._observer: BaseObserver | None = None
+        # The observer actually in use: inotify falls back to polling when it cannot watch.
+        self.kind = "polling" if polling else "inotify"
         self._quiet: dict[str, tuple[asyncio.TimerHandle, FileIdentity | None]] = {}
 
     def start(self) -> None:
@@ -120,6 +122,7 @@ class SpoolWatcher:
             log.warning("inotify cannot watch the spool; polling instead", extra={"kv": {"err": str(exc)}})
             try:
                 self._observer = self._start(True)
+                self.kind = "polling"
             except OSError as again:
                 raise SpoolError(f"cannot watch the spool: {again}") from None
 

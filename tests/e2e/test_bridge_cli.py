@@ -136,3 +136,26 @@ def test_exec_runs_keep_the_last_success_even_while_the_bridge_is_down(tmp_path:
     families = parse_text((tmp_path / "add" / "offline.prom").read_bytes())
     assert families["pgw_exec_exit_code"].metrics[0].gauge == 1.0
     assert "pgw_exec_last_success_timestamp_seconds" in families
+
+
+def test_the_producer_example_script(served: tuple[Path, BridgeProcess]) -> None:
+    spool, server = served
+    script = REPO / "examples" / "producer.sh"
+    bridge_bin = Path(sys.executable).parent / "pgw-bridge"
+    if not bridge_bin.exists():
+        pytest.skip("pgw-bridge entry point not installed in this environment (make deps installs it)")
+    result = subprocess.run(
+        ["sh", str(script)],
+        env={**os.environ, "PGW_BRIDGE_SPOOL": str(spool), "PGW_BRIDGE": str(bridge_bin)},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"backup done\n"
+    wait_for(lambda: spool_files(spool) == [])
+    series = scrape(server.url)
+    assert value(series, "pgw_exec_exit_code", job="example_backup") == 0.0
+    assert value(series, "pgw_exec_max_age_seconds", job="example_backup") == 26 * 3600.0
+    assert value(series, "example_disk_used_bytes", job="example_disk") == 123456.0
+    assert value(series, "example_inventory_items", job="example_inventory", site="eu/west", kind="disk") == 4.0

@@ -14,7 +14,7 @@ import pytest
 from bridge.errors import ConfigError
 from bridge.protocol.grouping import group_key
 from bridge.push.outcome import Outcome, Verdict
-from bridge.push.pusher import HttpPusher, PushRequest
+from bridge.push.pusher import HttpPusher, PushRequest, redact
 from bridge.push.settings import HttpSettings
 from bridge.spool.naming import Method
 from tests.support.servers import GoGateway, ThreadGateway, free_port
@@ -147,3 +147,17 @@ def test_real_push_into_our_gateway(our_gateway: Callable[..., ThreadGateway], t
 @pytest.mark.oracle
 def test_real_push_into_the_go_gateway(go_gateway: Callable[..., GoGateway]) -> None:
     _real_push(go_gateway().url)
+
+
+def test_credentials_in_the_url_are_used_but_never_shown() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200)
+
+    pusher = HttpPusher(HttpSettings(url="https://u:p%40ss@gw.test:9091/x"), transport=httpx.MockTransport(handler))
+    assert pusher.target == "https://gw.test:9091/x"
+    push(pusher)
+    assert seen[0].headers["authorization"] == "Basic " + base64.b64encode(b"u:p@ss").decode()
+    assert redact("http://gw:9091") == "http://gw:9091"
