@@ -107,6 +107,7 @@ class Pipeline:
         self._ready: asyncio.Queue[GroupKey] = asyncio.Queue()
         self._failures: dict[GroupKey, int] = {}
         self._timers: dict[GroupKey, asyncio.TimerHandle] = {}
+        self._pushing: set[asyncio.Task[None]] = set()
         self._gate_until = 0.0
         self._gate_failures = 0
 
@@ -182,19 +183,23 @@ class Pipeline:
             await self._stop(running)
 
     async def _stop(self, running: set[asyncio.Task[None]]) -> None:
-        if not running:
-            return
         tasks = set(running)
+        for task in tasks - self._pushing:
+            task.cancel()  # waiting for the gate or reading: nothing is in flight, the file stays
+        pushing = tasks & self._pushing
+        late: set[asyncio.Task[None]] = set()
         try:
-            _, late = await asyncio.wait(tasks, timeout=self._grace)
+            if pushing:
+                _, late = await asyncio.wait(pushing, timeout=self._grace)
         finally:
             for task in tasks:
                 task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
         if late:
             log.warning(
                 "stopped with pushes in flight; their files stay for the next run", extra={"kv": {"n": len(late)}}
             )
-            await asyncio.wait(late)
 
     def _wake(self, key: GroupKey) -> None:
         self._timers.pop(key, None)
@@ -244,7 +249,14 @@ class Pipeline:
             except ParseError as exc:
                 self._reject(entry, snapshot, outcome.invalid(str(exc)), "parse_error")
                 return None
-        result = await self._pusher.push(PushRequest(entry.key, entry.method, snapshot.body, families))
+        step = asyncio.current_task()
+        if step is not None:
+            self._pushing.add(step)
+        try:
+            result = await self._pusher.push(PushRequest(entry.key, entry.method, snapshot.body, families))
+        finally:
+            if step is not None:
+                self._pushing.discard(step)
         if not result.unreachable:
             self._gate_failures = 0
         if result.verdict is Verdict.DELIVERED:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ssl
 import time
-from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 

@@ -207,6 +207,24 @@ async def test_graceful_stop_leaves_the_in_flight_file_for_the_next_run(tmp_path
         await until(lambda: spool_files(tmp_path) == [])
 
 
+async def test_stopping_while_the_gateway_is_down_does_not_wait_for_the_backoff(tmp_path: Path) -> None:
+    from bridge.push.retry import BackoffPolicy
+
+    bridge, recorder, _ = make(tmp_path, grace=10.0, backoff=BackoffPolicy(initial=20.0, maximum=20.0))
+    recorder.down = True
+    task = asyncio.create_task(bridge.run())
+    for i in range(6):
+        drop_file(tmp_path, f"waiting@n={i}.prom", "w 1\n")
+    await until(lambda: recorder.attempts >= 1)
+    await asyncio.sleep(0.1)
+    began = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert time.monotonic() - began < 2.0
+    assert len(spool_files(tmp_path)) == 6
+
+
 async def test_keep_done_archives_delivered_files(tmp_path: Path) -> None:
     bridge, _, _ = make(tmp_path, keep_done=True)
     async with running(bridge):
