@@ -37,6 +37,7 @@ class SpoolOptions:
         backoff: retry delays after transient failures.
         state_file: mirror mode's digest file; None: `SPOOL/.pgw-bridge-mirror.json`.
         state_in_memory: keep mirror state in memory only (the embedded gateway starts empty as well).
+        rescan_interval: seconds between safety rescans for files the watcher missed (0: never).
 
     """
 
@@ -51,6 +52,7 @@ class SpoolOptions:
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     state_file: Path | None = None
     state_in_memory: bool = False
+    rescan_interval: float = 60.0
 
 
 ENV_PREFIX = "PGW_BRIDGE_"
@@ -105,6 +107,13 @@ def add_spool_flags(parser: argparse.ArgumentParser, *, required: bool) -> None:
     _add(g, "--retry-initial", "first retry delay after a transient failure", "500ms", metavar="DURATION")
     _add(g, "--retry-max", "longest retry delay (backoff cap)", "30s", metavar="DURATION")
     _add(g, "--grace", "at shutdown, how long in-flight pushes may take to finish", "10s", metavar="DURATION")
+    _add(
+        g,
+        "--rescan-interval",
+        "rescan the spool this often for files the watcher missed (0: never)",
+        "1m",
+        metavar="DURATION",
+    )
     _add(g, "--state-file", "mirror mode: digest state file (default SPOOL/.pgw-bridge-mirror.json)", metavar="FILE")
 
 
@@ -178,6 +187,7 @@ def spool_options(args: argparse.Namespace, *, state_in_memory: bool = False) ->
         backoff=backoff,
         state_file=Path(args.state_file) if args.state_file else None,
         state_in_memory=state_in_memory,
+        rescan_interval=_seconds(args, "rescan_interval", "--rescan-interval"),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from bridge.errors import SpoolError
 from bridge.pipeline import Disposition, Pipeline
 from bridge.push.pusher import Pusher
 from bridge.spool.consume import ConsumeDisposition
-from bridge.spool.files import stat_identity
+from bridge.spool.files import FileIdentity, stat_identity
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.metrics import BridgeMetrics
 from bridge.spool.mirror import DEFAULT_STATE_NAME, MirrorDisposition, MirrorState
@@ -57,6 +58,8 @@ class SpoolBridge:
             metrics=self.metrics,
         )
         self._prepared = False
+        self._offered: dict[Path, FileIdentity] = {}
+        self._watcher: SpoolWatcher | None = None
 
     def prepare(self) -> None:
         """Check the spool, create its subdirectories, load the mirror state (before serving anything).
@@ -82,6 +85,8 @@ class SpoolBridge:
         identity = stat_identity(path)
         if identity is None:
             return
+        if self.options.rescan_interval > 0:
+            self._offered[path] = identity
         self.pipeline.offer(path, classified[0], classified[1], identity)
 
     def removed(self, path: Path) -> None:
@@ -104,6 +109,38 @@ class SpoolBridge:
                 self.removed(path)
         return len(found)
 
+    def rescan(self) -> int:
+        """Offer files the watcher missed (inotify queue overflow, network filesystems); the number found.
+
+        Files offered before in the same version, and files still being written (modified within
+        the quiet period), are left alone.
+        """
+        found = 0
+        settled_before = time.time() - self.options.quiet_period
+        ordered = self.layout.scan()
+        present = set(ordered)
+        for path in ordered:
+            identity = stat_identity(path)
+            if identity is None or self._offered.get(path) == identity or identity.mtime_ns / 1e9 > settled_before:
+                continue
+            if self._watcher is not None and self._watcher.is_settling(path):
+                continue
+            found += 1
+            self.arrived(path)
+        for path in [p for p in self._offered if p not in present]:
+            del self._offered[path]
+        if isinstance(self.disposition, MirrorDisposition):
+            for path in self.disposition.vanished():
+                self.removed(path)
+        if found:
+            log.warning("rescan found files the watcher had not reported", extra={"kv": {"n": found}})
+        return found
+
+    async def _rescan_every(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.rescan()
+
     async def run(self) -> None:
         """Watch, scan, and deliver until cancelled; in-flight pushes finish or their files stay."""
         if not self._prepared:
@@ -117,6 +154,10 @@ class SpoolBridge:
             quiet_period=self.options.quiet_period,
         )
         watcher.start()
+        self._watcher = watcher
+        rescans = None
+        if self.options.rescan_interval > 0:
+            rescans = asyncio.create_task(self._rescan_every(self.options.rescan_interval))
         try:
             count = self.scan()
             log.info(
@@ -132,4 +173,7 @@ class SpoolBridge:
             )
             await self.pipeline.run()
         finally:
+            if rescans is not None:
+                rescans.cancel()
             watcher.stop()
+            self._watcher = None

@@ -148,6 +148,10 @@ class SpoolWatcher:
             timer.cancel()
         self._quiet.clear()
 
+    def is_settling(self, path: Path) -> bool:
+        """Whether a file is being written in place (its quiet period is still running)."""
+        return str(path) in self._quiet
+
     def post(self, kind: str, raw_path: str) -> None:
         """From watchdog's thread: hand a relevant event to the loop."""
         path = Path(raw_path)

@@ -54,6 +54,22 @@ async def test_rename_drop_is_pushed_then_removed(tmp_path: Path, observer: str)
     assert os.listdir(tmp_path / "failed") == []
 
 
+async def test_files_the_watcher_missed_are_found_by_the_rescan(tmp_path: Path) -> None:
+    # A polling observer that never gets round to polling stands in for lost events
+    # (inotify queue overflow, a network filesystem that reports nothing).
+    bridge, recorder, gateway = make(
+        tmp_path, polling=True, poll_interval=3600.0, rescan_interval=0.2, quiet_period=0.1
+    )
+    async with running(bridge):
+        drop_file(tmp_path, "missed.prom", "missed 1\n")
+        with (tmp_path / "add" / "missed.prom").open("w") as handle:
+            handle.write("late 1\n")
+        await until(lambda: value(local_series(gateway), "late", job="missed") == 1.0)
+        await asyncio.sleep(0.5)
+    assert [r.method for r in recorder.delivered] == [Method.PUT, Method.POST]
+    assert spool_files(tmp_path) == []
+
+
 async def test_in_place_write_is_pushed_once_complete(tmp_path: Path) -> None:
     bridge, recorder, gateway = make(tmp_path)
     async with running(bridge):
