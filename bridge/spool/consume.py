@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.pipeline import Entry
 from bridge.protocol.grouping import readable_path
 from bridge.push.outcome import Outcome
+from bridge.spool.disposition import Entry
 from bridge.spool.files import FileIdentity, Snapshot, atomic_write, error_report, read_snapshot, retire, stat_identity
 from bridge.spool.layout import SpoolLayout
 

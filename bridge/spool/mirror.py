@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.pipeline import Entry
 from bridge.protocol.grouping import readable_path
 from bridge.push.outcome import Outcome
+from bridge.spool.disposition import Entry
 from bridge.spool.files import Snapshot, atomic_write, error_report, read_snapshot
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.metrics import BridgeMetrics

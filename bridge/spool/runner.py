@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.pipeline import Disposition, Pipeline
+from bridge.pipeline import Pipeline
 from bridge.push.pusher import Pusher
 from bridge.spool.consume import ConsumeDisposition
+from bridge.spool.disposition import Disposition
 from bridge.spool.files import FileIdentity, stat_identity
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.metrics import BridgeMetrics
