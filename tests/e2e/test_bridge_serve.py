@@ -73,3 +73,14 @@ def test_sigterm_stops_cleanly_and_the_spool_env_var_works(tmp_path: Path) -> No
     wait_for(lambda: value(scrape(server.url), "env_ok", job="env") == 1.0)
     assert server.stop(signal.SIGTERM) == 0
     assert "watching spool" in server.stderr_path.read_text()
+
+
+def test_serve_without_a_spool_is_the_plain_gateway() -> None:
+    server = BridgeProcess([])
+    try:
+        series = scrape(server.url)
+        assert value(series, "pushgateway_build_info") == 1.0
+        assert not [name for name, _ in series if name.startswith("pgw_bridge_spool_")]
+    finally:
+        assert server.stop() == 0
+    assert "watching spool" not in server.stderr_path.read_text()
