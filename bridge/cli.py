@@ -210,6 +210,9 @@ def _register_serve(sub: Any) -> None:
         allow_abbrev=False,
     )
     add_gateway_flags(serve)
+    from bridge.spool.commands import add_serve_spool_flags
+
+    add_serve_spool_flags(serve)
     serve.set_defaults(handler=_run_serve)
 
 
@@ -218,13 +221,19 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)
+    if getattr(args, "spool", None):
+        from bridge.spool.commands import run_serve_spool
+
+        return run_serve_spool(args, config)
     asyncio.run(run_gateway(config))
     return 0
 
 
 def _registrars() -> list[Callable[[Any], None]]:
     """Each subcommand module registers its parsers here."""
-    return [_register_serve]
+    from bridge.spool.commands import register as register_spool
+
+    return [_register_serve, register_spool]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The spool bridge: a directory of `.prom` files turned into pushes (watcher, naming, mirror state, CLI)."""

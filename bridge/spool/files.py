@@ -1,0 +1,137 @@
+"""File moves that never lose a producer's newer file: snapshot, retire, quarantine, atomic write."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class FileIdentity:
+    """Which version of a path was read: a rename over it, or an in-place rewrite, changes this."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> FileIdentity:
+        """Take the identity of a `stat` result."""
+        return cls(stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A file's bytes and the identity of the version they came from (None when there is no file)."""
+
+    body: bytes
+    identity: FileIdentity | None
+
+
+def read_snapshot(path: Path) -> Snapshot | None:
+    """Read a file and note its identity; None if it no longer exists.
+
+    Raises:
+        OSError: the file exists but cannot be read.
+
+    """
+    try:
+        with path.open("rb") as handle:
+            body = handle.read()
+            identity = FileIdentity.of(os.fstat(handle.fileno()))
+    except FileNotFoundError:
+        return None
+    return Snapshot(body, identity)
+
+
+def stat_identity(path: Path) -> FileIdentity | None:
+    """Return the identity of the file at `path` now, or None if there is none."""
+    try:
+        return FileIdentity.of(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def retire(path: Path, identity: FileIdentity, archive: Path | None) -> bool:
+    """Remove (or move to `archive`) the version of `path` that was read, and nothing newer.
+
+    The file is first renamed away atomically; if what was renamed is not the version read (the
+    producer replaced it meanwhile), it is linked back unless an even newer file took the name.
+
+    Args:
+        path: the spool file.
+        identity: the version that was pushed.
+        archive: where to keep it (`done/NAME`, `failed/NAME`), or None to delete it.
+
+    Returns:
+        True if the version read was retired; False if the path now holds a newer file (left in place).
+
+    Raises:
+        OSError: the file could not be moved.
+
+    """
+    parking = archive or path.with_name(f".{path.name}.retired.{os.getpid()}")
+    try:
+        os.replace(path, parking)
+    except FileNotFoundError:
+        return False
+    moved = FileIdentity.of(parking.stat())
+    if moved == identity:
+        if archive is None:
+            parking.unlink()
+        return True
+    with contextlib.suppress(FileExistsError):
+        os.link(parking, path)
+    parking.unlink()
+    return False
+
+
+def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:
+    """Write `path` through a hidden temp file in the same directory, then rename it into place.
+
+    Raises:
+        OSError: the directory is not writable, or the disk is full.
+
+    """
+    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    try:
+        with temp.open("wb") as handle:
+            handle.write(body)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    if durable:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def utc_timestamp(now: float | None = None) -> str:
+    """RFC 3339 UTC with milliseconds, as in the logs."""
+    now = time.time() if now is None else now
+    millis = int(now * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
+
+
+def error_report(*, status: str, message: str, method: str, group: str, target: str, now: float | None = None) -> bytes:
+    """Render a `failed/NAME.error` file: one `key: value` per line, the message last."""
+    lines = [
+        f"status: {status}",
+        f"time: {utc_timestamp(now)}",
+        f"method: {method}",
+        f"group: {group}",
+        f"gateway: {target}",
+        "message: " + message.replace("\n", "\n  "),
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")

@@ -1,0 +1,91 @@
+"""File moves that must never remove a producer's newer file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bridge.spool.files import atomic_write, error_report, read_snapshot, retire, stat_identity
+
+
+def replace_atomically(path: Path, body: bytes) -> None:
+    temp = path.with_name(f".{path.name}.new")
+    temp.write_bytes(body)
+    os.rename(temp, path)
+
+
+def test_retire_removes_the_version_read(tmp_path: Path) -> None:
+    path = tmp_path / "job.prom"
+    path.write_bytes(b"a 1\n")
+    snapshot = read_snapshot(path)
+    assert snapshot is not None and snapshot.body == b"a 1\n"
+    assert retire(path, snapshot.identity, None) is True  # type: ignore[arg-type]
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_retire_keeps_a_file_replaced_after_the_read(tmp_path: Path) -> None:
+    path = tmp_path / "job.prom"
+    path.write_bytes(b"a 1\n")
+    snapshot = read_snapshot(path)
+    assert snapshot is not None
+    replace_atomically(path, b"a 2\n")
+    assert retire(path, snapshot.identity, None) is False  # type: ignore[arg-type]
+    assert path.read_bytes() == b"a 2\n"
+    assert sorted(os.listdir(tmp_path)) == ["job.prom"]
+
+
+def test_retire_keeps_a_file_rewritten_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "job.prom"
+    path.write_bytes(b"a 1\n")
+    snapshot = read_snapshot(path)
+    assert snapshot is not None
+    with path.open("ab") as handle:
+        handle.write(b"b 2\n")
+    assert retire(path, snapshot.identity, tmp_path / "failed.prom") is False  # type: ignore[arg-type]
+    assert path.read_bytes() == b"a 1\nb 2\n"
+    assert not (tmp_path / "failed.prom").exists()
+
+
+def test_retire_into_an_archive(tmp_path: Path) -> None:
+    path = tmp_path / "job.prom"
+    path.write_bytes(b"a 1\n")
+    (tmp_path / "done").mkdir()
+    snapshot = read_snapshot(path)
+    assert snapshot is not None and snapshot.identity is not None
+    assert retire(path, snapshot.identity, tmp_path / "done" / "job.prom")
+    assert (tmp_path / "done" / "job.prom").read_bytes() == b"a 1\n"
+
+
+def test_vanished_files(tmp_path: Path) -> None:
+    assert read_snapshot(tmp_path / "gone.prom") is None
+    assert stat_identity(tmp_path / "gone.prom") is None
+    path = tmp_path / "x.prom"
+    path.write_bytes(b"")
+    snapshot = read_snapshot(path)
+    assert snapshot is not None and snapshot.identity is not None
+    path.unlink()
+    assert retire(path, snapshot.identity, None) is False
+
+
+def test_atomic_write_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "job.prom"
+    atomic_write(target, b"x 1\n")
+    atomic_write(target, b"x 2\n", durable=False)
+    assert target.read_bytes() == b"x 2\n"
+    assert os.listdir(tmp_path) == ["job.prom"]
+
+
+def test_error_report_lists_status_message_and_time() -> None:
+    text = error_report(
+        status="400", message="line one\nline two", method="PUT", group="/metrics/job/j", target="http://gw", now=0
+    ).decode()
+    assert text.splitlines() == [
+        "status: 400",
+        "time: 1970-01-01T00:00:00.000Z",
+        "method: PUT",
+        "group: /metrics/job/j",
+        "gateway: http://gw",
+        "message: line one",
+        "  line two",
+    ]
