@@ -69,6 +69,7 @@ class PgwApp(App[None]):
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
         self._timer: Timer | None = None
         self._reading = False
+        self._probing = False
 
     # ----------------------------------------------------------------- lifecycle
     def on_mount(self) -> None:
@@ -114,7 +115,12 @@ class PgwApp(App[None]):
     @work(exclusive=True, group="info", exit_on_error=False)
     async def load_info(self) -> None:
         """Ask the gateway for its version and extensions."""
-        self.post_message(GatewayInfoLoaded(await self.client.info()))
+        self._probing = True
+        try:
+            info = await self.client.info()
+        finally:
+            self._probing = False
+        self.post_message(GatewayInfoLoaded(info))
 
     # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
     @work(group="mutate", exit_on_error=False)
@@ -173,8 +179,8 @@ class PgwApp(App[None]):
         self._publish(replace(self.state, snapshot=message.snapshot, error=None))
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
-            if self.state.info is None:
-                self.load_info()
+        if self.state.info is None and not self._probing:
+            self.load_info()
 
     def on_gateway_info_loaded(self, message: GatewayInfoLoaded) -> None:
         """Show who we talk to."""
@@ -217,10 +223,12 @@ class PgwApp(App[None]):
         error = worker.error
         self.log.error(f"worker {worker.name!r} in group {worker.group!r} failed", error)
         text = describe(error) if error is not None else "unknown error"
-        if worker.group in ("refresh", "info") and isinstance(error, GatewayError):
+        if isinstance(error, GatewayError) and worker.group == "refresh":
             self.post_message(ConnectionFailed(text))
-        else:
-            self.notify(text, title="Action failed", severity="error", timeout=15)
+            return
+        if isinstance(error, GatewayError) and worker.group == "info":
+            return  # the refresh loop owns the banner; the probe is retried after the next good read
+        self.notify(text, title="Action failed", severity="error", timeout=15)
 
     # ----------------------------------------------------------------- help & palette
     def help_sections(self) -> list[HelpSection]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -290,12 +291,19 @@ def _verify(connection: Connection) -> ssl.SSLContext | bool:
 
 
 def _reason(exc: Exception) -> str:
+    """Find the most useful words in an httpx error's cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is the gateway running, and is this its port?)"
+        if isinstance(seen, socket.gaierror):
+            return f"unknown host ({seen.strerror})"
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({seen.verify_message}); set ca_file, or --insecure"
+        seen = seen.__cause__ or seen.__context__
     text = str(exc).strip() or type(exc).__name__
-    lowered = text.lower()
-    if "connection refused" in lowered or "connect call failed" in lowered:
-        return "connection refused"
-    if "certificate" in lowered:
-        return f"TLS certificate problem ({text}); use ca_file or --insecure"
+    if "connection refused" in text.lower():
+        return "connection refused (is the gateway running, and is this its port?)"
     return text.splitlines()[0]
 
 

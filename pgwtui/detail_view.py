@@ -15,12 +15,16 @@ class SeriesLine:
     value: str
 
 
-def family_row(family: Family) -> tuple[str, str, str, str]:
-    """NAME, TYPE, SERIES, HELP."""
-    help_text = family.help if family.help is not None else ""
-    if family.managed:
-        help_text = help_text or "maintained by the gateway"
-    return (family.name, family.type.lower(), str(len(family.series)), help_text)
+def family_row(family: Family) -> tuple[str, str, str]:
+    """Return the FAMILY, TYPE and SERIES cells."""
+    return (family.name, family.type.lower(), str(len(family.series)))
+
+
+def family_title(family: Family) -> str:
+    """Title the series pane: name, type, series count and HELP."""
+    help_text = f": {family.help}" if family.help else ""
+    managed = " (maintained by the gateway)" if family.managed else ""
+    return f"{family.name} · {family.type.lower()} · {len(family.series)} series{managed}{help_text}"
 
 
 def series_labels(series: Series, key: GroupKey) -> str:

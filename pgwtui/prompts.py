@@ -29,6 +29,12 @@ def key_lines(key: GroupKey, indent: str = "  ") -> list[str]:
     return [f"{indent}{name:<{width}} = {json.dumps(value, ensure_ascii=False)}" for name, value in ordered]
 
 
+def key_inline(key: GroupKey) -> str:
+    """Write a grouping key on one line, `job` first, values JSON-quoted: `job="x" instance=""`."""
+    ordered = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+    return " ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in ordered)
+
+
 def delete_group(group: Group, url: str, path: str) -> Prompt:
     """Confirm deleting one group."""
     lines = [
@@ -49,7 +55,7 @@ def delete_groups(keys: Sequence[GroupKey], url: str, path_of: Callable[[GroupKe
     """Confirm deleting every marked group."""
     lines = [f"Delete these {len(keys)} marked groups from {url}?", ""]
     for key in keys[:SHOW_AT_MOST]:
-        lines.append("  " + "  ".join(line.strip() for line in key_lines(key, "")))
+        lines.append("  " + key_inline(key))
     if len(keys) > SHOW_AT_MOST:
         lines.append(f"  … and {len(keys) - SHOW_AT_MOST} more")
     lines += ["", "Each gets its own DELETE with every label @base64-encoded, e.g.", f"  DELETE {path_of(keys[0])}"]

@@ -128,8 +128,8 @@ class Assessment:
             reasons.append(f"no successful push for longer than {self.threshold.describe()}")
         if not reasons:
             if self.threshold is None:
-                return "ok: no maximum age applies to this group"
-            return f"ok: pushed within {self.threshold.describe()}"
+                return "the last push succeeded; no maximum age applies to this group"
+            return f"the last push succeeded, within {self.threshold.describe()}"
         return "; ".join(reasons)
 
 

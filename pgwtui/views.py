@@ -44,8 +44,8 @@ class Column:
 
 COLUMNS: tuple[Column, ...] = (
     Column("key", "GROUPING KEY", 0),
-    Column("families", "FAM", 4, right=True, descending_first=True),
-    Column("series", "SERIES", 7, right=True, descending_first=True),
+    Column("families", "FAM", 5, right=True, descending_first=True),
+    Column("series", "SERIES", 8, right=True, descending_first=True),
     Column("last_push", "LAST PUSH", 23),
     Column("last_failure", "LAST FAILURE", 23, descending_first=True),
     Column("status", "STATUS", 20, descending_first=True),

@@ -12,7 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 from pgwtui import prompts
-from pgwtui.detail_view import family_row, series_lines
+from pgwtui.detail_view import family_row, family_title, series_lines
+from pgwtui.durations import format_age
 from pgwtui.models import Family, Group, GroupKey, label_text
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.staleness import assess
@@ -68,7 +69,7 @@ class GroupDetailScreen(Screen[None]):
     def on_mount(self) -> None:
         """Columns, then follow the app's state."""
         families = self.query_one("#families", DataTable)
-        families.add_columns("FAMILY", "TYPE", "SERIES", "HELP")
+        families.add_columns("FAMILY", "TYPE", "SERIES")
         self.query_one("#series", DataTable).add_columns("SERIES", "VALUE")
         self.pgw.state_changed.subscribe(self, self.show_state)
         self.show_state(self.pgw.state)
@@ -114,11 +115,13 @@ class GroupDetailScreen(Screen[None]):
         status = self.query_one("#summary-status", Static)
         status.update(f"{verdict.label.upper()}: {verdict.explain()}")
         status.set_classes(f"status-{STATUS_CLASS[verdict.status]}")
-        age = f"{fmt.when(group.last_push).strip()}  ({fmt.timestamp(group.last_push)})" if group.last_push else "never"
+        age = "never"
+        if group.last_push is not None:
+            age = f"{format_age(now - group.last_push)} ago  ({fmt.timestamp(group.last_push)})"
         failure = "never"
         if group.last_failure is not None:
             then = "  (a later push succeeded)" if group.last_push_successful else ""
-            failure = f"{fmt.when(group.last_failure).strip()}  ({fmt.timestamp(group.last_failure)}){then}"
+            failure = f"{format_age(now - group.last_failure)} ago  ({fmt.timestamp(group.last_failure)}){then}"
         threshold = verdict.threshold.describe() if verdict.threshold else "none (never stale)"
         lines = [
             f"Last push     {age}",
@@ -156,7 +159,7 @@ class GroupDetailScreen(Screen[None]):
         if family is None:
             title.update("SERIES")
             return
-        title.update(f"SERIES of {family.name} ({family.type.lower()}, {len(family.series)})")
+        title.update(family_title(family))
         for line in series_lines(family, self.key):
             table.add_row(line.what, line.value)
 

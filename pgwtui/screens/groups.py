@@ -41,7 +41,7 @@ class GroupsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="groups.filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="groups.clear_filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="groups.clear_filter"),
         Binding("d", "delete_current", "Delete", id="groups.delete"),
         Binding("D", "delete_marked", "Delete marked", id="groups.delete_marked"),
         Binding("m", "mark_stale", "Mark stale", id="groups.mark_stale"),
@@ -136,7 +136,7 @@ class GroupsScreen(Screen[None]):
         arrow = "▼" if table.sort_descending else "▲"
         self.query_one(StatusBar).show(
             StatusInfo(
-                counts=self._counts,
+                counts=self._counts if snapshot is not None else None,
                 shown=table.row_count,
                 marked=len(marks),
                 marked_hidden=len(marks - shown),
@@ -162,11 +162,18 @@ class GroupsScreen(Screen[None]):
         self.action_sort(event.column_id)
 
     # ----------------------------------------------------------------- filter
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer `esc` (clear filter) only while a filter is open."""
+        if action == "clear_filter":
+            return self.query_one("#filter", Input).has_class("-active")
+        return True
+
     def action_filter(self) -> None:
         """Show the filter input and focus it."""
         field = self.query_one("#filter", Input)
         field.add_class("-active")
         field.focus()
+        self.refresh_bindings()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -177,6 +184,7 @@ class GroupsScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value:
             self.query_one("#filter", Input).remove_class("-active")
+            self.refresh_bindings()
         self.table.focus()
 
     def action_clear_filter(self) -> None:
@@ -187,6 +195,7 @@ class GroupsScreen(Screen[None]):
             self._filter = NO_FILTER
             self._redraw()
         field.remove_class("-active")
+        self.refresh_bindings()
         self.table.focus()
 
     # ----------------------------------------------------------------- sort
@@ -216,7 +225,8 @@ class GroupsScreen(Screen[None]):
         added = self.table.mark(stale)
         scope = " shown by the filter" if self._filter.active else ""
         if stale:
-            self.notify(f"Marked {added} more stale group(s); {len(stale)} stale{scope} in all. D deletes marked.")
+            again = f" ({len(stale) - added} already were)" if added < len(stale) else ""
+            self.notify(f"Marked the {len(stale)} stale group(s){scope}{again}. D deletes every marked group.")
         else:
             self.notify(f"No stale groups{scope}.")
 

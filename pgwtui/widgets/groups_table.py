@@ -306,8 +306,8 @@ class GroupsTable(ScrollView, can_focus=True):
             index = int(self.scroll_y) + y - 1
             if index < len(self._rows):
                 strip = self._row(index)
-            elif not self._rows and y == 2:
-                strip = Strip([Segment("  " + self.empty_text, self._style("empty"))])
+            elif not self._rows and 0 <= y - 2 < len(lines := self.empty_text.splitlines()):
+                strip = Strip([Segment("  " + lines[y - 2], self._style("empty"))])
             else:
                 strip = Strip.blank(width, self.rich_style)
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)

@@ -15,7 +15,7 @@ from pgwtui.views import Counts
 class StatusInfo:
     """Everything the status bar shows."""
 
-    counts: Counts
+    counts: Counts | None
     shown: int
     marked: int
     marked_hidden: int
@@ -42,7 +42,13 @@ class StatusBar(Horizontal):
     def show(self, info: StatusInfo) -> None:
         """Redraw from `info`."""
         c = info.counts
-        self.query_one("#sb-total", Label).update(f"{c.total} groups")
+        for counter in self.query(".counter"):
+            counter.display = c is not None
+        if c is None:
+            self.query_one("#sb-total", Label).update("no groups read yet")
+            c = Counts()
+        else:
+            self.query_one("#sb-total", Label).update(f"{c.total} groups")
         self.query_one("#sb-ok", Label).update(f"ok {c.ok}")
         failed = self.query_one("#sb-failed", Label)
         failed.update(f"failed {c.failed}")
@@ -65,4 +71,4 @@ class StatusBar(Horizontal):
             parts.append(f"read {info.refreshed}{every}")
         if info.read_only:
             parts.append("READ-ONLY")
-        self.query_one("#sb-extra", Label).update(" │ ".join(parts))
+        self.query_one("#sb-extra", Label).update("│ " + " │ ".join(parts))
