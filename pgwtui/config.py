@@ -9,6 +9,7 @@ starts the embedded demo gateway. The file format is documented in docs/tui.md.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ def parse_policy(document: Mapping[str, Any], where: str = "config") -> Stalenes
             raise ConfigError(f"{label}: `max_age` is required (0 means never stale)")
         try:
             rules.append(StalenessRule(job, parse_duration(rule["max_age"], what=f"{label}: max_age")))
-        except ValueError as exc:  # re.error is a ValueError
+        except re.error as exc:
             raise ConfigError(f"{label}: invalid regex {job!r}: {exc}") from None
     return StalenessPolicy(default, tuple(rules))
 

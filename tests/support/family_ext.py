@@ -17,7 +17,13 @@ from bridge.protocol.grouping import parse_grouping
 
 EXTENSIONS_BODY = {
     "status": "success",
-    "data": {"implementation": "pgw-bridge", "version": "test-shim", "family_delete": True, "group_ttl": {}, "roles": False},
+    "data": {
+        "implementation": "pgw-bridge",
+        "version": "test-shim",
+        "family_delete": True,
+        "group_ttl": {},
+        "roles": False,
+    },
 }
 
 

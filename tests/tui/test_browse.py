@@ -38,7 +38,7 @@ async def test_browse_shows_every_group_with_its_status(demo_app):
         assert status["job=etl stage=load"] == "failed"
         assert status["job=backup instance=db-2"] == "stale >26h", "pushed backup_max_age_seconds wins"
         assert status["job=nightly-report"] == "ok", "the nightly-.* rule allows 26h"
-        assert status["job=cron-cleanup instance=\"\""] == "stale >1h", "the 1h default applies"
+        assert status['job=cron-cleanup instance=""'] == "stale >1h", "the 1h default applies"
         assert "8 groups" in text and "ok 4" in text and "failed 2" in text and "stale 3" in text
         # Default order: worst first, then the longest silent.
         assert jobs(app)[:2] == ["job=ml-train instance=gpu-7", "job=etl stage=load"]
@@ -84,7 +84,9 @@ async def test_cursor_survives_a_resort(demo_app):
         await pilot.press("1")
         assert table(app).current == chosen
         await pilot.press("r")
-        await wait_for(pilot, lambda: table(app).current is not None and table(app).current.group is not chosen.group, "re-read")
+        await wait_for(
+            pilot, lambda: table(app).current is not None and table(app).current.group is not chosen.group, "re-read"
+        )
         assert table(app).current.key == chosen.key
 
 

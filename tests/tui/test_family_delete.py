@@ -97,5 +97,7 @@ async def test_delete_group_from_the_detail_goes_back(demo_app):
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
         await pilot.press("y")
-        await wait_for(pilot, lambda: not isinstance(app.screen, (ConfirmScreen, GroupDetailScreen)), "back to the list")
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, (ConfirmScreen, GroupDetailScreen)), "back to the list"
+        )
         assert CRON not in gateway.gateway.store.groups

@@ -1,4 +1,4 @@
-"""Pilot flows over real sockets, against the real Go Pushgateway 1.5.1 and against ours: browse, delete, family delete."""
+"""Pilot flows over real sockets against the real Go Pushgateway 1.5.1 and ours: browse, delete, family delete."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def gateway_url(request: pytest.FixtureRequest) -> str:
         request.applymarker(pytest.mark.oracle)
         return str(request.getfixturevalue("go_gateway")(["--web.enable-admin-api"]).url)
     return str(request.getfixturevalue("our_gateway")().url)
+
 
 BACKUP: GroupKey = (("instance", "db-1"), ("job", "backup"))
 CRON: GroupKey = (("instance", ""), ("job", "cron"))
@@ -53,9 +54,9 @@ def groups_on(url: str, auth: Any = None) -> set[GroupKey]:
 
 def seed(url: str, auth: Any = None) -> None:
     backup = (
-        b"# HELP backup_size_bytes Size.\n# TYPE backup_size_bytes gauge\nbackup_size_bytes{kind=\"full\"} 8.2e+09\n"
-        b"# TYPE backup_duration_seconds histogram\nbackup_duration_seconds_bucket{le=\"60\"} 3\n"
-        b"backup_duration_seconds_bucket{le=\"+Inf\"} 4\nbackup_duration_seconds_sum 190\n"
+        b'# HELP backup_size_bytes Size.\n# TYPE backup_size_bytes gauge\nbackup_size_bytes{kind="full"} 8.2e+09\n'
+        b'# TYPE backup_duration_seconds histogram\nbackup_duration_seconds_bucket{le="60"} 3\n'
+        b'backup_duration_seconds_bucket{le="+Inf"} 4\nbackup_duration_seconds_sum 190\n'
         b"backup_duration_seconds_count 4\n"
     )
     assert push(url, BACKUP, backup, auth=auth) == 200
