@@ -22,6 +22,10 @@ class Prompt:
     warning: bool = False
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def key_lines(key: GroupKey, indent: str = "  ") -> list[str]:
     """Write a grouping key one label per line, values JSON-quoted so empty values and spaces show."""
     width = max(len(name) for name, _ in key)
@@ -45,7 +49,8 @@ def delete_group(group: Group, url: str, path: str) -> Prompt:
         f"DELETE {path}",
         f"  (same as {readable_path(group.key)})",
         "",
-        f"Its {group.family_count} families and {group.series_count} series go away. This cannot be undone;",
+        f"Its {_count(group.family_count, 'family', 'families')} and {_count(group.series_count, 'series', 'series')}"
+        " go away. This cannot be undone;",
         "the job's next push creates the group again.",
     ]
     return Prompt("Delete group?", "\n".join(lines), "Delete group")

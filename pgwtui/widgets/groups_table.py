@@ -294,7 +294,8 @@ class GroupsTable(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- drawing
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"groups-table--{name}")
+        # Partial: only what app.tcss sets, so a status colour never hides the cursor's background.
+        return self.get_component_rich_style(f"groups-table--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
         """Line 0 is the header; the rest are rows from the scroll position."""
@@ -318,7 +319,7 @@ class GroupsTable(ScrollView, can_focus=True):
         return set_cell_size(text, width) if not right else " " * (width - cell_len(text)) + text
 
     def _header(self) -> Strip:
-        base = self._style("header")
+        base = self.rich_style + self._style("header")
         sorted_style = base + self._style("header-sorted")
         segments = [Segment("  ", base)]
         for col in COLUMNS:
@@ -334,25 +335,27 @@ class GroupsTable(ScrollView, can_focus=True):
     def _row(self, index: int) -> Strip:
         row = self._rows[index]
         marked = row.key in self._marks
+        cursor = index == self._cursor
         base = self.rich_style
         if marked:
             base += self._style("marked")
-        if index == self._cursor:
+        if cursor:
             base += self._style("cursor" if self.has_focus else "cursor-blurred")
-        status_style = self._style(STATUS_CLASS[row.assessment.status])
-        failed_style = self._style("failed")
-        stale_style = self._style("stale")
-        dim = self._style("dim")
         texts = self._formatter.cells(row)
         segments = [Segment(f"{MARK} " if marked else "  ", base)]
         for col, text in zip(COLUMNS, texts, strict=True):
-            style = base
-            if col.id == "status":
-                style = base + status_style
-            elif col.id == "last_push" and row.assessment.stale:
-                style = base + stale_style
-            elif col.id == "last_failure":
-                style = base + (failed_style if row.assessment.failed else dim)
+            # On the cursor bar status colours would be unreadable: it keeps its own.
+            style = base if cursor else base + self._cell_style(col.id, row)
             segments.append(Segment(self._cell(text, col.width or self._key_width, col.right), style))
             segments.append(Segment(" " * GAP, base))
         return Strip(segments)
+
+    def _cell_style(self, column_id: str, row: GroupRow) -> Style:
+        verdict = row.assessment
+        if column_id == "status":
+            return self._style(STATUS_CLASS[verdict.status])
+        if column_id == "last_push" and verdict.stale:
+            return self._style("stale")
+        if column_id == "last_failure":
+            return self._style("failed" if verdict.failed else "dim")
+        return Style()
