@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 import httpx
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
+from pgwtui.app import create_app
+from pgwtui.client import Connection
+from pgwtui.config import Settings
 from pgwtui.demo import DemoGateway, build_demo_gateway
 from tests.support.family_ext import require_basic_auth
 from tests.support.servers import ThreadGateway, free_port
@@ -143,3 +147,27 @@ async def test_real_socket_nothing_listening_then_the_gateway_starts():
     finally:
         if demo is not None:
             demo.stop()
+
+
+async def test_tls_ca_file_insecure_and_untrusted(tmp_path):
+    from tests.support.tls import TLSGateway, make_ca_and_cert
+
+    ca, cert, key = make_ca_and_cert(tmp_path)
+    server = TLSGateway(cert, key)
+    try:
+        trusted = ssl.create_default_context(cafile=str(ca))
+        assert httpx.put(f"{server.url}/metrics/job/tls", content=b"tls_ok 1\n", verify=trusted).status_code == 200
+        for kwargs, expect_error in (({}, True), ({"ca_file": str(ca)}, False), ({"insecure": True}, False)):
+            settings = Settings(Connection(server.url, **kwargs), refresh_interval=0)  # type: ignore[arg-type]
+            app = create_app(settings, clock=lambda: NOW)
+            async with app.run_test(size=(140, 34)) as pilot:
+                await wait_for(
+                    pilot, lambda: app.state.error is not None or app.state.snapshot is not None, "an answer"
+                )  # noqa: B023
+                if expect_error:
+                    assert "TLS certificate not trusted" in screen_text(app)
+                else:
+                    assert app.state.error is None
+                    await wait_for(pilot, lambda: [r.text for r in table(app).rows] == ["job=tls"], "the group")  # noqa: B023
+    finally:
+        server.stop()
