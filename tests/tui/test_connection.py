@@ -158,16 +158,17 @@ async def test_tls_ca_file_insecure_and_untrusted(tmp_path):
         trusted = ssl.create_default_context(cafile=str(ca))
         assert httpx.put(f"{server.url}/metrics/job/tls", content=b"tls_ok 1\n", verify=trusted).status_code == 200
         for kwargs, expect_error in (({}, True), ({"ca_file": str(ca)}, False), ({"insecure": True}, False)):
-            settings = Settings(Connection(server.url, **kwargs), refresh_interval=0)  # type: ignore[arg-type]
-            app = create_app(settings, clock=lambda: NOW)
-            async with app.run_test(size=(140, 34)) as pilot:
-                await wait_for(
-                    pilot, lambda: app.state.error is not None or app.state.snapshot is not None, "an answer"
-                )  # noqa: B023
-                if expect_error:
-                    assert "TLS certificate not trusted" in screen_text(app)
-                else:
-                    assert app.state.error is None
-                    await wait_for(pilot, lambda: [r.text for r in table(app).rows] == ["job=tls"], "the group")  # noqa: B023
+            await check_tls(Settings(Connection(server.url, **kwargs), refresh_interval=0), expect_error)  # type: ignore[arg-type]
     finally:
         server.stop()
+
+
+async def check_tls(settings: Settings, expect_error: bool) -> None:
+    app = create_app(settings, clock=lambda: NOW)
+    async with app.run_test(size=(140, 34)) as pilot:
+        await wait_for(pilot, lambda: app.state.error is not None or app.state.snapshot is not None, "an answer")
+        if expect_error:
+            assert "TLS certificate not trusted" in screen_text(app)
+        else:
+            assert app.state.error is None
+            await wait_for(pilot, lambda: [r.text for r in table(app).rows] == ["job=tls"], "the group")
