@@ -153,7 +153,7 @@ class PgwApp(App[None]):
             await self.client.delete_family(group.key, family)
 
         def done(groups: Sequence[Group]) -> bool:
-            return all(g.key != group.key or family not in g.raw for g in groups)
+            return all(g.key != group.key or family not in g.family_names for g in groups)
 
         await self._reread_until(done)
         self.post_message(FamilyDeleted(group.key, family, repush))

@@ -77,7 +77,7 @@ class GatewayInfo:
         if ext.implementation != "prometheus/pushgateway":
             extra = " +family delete" if ext.family_delete else ""
             return f"{ext.implementation} {ext.version or self.version}{extra}".strip()
-        return f"Pushgateway {self.version}".strip()
+        return f"Pushgateway {self.version or '(version unknown)'}"
 
 
 class GatewayClient:
@@ -138,7 +138,7 @@ class GatewayClient:
             try:
                 version = str(status.json()["data"]["build_information"]["version"])
             except (ValueError, KeyError, TypeError):
-                version = "?"
+                version = ""
         return GatewayInfo(version, await self.extensions())
 
     async def extensions(self) -> Extensions:

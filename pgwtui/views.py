@@ -68,7 +68,7 @@ def column(column_id: str) -> Column:
 
 def build_rows(groups: Iterable[Group], policy: StalenessPolicy, now: float) -> list[GroupRow]:
     """Assess every group at `now`."""
-    return [GroupRow(g, assess(g, policy, now), label_text(g.key)) for g in groups]
+    return [GroupRow(g, assess(g, policy, now), g.text or label_text(g.key)) for g in groups]
 
 
 def _never(value: float | None) -> float:

@@ -80,7 +80,10 @@ async def test_server_errors_and_non_gateways_explain_themselves():
     cases = [
         (answer(500, b"internal server error\n"), "gateway answered 500: internal server error"),
         (answer(404, b"404 page not found\n"), "is this a Pushgateway >= 1.2"),
-        (answer(200, b"<html>hello</html>"), "did not answer JSON"),
+        (
+            answer(200, b"<html>hello</html>"),
+            "JSON (expected '{' at offset 0); is this a Pushgateway?",
+        ),
         (answer(401, b"Unauthorized\n"), "unauthorised (401)"),
         (answer(403, b"Forbidden\n"), "forbidden (403)"),
     ]

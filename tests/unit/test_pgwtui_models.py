@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pgwtui.errors import GatewayProtocolError
 from pgwtui.models import label_text, parse_groups
@@ -114,3 +116,70 @@ def test_label_text_job_first_and_quotes_what_would_be_ambiguous():
     assert label_text((("a", "x"), ("instance", ""), ("job", "j"))) == 'job=j a=x instance=""'
     assert label_text((("job", "two words"),)) == 'job="two words"'
     assert label_text((("job", "k=v"),)) == 'job="k=v"'
+
+
+def reference(document: dict) -> list[tuple]:
+    """What parse_groups must agree with: the whole document through json.loads."""
+    out = []
+    for e in document["data"]:
+        labels = e.get("labels")
+        if isinstance(labels, dict) and labels.get("job") and all(isinstance(v, str) for v in labels.values()):
+            out.append(
+                (tuple(sorted(labels.items())), e.get("last_push_successful") is not False, json.loads(json.dumps(e)))
+            )
+    return out
+
+
+label_values = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+entries = st.fixed_dictionaries(
+    {
+        "labels": st.dictionaries(st.sampled_from(["instance", "x", "path"]), label_values, max_size=3).map(
+            lambda d: {"job": "j", **d}
+        ),
+        "last_push_successful": st.booleans(),
+    },
+    optional={
+        "f": st.fixed_dictionaries(
+            {
+                "type": st.just("GAUGE"),
+                "metrics": st.lists(
+                    st.fixed_dictionaries({"labels": st.just({}), "value": st.sampled_from(["1", "NaN", "-2.5e+10"])}),
+                    max_size=2,
+                ),
+            }
+        )
+    },
+)
+
+
+@given(st.lists(entries, max_size=5), st.sampled_from([None, 0, 2]), st.booleans())
+def test_streaming_decoder_agrees_with_json_loads(data: list[dict], indent: int | None, status_last: bool):
+    document = {"data": data, "status": "success"} if status_last else {"status": "success", "data": data}
+    text = json.dumps(document, indent=indent, ensure_ascii=indent == 2)
+    groups, unreadable = parse_groups(text.encode())
+    expected = reference(document)
+    assert unreadable == len(data) - len(expected)
+    assert [(g.key, g.last_push_successful, json.loads(g.raw)) for g in groups] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"status":"success","data":[]} x',
+        b'{"status":"success","data":[{}',
+        b'{"status":"success"}',
+        b"{}",
+        b'{"data":[]}',
+    ],
+)
+def test_streaming_decoder_rejects_broken_documents(text: bytes):
+    with pytest.raises(GatewayProtocolError):
+        parse_groups(text)
+
+
+def test_families_are_decoded_from_the_kept_text():
+    e = entry({"job": "a"}, g={"type": "GAUGE", "time_stamp": "x", "metrics": [{"labels": {}, "value": "1"}]})
+    groups, _ = parse_groups(body(e))
+    assert json.loads(groups[0].raw) == e
+    assert groups[0].family_names == {"g", "push_time_seconds", "push_failure_time_seconds"}
+    assert groups[0].text == "job=a"

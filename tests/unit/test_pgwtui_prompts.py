@@ -6,7 +6,7 @@ from pgwtui.models import Group
 from pgwtui.prompts import delete_family, delete_group, delete_groups, key_inline, key_lines, repush_family
 
 KEY = (("instance", ""), ("job", "backup"), ("path", "/var/log"))
-GROUP = Group(KEY, 1.0, None, True, 2, 3, None, raw={})
+GROUP = Group(KEY, 1.0, None, True, 2, 3, None, raw="{}")
 
 
 def test_key_lines_show_empty_values_and_job_first():

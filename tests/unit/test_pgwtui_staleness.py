@@ -23,7 +23,7 @@ def group(
         family_count=1,
         series_count=1,
         pushed_max_age=None if max_age is None else ("job_max_age_seconds", max_age),
-        raw={},
+        raw="{}",
     )
 
 

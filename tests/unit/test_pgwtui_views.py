@@ -24,7 +24,7 @@ def group(
         family_count=families,
         series_count=series,
         pushed_max_age=None,
-        raw={},
+        raw="{}",
     )
 
 
