@@ -30,6 +30,7 @@ from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, HelpSection, help_text
 from pgwtui.state import AppState
+from pgwtui.views import build_rows
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.tables import VimDataTable
 
@@ -110,7 +111,13 @@ class PgwApp(App[None]):
             groups, unreadable = await self.client.fetch_groups()
         finally:
             self._reading = False
-        self.post_message(GroupsLoaded(Snapshot(tuple(groups), self.clock(), unreadable), time.perf_counter()))
+        self.post_message(await self._loaded(groups, unreadable))
+
+    async def _loaded(self, groups: Sequence[Group], unreadable: int) -> GroupsLoaded:
+        """Assess every group off the UI thread; the screens then only sort and draw."""
+        now = self.clock()
+        rows = await asyncio.to_thread(build_rows, groups, self.settings.policy, now)
+        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows), time.perf_counter())
 
     @work(exclusive=True, group="info", exit_on_error=False)
     async def load_info(self) -> None:
@@ -167,8 +174,7 @@ class PgwApp(App[None]):
             except GatewayError:
                 return set()  # the refresh timer will show the problem
             if done(groups) or time.monotonic() > deadline:
-                snapshot = Snapshot(tuple(groups), self.clock(), unreadable)
-                self.post_message(GroupsLoaded(snapshot, time.perf_counter()))
+                self.post_message(await self._loaded(groups, unreadable))
                 return {g.key for g in groups}
             await asyncio.sleep(0.1)
 
@@ -176,7 +182,7 @@ class PgwApp(App[None]):
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
-        self._publish(replace(self.state, snapshot=message.snapshot, error=None))
+        self._publish(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
         if self.state.info is None and not self._probing:

@@ -8,6 +8,7 @@ from textual.message import Message
 
 from pgwtui.client import GatewayInfo
 from pgwtui.models import GroupKey, Snapshot
+from pgwtui.views import GroupRow
 
 
 @dataclass
@@ -15,6 +16,8 @@ class GroupsLoaded(Message):
     """A fresh read of `/api/v1/metrics`. A newer one replaces an older one still queued."""
 
     snapshot: Snapshot
+    rows: tuple[GroupRow, ...]
+    """Every group assessed at `snapshot.fetched_at` (done off the UI thread)."""
     received_at: float
     """`time.perf_counter()` when the response was parsed (for the benchmark)."""
 

@@ -6,15 +6,20 @@ from dataclasses import dataclass
 
 from pgwtui.client import GatewayInfo
 from pgwtui.models import Group, GroupKey, Snapshot
+from pgwtui.views import GroupRow
 
 
 @dataclass(frozen=True, slots=True)
 class AppState:
-    """The last snapshot, the last connection error (None when healthy), and the gateway's identity."""
+    """What the app knows: the last snapshot and its rows, the last connection error, the gateway's identity.
+
+    `rows` are the snapshot's groups assessed at `snapshot.fetched_at`; `error` is None when healthy.
+    """
 
     snapshot: Snapshot | None = None
     error: str | None = None
     info: GatewayInfo | None = None
+    rows: tuple[GroupRow, ...] = ()
 
     def group(self, key: GroupKey) -> Group | None:
         """Find the group with this key in the last snapshot."""

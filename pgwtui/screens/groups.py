@@ -98,14 +98,19 @@ class GroupsScreen(Screen[None]):
             banner.clear()
         if state.snapshot is not self._snapshot or state.snapshot is None:
             self._snapshot = state.snapshot
-            self._reassess()
+            self._reassess(state)
         self._redraw()
 
-    def _reassess(self) -> None:
-        snapshot = self._snapshot
-        self._now = self.pgw.clock()
-        groups = snapshot.groups if snapshot is not None else ()
-        self._rows = build_rows(groups, self.pgw.settings.policy, self._now)
+    def _reassess(self, state: AppState) -> None:
+        snapshot = state.snapshot
+        if snapshot is not None and len(state.rows) == len(snapshot.groups):
+            # Assessed by the worker, off the UI thread, at the moment of the read.
+            self._now = snapshot.fetched_at
+            self._rows = list(state.rows)
+        else:
+            self._now = self.pgw.clock()
+            groups = snapshot.groups if snapshot is not None else ()
+            self._rows = build_rows(groups, self.pgw.settings.policy, self._now)
         self._counts = Counts.of(self._rows)
 
     def _empty_text(self) -> str:
