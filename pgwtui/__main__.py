@@ -1,14 +1,128 @@
-"""`pgwtui` entry point (the TUI lands with its own issue; until then it explains itself)."""
+"""`pgwtui [URL]`: flags → settings → app; with no gateway configured, composes the embedded demo."""
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from pgwtui import __version__
+from pgwtui.client import Connection
+from pgwtui.config import Overrides, Settings, default_config_path, environment, resolve
+from pgwtui.durations import parse_duration
+from pgwtui.errors import PgwtuiError
+
+EPILOG = """\
+environment: PGWTUI_URL, PGWTUI_USERNAME, PGWTUI_PASSWORD, PGWTUI_TOKEN (flags win over them).
+config file: --config FILE, else $XDG_CONFIG_HOME/pgwtui/config.toml (see docs/tui.md).
+With no URL anywhere, pgwtui starts an embedded, seeded demo gateway (what `make run` shows).
+Press ? in the app for every key.
+"""
+
+Command = Callable[[Sequence[str]], int]
+COMMANDS: dict[str, Command] = {}
+"""Subcommands (`pgwtui NAME …`), e.g. `rules` later; anything else is the TUI's URL."""
 
 
-def main() -> int:
-    """Placeholder entry point: points at the gateway command."""
-    print("pgwtui: the TUI is not built yet; run `pgw-bridge serve` for the gateway.", file=sys.stderr)
-    return 2
+def parser() -> argparse.ArgumentParser:
+    """Build the command-line parser."""
+    p = argparse.ArgumentParser(
+        prog="pgwtui",
+        description="Browse, triage and clean up a Prometheus Pushgateway (Go >= 1.2, or pgw-bridge).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("url", nargs="?", help="gateway URL, e.g. http://pushgateway:9091 (with any route prefix)")
+    p.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
+    p.add_argument("--gateway", metavar="NAME", help="open [gateways.NAME] from the config file")
+    p.add_argument("--username", metavar="USER", help="basic auth user")
+    p.add_argument("--password", metavar="PASS", help="basic auth password (prefer PGWTUI_PASSWORD: flags show in ps)")
+    p.add_argument("--token", metavar="TOKEN", help="bearer token (prefer PGWTUI_TOKEN)")
+    p.add_argument("--ca-file", metavar="PEM", help="CA bundle to verify the gateway's TLS certificate")
+    p.add_argument("--insecure", action="store_true", help="do not verify the gateway's TLS certificate")
+    p.add_argument("--read-only", action="store_true", help="disable every deletion")
+    p.add_argument("--refresh", metavar="DURATION", help="auto-refresh interval, e.g. 5s (0 disables)")
+    p.add_argument("--demo", action="store_true", help="start the embedded demo gateway even if one is configured")
+    p.add_argument("--spool", type=Path, default=Path("spool"), metavar="DIR", help="demo spool directory (./spool)")
+    p.add_argument("--log-file", type=Path, metavar="FILE", help="write logs here (nothing is logged otherwise)")
+    p.add_argument("--version", action="version", version=f"pgwtui {__version__}")
+    return p
+
+
+def _logging(path: Path | None) -> None:
+    # The terminal belongs to the TUI: without --log-file nothing may print to stderr, not even
+    # the embedded gateway's uvicorn warnings.
+    handler: logging.Handler = logging.FileHandler(path) if path else logging.NullHandler()
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Resolve flags, environment and config file.
+
+    Raises:
+        ConfigError: anything unusable.
+
+    """
+    refresh = parse_duration(args.refresh, what="--refresh") if args.refresh is not None else None
+    overrides = Overrides(
+        url=args.url,
+        config=args.config,
+        gateway=args.gateway,
+        username=args.username,
+        password=args.password,
+        token=args.token,
+        ca_file=args.ca_file,
+        insecure=args.insecure,
+        read_only=args.read_only,
+        refresh_interval=refresh,
+    )
+    return resolve(overrides, environment())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the TUI; 2 on a configuration error."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except PgwtuiError as exc:
+        print(f"pgwtui: {exc}", file=sys.stderr)
+        return 2
+    _logging(args.log_file)
+    from pgwtui.app import create_app
+
+    demo = None
+    notes: list[str] = []
+    try:
+        if settings.connection is None or args.demo:
+            from pgwtui import demo as demo_backend
+
+            demo = demo_backend.start_demo(time.time(), time.time, args.spool.resolve())
+            policy = settings.policy if settings.config_path else demo_backend.DEMO_POLICY
+            settings = replace(settings, connection=Connection(demo.url), policy=policy, gateway_name=None)
+            notes = [
+                f"Demo: an embedded gateway at {demo.url}, seeded with example groups "
+                f"(no URL or config given; {default_config_path(environment())} configures a real one).",
+                *demo.notes,
+            ]
+        app = create_app(settings, notes=notes)
+        app.run()
+    except PgwtuiError as exc:
+        print(f"pgwtui: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"pgwtui: cannot start the demo gateway: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if demo is not None:
+            demo.stop()
+    return 0
 
 
 if __name__ == "__main__":

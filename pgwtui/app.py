@@ -1,0 +1,341 @@
+"""PgwApp: wires screens, global keys, the gateway workers and the one worker-error router."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import tzinfo
+from typing import ClassVar
+
+import httpx
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from pgwtui import __version__
+from pgwtui.client import GatewayClient
+from pgwtui.config import Settings
+from pgwtui.durations import format_duration
+from pgwtui.errors import ConfigError, GatewayError, describe
+from pgwtui.messages import ConnectionFailed, FamilyDeleted, GatewayInfoLoaded, GroupsDeleted, GroupsLoaded
+from pgwtui.models import Group, GroupKey, Snapshot, label_text
+from pgwtui.screens.confirm import ConfirmScreen
+from pgwtui.screens.group_detail import GroupDetailScreen
+from pgwtui.screens.groups import GroupsScreen
+from pgwtui.screens.help import HelpScreen, HelpSection, help_text
+from pgwtui.state import AppState
+from pgwtui.views import build_rows
+from pgwtui.widgets.groups_table import GroupsTable
+from pgwtui.widgets.tables import VimDataTable
+
+Clock = Callable[[], float]
+"""Wall-clock seconds (time.time); injected so tests and screenshots are reproducible."""
+
+REREAD_DEADLINE = 3.0
+"""How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
+
+
+class PgwApp(App[None]):
+    """The pgwtui application. Build it with `create_app`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "pgwtui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: GatewayClient,
+        *,
+        clock: Clock = time.time,
+        tz: tzinfo | None = None,
+        notes: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client
+        self.clock = clock
+        self.tz = tz
+        self.notes = tuple(notes)
+        self.state = AppState()
+        self.state_changed: Signal[AppState] = Signal(self, "state_changed")
+        self._timer: Timer | None = None
+        self._reading = False
+        self._probing = False
+
+    # ----------------------------------------------------------------- lifecycle
+    def on_mount(self) -> None:
+        """Open the groups view, start reading, start the refresh timer."""
+        self.sub_title = self.client.url + ("  [read-only]" if self.settings.read_only else "")
+        self.push_screen(GroupsScreen())
+        if self.settings.refresh_interval > 0:
+            self._timer = self.set_interval(self.settings.refresh_interval, self._tick, name="refresh")
+        self.refresh_groups()
+        self.load_info()
+        for note in self.notes:
+            self.notify(note, timeout=12)
+
+    async def on_unmount(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
+
+    def _publish(self, state: AppState) -> None:
+        self.state = state
+        self.state_changed.publish(state)
+
+    # ----------------------------------------------------------------- workers (all I/O is here)
+    def _tick(self) -> None:
+        # Never cancel a read in flight because the next tick came: on a slow gateway with a huge
+        # answer, an exclusive restart on every tick would never finish a read.
+        if not self._reading:
+            self.refresh_groups()
+
+    def action_refresh_now(self) -> None:
+        """Read the gateway now (restarts a read in flight)."""
+        self.refresh_groups()
+
+    @work(exclusive=True, group="refresh", exit_on_error=False)
+    async def refresh_groups(self) -> None:
+        """Read every group; the result arrives as GroupsLoaded."""
+        self._reading = True
+        try:
+            groups, unreadable = await self.client.fetch_groups()
+        finally:
+            self._reading = False
+        self.post_message(await self._loaded(groups, unreadable))
+
+    async def _loaded(self, groups: Sequence[Group], unreadable: int) -> GroupsLoaded:
+        """Assess every group off the UI thread; the screens then only sort and draw."""
+        now = self.clock()
+        rows = await asyncio.to_thread(build_rows, groups, self.settings.policy, now)
+        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows), time.perf_counter())
+
+    @work(exclusive=True, group="info", exit_on_error=False)
+    async def load_info(self) -> None:
+        """Ask the gateway for its version and extensions."""
+        self._probing = True
+        try:
+            info = await self.client.info()
+        finally:
+            self._probing = False
+        self.post_message(GatewayInfoLoaded(info))
+
+    # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
+    @work(group="mutate", exit_on_error=False)
+    async def delete_groups(self, keys: tuple[GroupKey, ...]) -> None:
+        """Delete groups one by one, then re-read until they are gone (or a deadline passes)."""
+        deleted: list[GroupKey] = []
+        failed: list[tuple[GroupKey, str]] = []
+        limit = asyncio.Semaphore(8)
+
+        async def one(key: GroupKey) -> None:
+            async with limit:
+                try:
+                    await self.client.delete_group(key)
+                    deleted.append(key)
+                except GatewayError as exc:
+                    failed.append((key, describe(exc)))
+
+        await asyncio.gather(*(one(k) for k in keys))
+        gone = set(deleted)
+        present = await self._reread_until(lambda groups: not any(g.key in gone for g in groups))
+        still = tuple(k for k in deleted if k in present)
+        self.post_message(GroupsDeleted(tuple(deleted), tuple(failed), still))
+
+    @work(group="mutate", exit_on_error=False)
+    async def delete_family(self, group: Group, family: str, *, repush: bool) -> None:
+        """Delete one family (extension), or re-push the group without it (Go, after a warning)."""
+        if repush:
+            await self.client.repush_without(group, family)
+        else:
+            await self.client.delete_family(group.key, family)
+
+        def done(groups: Sequence[Group]) -> bool:
+            return all(g.key != group.key or family not in g.family_names for g in groups)
+
+        await self._reread_until(done)
+        self.post_message(FamilyDeleted(group.key, family, repush))
+
+    async def _reread_until(self, done: Callable[[Sequence[Group]], bool]) -> set[GroupKey]:
+        """Re-read the gateway until `done` holds or the deadline passes; the keys present at the end."""
+        deadline = time.monotonic() + REREAD_DEADLINE
+        while True:
+            try:
+                groups, unreadable = await self.client.fetch_groups()
+            except GatewayError:
+                return set()  # the refresh timer will show the problem
+            if done(groups) or time.monotonic() > deadline:
+                self.post_message(await self._loaded(groups, unreadable))
+                return {g.key for g in groups}
+            await asyncio.sleep(0.1)
+
+    # ----------------------------------------------------------------- results
+    def on_groups_loaded(self, message: GroupsLoaded) -> None:
+        """Publish a new snapshot; say so if the gateway was down."""
+        recovered = self.state.error is not None
+        self._publish(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
+        if recovered:
+            self.notify("The gateway answers again.", title="Reconnected")
+        if self.state.info is None and not self._probing:
+            self.load_info()
+
+    def on_gateway_info_loaded(self, message: GatewayInfoLoaded) -> None:
+        """Show who we talk to."""
+        self.title = f"pgwtui · {message.info.describe()}"
+        self._publish(replace(self.state, info=message.info))
+
+    def on_connection_failed(self, message: ConnectionFailed) -> None:
+        """Keep the last snapshot, show the banner (the timer keeps retrying)."""
+        self._publish(replace(self.state, error=message.text))
+
+    def on_groups_deleted(self, message: GroupsDeleted) -> None:
+        """Tell the user what happened, group by group when something failed."""
+        if message.deleted:
+            self.notify(f"Deleted {len(message.deleted)} group(s).", title="Deleted")
+        if message.still_present:
+            self.notify(
+                f"{len(message.still_present)} deleted group(s) still listed after {REREAD_DEADLINE:g}s; "
+                "the gateway applies deletes asynchronously, the next refresh should show them gone.",
+                severity="warning",
+            )
+        for key, text in message.failed[:5]:
+            self.notify(f"{label_text(key)}: {text}", title="Delete failed", severity="error", timeout=15)
+        if len(message.failed) > 5:
+            self.notify(f"… and {len(message.failed) - 5} more failures.", severity="error", timeout=15)
+
+    def on_family_deleted(self, message: FamilyDeleted) -> None:
+        """Confirm a family delete."""
+        how = " by re-pushing the group (push_time_seconds is now fresh)" if message.repushed else ""
+        self.notify(f"Deleted {message.family} from {label_text(message.key)}{how}.", title="Deleted")
+
+    # ----------------------------------------------------------------- the one error router
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker failure ends here: reads become the banner, the rest notifications.
+
+        The traceback goes to the Textual devtools log only, never to the screen.
+        """
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        error = worker.error
+        self.log.error(f"worker {worker.name!r} in group {worker.group!r} failed", error)
+        text = describe(error) if error is not None else "unknown error"
+        if isinstance(error, GatewayError) and worker.group == "refresh":
+            self.post_message(ConnectionFailed(text))
+            return
+        if isinstance(error, GatewayError) and worker.group == "info":
+            return  # the refresh loop owns the banner; the probe is retried after the next good read
+        self.notify(text, title="Action failed", severity="error", timeout=15)
+
+    # ----------------------------------------------------------------- help & palette
+    def help_sections(self) -> list[HelpSection]:
+        """Every binding a user can press, by where it works."""
+        everywhere = [
+            *self.BINDINGS,
+            Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
+            Binding("tab,shift+tab", "focus_next", "Move focus"),
+        ]
+        return [
+            HelpSection("Everywhere", everywhere),
+            HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
+            HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
+            HelpSection("Confirmations", ConfirmScreen.BINDINGS),
+        ]
+
+    def about_lines(self) -> list[str]:
+        """Describe where we are and what statuses and rules mean (top of the help page)."""
+        info = self.state.info.describe() if self.state.info else "not known yet"
+        policy = self.settings.policy
+        rules = [f"    {i}. job=~{r.job} → {format_duration(r.max_age)}" for i, r in enumerate(policy.rules, 2)]
+        default = format_duration(policy.default_max_age) if policy.default_max_age > 0 else "none (never stale)"
+        config = str(self.settings.config_path) if self.settings.config_path else "none (built-in defaults)"
+        return [
+            f"pgwtui {__version__}: browse, triage and clean up a Prometheus Pushgateway.",
+            f"Gateway   {self.client.url}  ({info}){'  READ-ONLY' if self.settings.read_only else ''}",
+            f"Config    {config}",
+            "",
+            "STATUS",
+            "  ok                the last push succeeded, within the group's maximum age",
+            "  failed            the last push was rejected (push_failure_time_seconds > push_time_seconds)",
+            "  stale >AGE        no successful push for longer than the group's maximum age",
+            "",
+            "MAXIMUM AGE (first match wins)",
+            "    1. the group pushes a *_max_age_seconds gauge (pgw-bridge exec --max-age does)",
+            *rules,
+            f"    {len(rules) + 2}. default: {default}",
+            "",
+            "FILTER  (/)",
+            '  a case-insensitive regex over the grouping labels as shown: job=backup, instance="",',
+            "  host-0[1-3]; a leading ! keeps the groups that do NOT match. Enter keeps it, esc clears it.",
+            "",
+            "MARKS   space marks a group, m marks every stale group shown, D deletes all marked (one confirmation).",
+            "DELETES every label value goes @base64 in the URL, so empty values and / work; the view re-reads after.",
+        ]
+
+    def action_help(self) -> None:
+        """Show every binding."""
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_text(self.help_sections(), self.about_lines())))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Ctrl+P: the app's actions by name, besides Textual's own."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Read every group from the gateway again", self.action_refresh_now)
+        yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
+        if isinstance(screen, GroupsScreen):
+            yield SystemCommand("Filter groups", "Regex over grouping labels (/)", screen.action_filter)
+            yield SystemCommand("Clear filter", "Show every group again (esc)", screen.action_clear_filter)
+            yield SystemCommand("Mark all stale", "Mark every stale group shown (m)", screen.action_mark_stale)
+            yield SystemCommand("Unmark all", "Clear every mark (u)", screen.action_unmark_all)
+            yield SystemCommand(
+                "Delete marked groups", "One confirmation for all marked (D)", screen.action_delete_marked
+            )
+            yield SystemCommand("Delete highlighted group", "After a confirmation (d)", screen.action_delete_current)
+            for column_id, title in (
+                ("key", "grouping key"),
+                ("families", "families"),
+                ("series", "series"),
+                ("last_push", "last push"),
+                ("last_failure", "last failure"),
+                ("status", "status"),
+            ):
+                yield SystemCommand(f"Sort by {title}", "Again to reverse", _bind(screen.action_sort, column_id))
+        if isinstance(screen, GroupDetailScreen):
+            yield SystemCommand("Delete this group", "After a confirmation (d)", screen.action_delete_group)
+            yield SystemCommand(
+                "Delete highlighted family", "Extension, or warned re-push (x)", screen.action_delete_family
+            )
+
+
+def _bind(action: Callable[[str], None], value: str) -> Callable[[], None]:
+    return lambda: action(value)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = time.time,
+    tz: tzinfo | None = None,
+    notes: Sequence[str] = (),
+) -> PgwApp:
+    """Build the app (the CLI, the tests, the screenshots and the benchmark all use this factory).
+
+    Raises:
+        ConfigError: the settings name no gateway.
+
+    """
+    if settings.connection is None:
+        raise ConfigError("no gateway URL: pass one, set PGWTUI_URL, or configure [gateways.NAME]")
+    client = GatewayClient(settings.connection, transport=transport, read_only=settings.read_only)
+    return PgwApp(settings, client, clock=clock, tz=tz, notes=notes)

@@ -1,0 +1,318 @@
+"""GatewayClient: everything pgwtui asks of a Pushgateway (Go >= 1.2 or ours), over one httpx client.
+
+Every httpx failure is translated here, once, into `pgwtui.errors`. The transport is injectable
+(`httpx.MockTransport`, `httpx.ASGITransport`) so tests and the screenshot script can talk to a
+gateway in-process. Mutations refuse to send anything in read-only mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from bridge.protocol.grouping import grouping_path
+from pgwtui.errors import (
+    ConfigError,
+    ExtensionUnavailable,
+    GatewayAuthError,
+    GatewayError,
+    GatewayHTTPError,
+    GatewayProtocolError,
+    GatewayUnreachable,
+    ReadOnlyError,
+)
+from pgwtui.models import Group, GroupKey, parse_groups
+from pgwtui.repush import body_without
+
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where a gateway is and how to authenticate to it."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    ca_file: str | None = None
+    insecure: bool = False
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"gateway URL must look like http://host:9091, got {self.url!r}")
+        if self.token and (self.username or self.password):
+            raise ConfigError("use either basic auth (username/password) or a bearer token, not both")
+        if self.password and not self.username:
+            raise ConfigError("a password was given without a username")
+
+
+@dataclass(frozen=True, slots=True)
+class Extensions:
+    """What `GET /api/v1/extensions` says the gateway offers beyond the Pushgateway API."""
+
+    implementation: str = "prometheus/pushgateway"
+    version: str = ""
+    family_delete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayInfo:
+    """Who answers: version from `/api/v1/status`, and the extensions."""
+
+    version: str
+    extensions: Extensions
+
+    def describe(self) -> str:
+        """`Pushgateway 1.5.1` or `pgw-bridge 0.1.0 (family delete)`."""
+        ext = self.extensions
+        if ext.implementation != "prometheus/pushgateway":
+            extra = " +family delete" if ext.family_delete else ""
+            return f"{ext.implementation} {ext.version or self.version}{extra}".strip()
+        return f"Pushgateway {self.version or '(version unknown)'}"
+
+
+class GatewayClient:
+    """An async client for one gateway. Not thread-safe; use it from the app's event loop."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.connection = connection
+        self.read_only = read_only
+        parts = urlsplit(connection.url)
+        self.url = connection.url.rstrip("/")
+        self.prefix = parts.path.rstrip("/")
+        headers = {"User-Agent": "pgwtui"}
+        if connection.token:
+            headers["Authorization"] = f"Bearer {connection.token}"
+        auth = httpx.BasicAuth(connection.username, connection.password or "") if connection.username else None
+        self._http = httpx.AsyncClient(
+            base_url=f"{parts.scheme}://{parts.netloc}",
+            headers=headers,
+            auth=auth,
+            timeout=connection.timeout,
+            verify=_verify(connection),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # ----------------------------------------------------------------- reads
+    async def fetch_groups(self) -> tuple[list[Group], int]:
+        """Every group, and the number of entries whose grouping key is unreadable.
+
+        Raises:
+            GatewayError: unreachable, refused, or not a Pushgateway >= 1.2.
+
+        """
+        response = await self._request("GET", "/api/v1/metrics", expect=(200,), what="reading groups")
+        # A large gateway answers megabytes of JSON: parse off the UI thread.
+        return await asyncio.to_thread(parse_groups, response.content)
+
+    async def info(self) -> GatewayInfo:
+        """Version and extensions (a gateway without extensions answers 404, which is fine).
+
+        Raises:
+            GatewayError: unreachable or refused.
+
+        """
+        version = ""
+        status = await self._request("GET", "/api/v1/status", expect=(200, 404), what="reading status")
+        if status.status_code == 200:
+            try:
+                version = str(status.json()["data"]["build_information"]["version"])
+            except (ValueError, KeyError, TypeError):
+                version = ""
+        return GatewayInfo(version, await self.extensions())
+
+    async def extensions(self) -> Extensions:
+        """Ask which extensions the gateway offers (none on the Go gateway).
+
+        Raises:
+            GatewayError: unreachable or refused.
+
+        """
+        response = await self._request("GET", "/api/v1/extensions", expect=(200, 404, 405), what="probing extensions")
+        if response.status_code != 200:
+            return Extensions()
+        try:
+            data = response.json()["data"]
+            return Extensions(
+                implementation=str(data.get("implementation", "unknown")),
+                version=str(data.get("version", "")),
+                family_delete=data.get("family_delete") is True,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return Extensions()
+
+    # ----------------------------------------------------------------- writes
+    def delete_path(self, key: GroupKey) -> str:
+        """Return the exact DELETE path for a group, every label value `@base64`-encoded."""
+        return grouping_path(dict(key), prefix=self.prefix)
+
+    def family_delete_path(self, key: GroupKey, family: str) -> str:
+        """Return the extension's DELETE path for one family of a group."""
+        tail = grouping_path(dict(key))[len("/metrics") :]
+        return f"{self.prefix}/api/v1/extensions/family/{quote(family, safe='')}{tail}"
+
+    async def delete_group(self, key: GroupKey) -> None:
+        """Delete one group (the gateway applies it asynchronously; re-read to see it gone).
+
+        Raises:
+            ReadOnlyError: read-only mode.
+            GatewayError: the gateway refused or could not be reached.
+
+        """
+        self._check_writable("delete a group")
+        await self._request("DELETE", self.delete_path(key), expect=(200, 202), what="deleting a group", prefixed=True)
+
+    async def delete_family(self, key: GroupKey, family: str) -> None:
+        """Delete one family through the extension; `push_time_seconds` is left alone.
+
+        Raises:
+            ReadOnlyError: read-only mode.
+            ExtensionUnavailable: the gateway has no family-delete extension.
+            GatewayError: the gateway refused (404: group or family gone) or could not be reached.
+
+        """
+        self._check_writable("delete a family")
+        response = await self._request(
+            "DELETE",
+            self.family_delete_path(key, family),
+            expect=(200, 202, 404, 405),
+            what="deleting a family",
+            prefixed=True,
+        )
+        if response.status_code == 405:
+            raise ExtensionUnavailable("this gateway has no per-family delete extension")
+        if response.status_code == 404:
+            message = _message(response) or "group or family not found"
+            if "not found" in message and "404 page" in message:
+                raise ExtensionUnavailable("this gateway has no per-family delete extension")
+            raise GatewayHTTPError(404, f"nothing deleted: {message} (already gone?)", response.text)
+
+    async def repush_without(self, group: Group, family: str) -> None:
+        """Go fallback: PUT the group again without `family` (this bumps `push_time_seconds`).
+
+        Raises:
+            ReadOnlyError: read-only mode.
+            RepushError: the group cannot be carried back in the text format.
+            GatewayError: the gateway refused the push or could not be reached.
+
+        """
+        self._check_writable("re-push a group")
+        body = body_without(group, family)
+        path = grouping_path(dict(group.key), prefix=self.prefix)
+        await self._request(
+            "PUT",
+            path,
+            expect=(200, 202),
+            what="re-pushing the group",
+            prefixed=True,
+            content=body,
+            headers={"Content-Type": TEXT_FORMAT},
+        )
+
+    # ----------------------------------------------------------------- plumbing
+    def _check_writable(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: refusing to {what} (started with --read-only)")
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        expect: tuple[int, ...],
+        what: str,
+        prefixed: bool = False,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        url = path if prefixed else self.prefix + path
+        try:
+            response = await self._http.request(method, url, content=content, headers=headers)
+        except httpx.TimeoutException:
+            raise GatewayUnreachable(
+                f"{self.url} did not answer within {self.connection.timeout:g}s while {what}"
+            ) from None
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.NetworkError) as exc:
+            raise GatewayUnreachable(f"cannot reach {self.url} while {what}: {_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"{what} failed: {_reason(exc)}") from None
+        except ssl.SSLError as exc:
+            raise GatewayUnreachable(f"TLS with {self.url} failed: {exc}") from None
+        status = response.status_code
+        if status in expect:
+            return response
+        if status in (401, 403):
+            word = "unauthorised" if status == 401 else "forbidden"
+            hint = (
+                "set username/password or token (flags, PGWTUI_* env or config file)"
+                if status == 401
+                else "these credentials may not do this"
+            )
+            raise GatewayAuthError(status, f"{word} ({status}) while {what} at {self.url}: {hint}")
+        if status == 404 and path == "/api/v1/metrics":
+            raise GatewayProtocolError(
+                f"{self.url}/api/v1/metrics answered 404: is this a Pushgateway >= 1.2 (check URL and route prefix)?"
+            )
+        if 300 <= status < 400:
+            location = response.headers.get("location", "?")
+            raise GatewayProtocolError(f"{what}: the gateway redirects to {location}; check the URL / route prefix")
+        raise GatewayHTTPError(status, f"{what}: gateway answered {status}: {_message(response)}", response.text)
+
+
+def _verify(connection: Connection) -> ssl.SSLContext | bool:
+    if connection.insecure:
+        return False
+    if connection.ca_file:
+        try:
+            return ssl.create_default_context(cafile=connection.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"cannot load CA file {connection.ca_file}: {exc}") from None
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    """Find the most useful words in an httpx error's cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is the gateway running, and is this its port?)"
+        if isinstance(seen, socket.gaierror):
+            return f"unknown host ({seen.strerror})"
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({seen.verify_message}); set ca_file, or --insecure"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).strip() or type(exc).__name__
+    if "connection refused" in text.lower():
+        return "connection refused (is the gateway running, and is this its port?)"
+    return text.splitlines()[0]
+
+
+def _message(response: httpx.Response) -> str:
+    text = response.text.strip()
+    try:
+        document = json.loads(text)
+        if isinstance(document, dict) and isinstance(document.get("error"), str):
+            return str(document["error"])
+    except ValueError:
+        pass
+    return text.splitlines()[0][:200] if text else response.reason_phrase

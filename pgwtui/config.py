@@ -1,0 +1,211 @@
+"""Settings from the TOML config file, the environment and the command line, in that order of strength.
+
+Precedence (strongest first): command-line flags, `PGWTUI_*` environment variables, the config
+file (`--config FILE`, else `$XDG_CONFIG_HOME/pgwtui/config.toml`, else
+`~/.config/pgwtui/config.toml`). With no URL anywhere, `connection` is None and the entry point
+starts the embedded demo gateway. The file format is documented in docs/tui.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pgwtui.client import Connection
+from pgwtui.durations import parse_duration
+from pgwtui.errors import ConfigError
+from pgwtui.staleness import DEFAULT_MAX_AGE, StalenessPolicy, StalenessRule
+
+DEFAULT_REFRESH = 5.0
+_TOP_KEYS = {"refresh_interval", "read_only", "gateway", "gateways", "staleness"}
+_GATEWAY_KEYS = {
+    "url", "username", "password", "password_env", "token", "token_env", "ca_file", "insecure", "timeout", "read_only",
+}  # fmt: skip
+_STALENESS_KEYS = {"default_max_age", "rules"}
+_RULE_KEYS = {"job", "max_age"}
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """What the command line and the environment say (None: not given)."""
+
+    url: str | None = None
+    config: Path | None = None
+    gateway: str | None = None
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+    ca_file: str | None = None
+    insecure: bool = False
+    read_only: bool = False
+    refresh_interval: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app needs to start."""
+
+    connection: Connection | None
+    read_only: bool = False
+    refresh_interval: float = DEFAULT_REFRESH
+    policy: StalenessPolicy = field(default_factory=StalenessPolicy)
+    config_path: Path | None = None
+    gateway_name: str | None = None
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/pgwtui/config.toml`, falling back to `~/.config/pgwtui/config.toml`."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
+    return Path(base) / "pgwtui" / "config.toml"
+
+
+def load_file(path: Path) -> dict[str, Any]:
+    """Parse a TOML file.
+
+    Raises:
+        ConfigError: unreadable or invalid TOML.
+
+    """
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def parse_policy(document: Mapping[str, Any], where: str = "config") -> StalenessPolicy:
+    """Read the `[staleness]` table as a policy.
+
+    Raises:
+        ConfigError: unknown keys, bad durations or bad regexes.
+
+    """
+    table = _table(document.get("staleness", {}), f"{where}: [staleness]")
+    _known(table, _STALENESS_KEYS, f"{where}: [staleness]")
+    default = parse_duration(table.get("default_max_age", DEFAULT_MAX_AGE), what=f"{where}: default_max_age")
+    rules: list[StalenessRule] = []
+    raw_rules = table.get("rules", [])
+    if not isinstance(raw_rules, list):
+        raise ConfigError(f"{where}: staleness.rules must be an array of tables ([[staleness.rules]])")
+    for index, raw in enumerate(raw_rules, 1):
+        label = f"{where}: staleness rule #{index}"
+        rule = _table(raw, label)
+        _known(rule, _RULE_KEYS, label)
+        job = rule.get("job")
+        if not isinstance(job, str) or not job:
+            raise ConfigError(f"{label}: `job` must be a non-empty regex string")
+        if "max_age" not in rule:
+            raise ConfigError(f"{label}: `max_age` is required (0 means never stale)")
+        try:
+            rules.append(StalenessRule(job, parse_duration(rule["max_age"], what=f"{label}: max_age")))
+        except re.error as exc:
+            raise ConfigError(f"{label}: invalid regex {job!r}: {exc}") from None
+    return StalenessPolicy(default, tuple(rules))
+
+
+def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
+    """Combine flags, environment and config file into Settings.
+
+    Raises:
+        ConfigError: anything unusable, with the file and key in the message.
+
+    """
+    path = overrides.config
+    if path is None:
+        candidate = default_config_path(env)
+        path = candidate if candidate.is_file() else None
+    document: dict[str, Any] = load_file(path) if path is not None else {}
+    where = str(path) if path is not None else "config"
+    _known(document, _TOP_KEYS, where)
+    policy = parse_policy(document, where)
+    refresh = overrides.refresh_interval
+    if refresh is None:
+        refresh = parse_duration(document.get("refresh_interval", DEFAULT_REFRESH), what=f"{where}: refresh_interval")
+    if refresh and refresh < 0.5:
+        raise ConfigError(f"refresh interval must be at least 0.5s (or 0 to disable), got {refresh:g}s")
+    read_only = overrides.read_only or document.get("read_only") is True
+
+    gateways = _table(document.get("gateways", {}), f"{where}: [gateways]")
+    explicit_url = overrides.url or env.get("PGWTUI_URL") or None
+    name = overrides.gateway
+    if name is None and explicit_url is None:
+        name = _opt_str(document.get("gateway"), f"{where}: gateway")
+        if name is None and len(gateways) == 1:
+            name = next(iter(gateways))
+    gateway: dict[str, Any] = {}
+    if name is not None:
+        # A gateway table's credentials are only ever sent to that table's URL, unless the user
+        # names the table explicitly (--gateway) and overrides its URL.
+        if name not in gateways:
+            known = ", ".join(sorted(gateways)) or "none"
+            raise ConfigError(f"{where}: no [gateways.{name}] table (known: {known})")
+        gateway = _table(gateways[name], f"{where}: [gateways.{name}]")
+    label = f"{where}: [gateways.{name}]"
+    _known(gateway, _GATEWAY_KEYS, label)
+
+    url = explicit_url or _opt_str(gateway.get("url"), f"{label}: url")
+    if not url:
+        if len(gateways) > 1 and name is None:
+            raise ConfigError(f'{where}: several gateways configured; pick one with --gateway or `gateway = "…"`')
+        if name is not None:
+            raise ConfigError(f"{label}: `url` is required")
+        return Settings(None, read_only, refresh, policy, path, None)
+    read_only = read_only or gateway.get("read_only") is True
+    connection = Connection(
+        url=url,
+        username=overrides.username or env.get("PGWTUI_USERNAME") or _opt_str(gateway.get("username"), label),
+        password=overrides.password or env.get("PGWTUI_PASSWORD") or _secret(gateway, "password", env, label),
+        token=overrides.token or env.get("PGWTUI_TOKEN") or _secret(gateway, "token", env, label),
+        ca_file=overrides.ca_file or _opt_str(gateway.get("ca_file"), label),
+        insecure=overrides.insecure or gateway.get("insecure") is True,
+        timeout=parse_duration(gateway.get("timeout", 10.0), what=f"{label}: timeout") or 10.0,
+    )
+    return Settings(connection, read_only, refresh, policy, path, name)
+
+
+def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], label: str) -> str | None:
+    """`key = "…"` or `key_env = "VAR"` (read from the environment, so the file holds no secret)."""
+    direct = _opt_str(table.get(key), f"{label}: {key}")
+    variable = _opt_str(table.get(f"{key}_env"), f"{label}: {key}_env")
+    if direct and variable:
+        raise ConfigError(f"{label}: give {key} or {key}_env, not both")
+    if variable:
+        value = env.get(variable)
+        if value is None:
+            raise ConfigError(f"{label}: {key}_env names ${variable}, which is not set")
+        return value
+    return direct
+
+
+def _table(value: object, label: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{label} must be a table")
+    return value
+
+
+def _known(table: Mapping[str, Any], keys: set[str], label: str) -> None:
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise ConfigError(f"{label}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(keys))})")
+
+
+def _opt_str(value: object, label: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{label}: expected a string, got {value!r}")
+    return value
+
+
+def environment() -> Mapping[str, str]:
+    """Return the process environment (a seam for tests)."""
+    return os.environ

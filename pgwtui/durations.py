@@ -1,0 +1,77 @@
+"""Durations both ways: `90s` / `1h30m` / `2d` in the config, and short ages such as `3m12s` on screen."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pgwtui.errors import ConfigError
+
+_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ms|s|m|h|d|w)")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+
+
+def parse_duration(value: object, *, what: str = "duration") -> float:
+    """Seconds in a Prometheus-style duration (`90s`, `5m`, `1h30m`, `2d`) or a plain number of seconds.
+
+    Raises:
+        ConfigError: not a duration, or negative.
+
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{what}: expected a duration such as '5m', got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        seconds = 0.0
+        pos = 0
+        if not text:
+            raise ConfigError(f"{what}: empty duration")
+        while pos < len(text):
+            match = _PART.match(text, pos)
+            if match is None:
+                raise ConfigError(f"{what}: invalid duration {value!r} (examples: 90s, 5m, 1h30m, 2d)")
+            seconds += float(match.group(1)) * _UNIT[match.group(2)]
+            pos = match.end()
+    else:
+        raise ConfigError(f"{what}: expected a duration such as '5m', got {value!r}")
+    if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):
+        raise ConfigError(f"{what}: must be a finite, non-negative duration, got {value!r}")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Write a threshold as a user would: `90s`, `5m`, `1h30m`, `26h`, `3d`."""
+    whole = round(seconds)
+    if whole <= 0:
+        return "0s"
+    if whole % 86400 == 0 and whole >= 2 * 86400:
+        return f"{whole // 86400}d"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes:
+        parts.append(f"{minutes}m")
+    if secs:
+        parts.append(f"{secs}s")
+    return "".join(parts)
+
+
+def format_age(seconds: float) -> str:
+    """Write an age compactly, two units at most: `45s`, `3m12s`, `2h05m`, `3d04h`; `future` if negative."""
+    if seconds < -1:
+        return "future"
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        minutes, secs = divmod(whole, 60)
+        return f"{minutes}m{secs:02d}s"
+    if whole < 86400:
+        hours, rest = divmod(whole, 3600)
+        return f"{hours}h{rest // 60:02d}m"
+    days, rest = divmod(whole, 86400)
+    return f"{days}d{rest // 3600:02d}h"

@@ -1,0 +1,320 @@
+"""The read model of a Pushgateway, parsed from `/api/v1/metrics` only (pure: no I/O, no clock).
+
+The grouping key of a group is exactly the `labels` object of its API entry: never rebuilt from
+`/metrics` sample labels (that is how cleaners end up deleting the wrong group).
+
+The answer is decoded one group at a time: each group keeps its entry as JSON text, and its
+families are parsed only when someone looks at them. 10,000 groups are then ~10,000 small objects
+instead of millions of dicts, which keeps the garbage collector from pausing the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from pgwtui.errors import GatewayProtocolError
+
+GroupKey = tuple[tuple[str, str], ...]
+"""A grouping key: label pairs sorted by name, `job` included."""
+
+PUSH_TIME = "push_time_seconds"
+PUSH_FAILURE_TIME = "push_failure_time_seconds"
+TIMESTAMP_FAMILIES = frozenset({PUSH_TIME, PUSH_FAILURE_TIME})
+MAX_AGE_SUFFIX = "_max_age_seconds"
+_ENTRY_FIELDS = frozenset({"labels", "last_push_successful"})
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One series of a family, values as the gateway printed them (no precision lost)."""
+
+    labels: tuple[tuple[str, str], ...]
+    value: str | None = None
+    count: str | None = None
+    sum: str | None = None
+    buckets: tuple[tuple[str, str], ...] = ()
+    quantiles: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One metric family of a group."""
+
+    name: str
+    type: str
+    help: str | None
+    pushed_at: str
+    series: tuple[Series, ...]
+
+    @property
+    def managed(self) -> bool:
+        """Whether the gateway maintains this family itself (`push_time_seconds`, ...)."""
+        return self.name in TIMESTAMP_FAMILIES
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One group: its grouping key, timestamps, counts, and its API entry as JSON text."""
+
+    key: GroupKey
+    last_push: float | None
+    last_failure: float | None
+    last_push_successful: bool
+    family_count: int
+    series_count: int
+    pushed_max_age: tuple[str, float] | None
+    raw: str = field(default="{}", repr=False, compare=False, hash=False)
+    """The group's `/api/v1/metrics` entry, verbatim (decoded on demand by `families`)."""
+    family_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
+    text: str = field(default="", compare=False, hash=False)
+    """The key as one line (`label_text`), computed once while parsing."""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The grouping labels as a dict."""
+        return dict(self.key)
+
+    @property
+    def job(self) -> str:
+        """The `job` label (every group has one)."""
+        return self.labels.get("job", "")
+
+    @property
+    def failed(self) -> bool:
+        """Whether the last push to this group failed."""
+        return not self.last_push_successful
+
+    def families(self) -> tuple[Family, ...]:
+        """Every family, user families first (by name), then the gateway's timestamps."""
+        entry = json.loads(self.raw)
+        parsed = [_family(name, body) for name, body in entry.items() if name not in _ENTRY_FIELDS]
+        parsed.sort(key=lambda f: (f.managed, f.name))
+        return tuple(parsed)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one read of `/api/v1/metrics` returned.
+
+    `unreadable` counts entries whose grouping key cannot be trusted (on the Go gateway a family
+    named `labels` overwrites the key); they are left out, never guessed at.
+    """
+
+    groups: tuple[Group, ...]
+    fetched_at: float
+    unreadable: int = 0
+
+
+def label_text(key: GroupKey) -> str:
+    """Write a grouping key as one line, `job` first: `job=backup instance="" path=/var/log`."""
+    pairs = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+    return " ".join(f"{name}={_show(value)}" for name, value in pairs)
+
+
+def _show(value: str) -> str:
+    if value == "" or any(c.isspace() or c in '"=' for c in value):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = frozenset(" \t\n\r")
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _expect(text: str, pos: int, char: str) -> int:
+    pos = _skip(text, pos)
+    if pos >= len(text) or text[pos] != char:
+        raise ValueError(f"expected {char!r} at offset {pos}")
+    return pos + 1
+
+
+def _entries(text: str, each: Callable[[object, str], None]) -> object:
+    """Decode the top level; hand every `data` entry and its exact JSON text to `each`; return `status`.
+
+    One entry at a time, so the decoded dicts of a group die before the next group is decoded.
+    """
+    status: object = None
+    seen_data = False
+    pos = _expect(text, 0, "{")
+    pos = _skip(text, pos)
+    if text.startswith("}", pos):
+        raise ValueError("no `data` list")
+    while True:
+        name, pos = _DECODER.raw_decode(text, _skip(text, pos))
+        pos = _expect(text, pos, ":")
+        pos = _skip(text, pos)
+        if name == "data" and text.startswith("[", pos):
+            seen_data = True
+            pos = _skip(text, pos + 1)
+            if text.startswith("]", pos):
+                pos += 1
+            else:
+                while True:
+                    start = _skip(text, pos)
+                    entry, pos = _DECODER.raw_decode(text, start)
+                    each(entry, text[start:pos])
+                    pos = _skip(text, pos)
+                    if text.startswith("]", pos):
+                        pos += 1
+                        break
+                    pos = _expect(text, pos, ",")
+        else:
+            value, pos = _DECODER.raw_decode(text, pos)
+            if name == "status":
+                status = value
+        pos = _skip(text, pos)
+        if text.startswith("}", pos):
+            break
+        pos = _expect(text, pos, ",")
+    if _skip(text, pos + 1) != len(text):
+        raise ValueError(f"extra data at offset {pos + 1}")
+    if not seen_data:
+        raise ValueError("no `data` list")
+    return status
+
+
+def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
+    """Parse the groups of an `/api/v1/metrics` answer, and count entries with no trustworthy key.
+
+    Raises:
+        GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
+
+    """
+    groups: list[Group] = []
+    unreadable = 0
+
+    def each(entry: object, raw: str) -> None:
+        nonlocal unreadable
+        group = parse_group(entry, raw)
+        if group is None:
+            unreadable += 1
+        else:
+            groups.append(group)
+
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        status = _entries(text, each)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GatewayProtocolError(
+            f"/api/v1/metrics did not answer {{status: success, data: [...]}} JSON ({exc}); is this a Pushgateway?"
+        ) from None
+    if status != "success":
+        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
+    return groups, unreadable
+
+
+def parse_group(entry: object, raw: str | None = None) -> Group | None:
+    """Read one API entry as a Group, or None when its grouping key cannot be trusted."""
+    if not isinstance(entry, dict):
+        return None
+    labels = entry.get("labels")
+    if not isinstance(labels, dict) or not labels.get("job"):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+        return None
+    key: GroupKey = tuple(sorted(labels.items()))
+    family_count = 0
+    series_count = 0
+    max_age: tuple[str, float] | None = None
+    names = []
+    for name, body in entry.items():
+        if name in _ENTRY_FIELDS or not isinstance(body, dict):
+            continue
+        names.append(name)
+        if name in TIMESTAMP_FAMILIES:
+            continue
+        metrics = body.get("metrics")
+        family_count += 1
+        series_count += len(metrics) if isinstance(metrics, list) else 0
+        if name.endswith(MAX_AGE_SUFFIX):
+            value = _first_value(body)
+            if value is not None and value > 0 and (max_age is None or value < max_age[1]):
+                max_age = (name, value)
+    return Group(
+        key=key,
+        last_push=_timestamp(entry.get(PUSH_TIME)),
+        last_failure=_timestamp(entry.get(PUSH_FAILURE_TIME)),
+        last_push_successful=entry.get("last_push_successful") is not False,
+        family_count=family_count,
+        series_count=series_count,
+        pushed_max_age=max_age,
+        raw=raw if raw is not None else json.dumps(entry),
+        family_names=frozenset(names),
+        text=label_text(key),
+    )
+
+
+def _timestamp(body: object) -> float | None:
+    """Read a gateway timestamp family's value; 0 (what a successful push stores as failure time) is None."""
+    value = _first_value(body)
+    return value if value is not None and value > 0 else None
+
+
+def _first_value(body: object) -> float | None:
+    if not isinstance(body, dict):
+        return None
+    metrics = body.get("metrics")
+    if not isinstance(metrics, list) or not metrics or not isinstance(metrics[0], dict):
+        return None
+    try:
+        value = float(metrics[0].get("value", "nan"))
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) else value
+
+
+def _pairs(mapping: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(mapping, dict):
+        return ()
+    return tuple((str(k), str(v)) for k, v in mapping.items())
+
+
+def _sorted_numeric(pairs: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    def bound(pair: tuple[str, str]) -> float:
+        try:
+            return float(pair[0])
+        except ValueError:
+            return math.inf
+
+    return tuple(sorted(pairs, key=bound))
+
+
+def _family(name: str, body: object) -> Family:
+    if not isinstance(body, dict):
+        return Family(name, "UNKNOWN", None, "", ())
+    series: list[Series] = []
+    for metric in body.get("metrics") or ():
+        if not isinstance(metric, dict):
+            continue
+        labels = tuple(sorted(_pairs(metric.get("labels"))))
+        series.append(
+            Series(
+                labels=labels,
+                value=_opt_str(metric.get("value")),
+                count=_opt_str(metric.get("count")),
+                sum=_opt_str(metric.get("sum")),
+                buckets=_sorted_numeric(_pairs(metric.get("buckets"))),
+                quantiles=_sorted_numeric(_pairs(metric.get("quantiles"))),
+            )
+        )
+    help_text = body.get("help")
+    return Family(
+        name=name,
+        type=str(body.get("type", "UNTYPED")),
+        help=help_text if isinstance(help_text, str) else None,
+        pushed_at=str(body.get("time_stamp", "")),
+        series=tuple(series),
+    )
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,100 @@
+"""The words of every confirmation (pure): exactly which group, which URL, and what it costs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bridge.protocol.grouping import readable_path
+from pgwtui.models import Group, GroupKey
+
+SHOW_AT_MOST = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """A confirmation: title, body lines, the label of the button that does it, how loud to be."""
+
+    title: str
+    body: str
+    confirm: str
+    warning: bool = False
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def key_lines(key: GroupKey, indent: str = "  ") -> list[str]:
+    """Write a grouping key one label per line, values JSON-quoted so empty values and spaces show."""
+    width = max(len(name) for name, _ in key)
+    ordered = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+    return [f"{indent}{name:<{width}} = {json.dumps(value, ensure_ascii=False)}" for name, value in ordered]
+
+
+def key_inline(key: GroupKey) -> str:
+    """Write a grouping key on one line, `job` first, values JSON-quoted: `job="x" instance=""`."""
+    ordered = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+    return " ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in ordered)
+
+
+def delete_group(group: Group, url: str, path: str) -> Prompt:
+    """Confirm deleting one group."""
+    lines = [
+        f"Delete this group from {url}?",
+        "",
+        *key_lines(group.key),
+        "",
+        f"DELETE {path}",
+        f"  (same as {readable_path(group.key)})",
+        "",
+        f"Its {_count(group.family_count, 'family', 'families')} and {_count(group.series_count, 'series', 'series')}"
+        " go away. This cannot be undone;",
+        "the job's next push creates the group again.",
+    ]
+    return Prompt("Delete group?", "\n".join(lines), "Delete group")
+
+
+def delete_groups(keys: Sequence[GroupKey], url: str, path_of: Callable[[GroupKey], str]) -> Prompt:
+    """Confirm deleting every marked group."""
+    lines = [f"Delete these {len(keys)} marked groups from {url}?", ""]
+    for key in keys[:SHOW_AT_MOST]:
+        lines.append("  " + key_inline(key))
+    if len(keys) > SHOW_AT_MOST:
+        lines.append(f"  … and {len(keys) - SHOW_AT_MOST} more")
+    lines += ["", "Each gets its own DELETE with every label @base64-encoded, e.g.", f"  DELETE {path_of(keys[0])}"]
+    lines += ["", "This cannot be undone."]
+    return Prompt(f"Delete {len(keys)} groups?", "\n".join(lines), f"Delete {len(keys)} groups")
+
+
+def delete_family(group: Group, family: str, path: str) -> Prompt:
+    """Confirm deleting one family through the gateway's extension."""
+    lines = [
+        f"Delete the family {family} from this group?",
+        "",
+        *key_lines(group.key),
+        "",
+        f"DELETE {path}",
+        "",
+        "Uses the gateway's family-delete extension: the rest of the group and its",
+        "push_time_seconds stay as they are, so staleness stays visible.",
+    ]
+    return Prompt("Delete family?", "\n".join(lines), "Delete family")
+
+
+def repush_family(group: Group, family: str, path: str) -> Prompt:
+    """Confirm the Go-gateway fallback, re-PUTting the group without one family (loudly)."""
+    lines = [
+        "This gateway cannot delete a single family (the Go Pushgateway only deletes whole groups).",
+        f"The only way is to re-push the group without {family}:",
+        "",
+        *key_lines(group.key),
+        "",
+        f"PUT {path}   (every other family, as read a moment ago)",
+        "",
+        "⚠ This sets push_time_seconds to NOW: the group will look freshly pushed, and",
+        "  staleness alerts on it will stop firing although the job did not run.",
+        "⚠ A push by the job between our read and this re-push is overwritten.",
+    ]
+    return Prompt("Re-push group without one family?", "\n".join(lines), "Re-push without it", warning=True)

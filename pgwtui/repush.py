@@ -1,0 +1,88 @@
+"""The Go-gateway fallback for deleting one family: the group's text body without it (pure).
+
+A stock Pushgateway can only delete whole groups, so removing one family means PUTting the
+group again without it. That bumps `push_time_seconds` (the group looks fresh), which is why
+the TUI only does it after an explicit warning.
+"""
+
+from __future__ import annotations
+
+from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+from bridge.protocol.textrender import render_family
+from pgwtui.errors import PgwtuiError
+from pgwtui.models import TIMESTAMP_FAMILIES, Family, Group, Series
+
+_TYPES = {
+    "COUNTER": MetricType.COUNTER,
+    "GAUGE": MetricType.GAUGE,
+    "UNTYPED": MetricType.UNTYPED,
+    "SUMMARY": MetricType.SUMMARY,
+    "HISTOGRAM": MetricType.HISTOGRAM,
+}
+
+
+class RepushError(PgwtuiError):
+    """The group holds something the text format cannot carry back faithfully."""
+
+
+def body_without(group: Group, family_name: str) -> bytes:
+    """Render the text-format body that re-creates `group` without `family_name` when PUT to its key.
+
+    Grouping labels and the injected `instance=""` are left out of the series: the gateway adds
+    them back from the URL.
+
+    Raises:
+        RepushError: the family is gateway-managed or absent, or another family cannot be re-pushed.
+
+    """
+    if family_name in TIMESTAMP_FAMILIES:
+        raise RepushError(f"{family_name} is maintained by the gateway and cannot be deleted")
+    families = group.families()
+    if all(f.name != family_name for f in families):
+        raise RepushError(f"the group has no family {family_name!r}")
+    grouping = dict(group.key)
+    parts = [
+        render_family(_to_model(family, grouping))
+        for family in families
+        if family.name != family_name and not family.managed
+    ]
+    return b"".join(parts)
+
+
+def _to_model(family: Family, grouping: dict[str, str]) -> MetricFamily:
+    mtype = _TYPES.get(family.type)
+    if mtype is None:
+        raise RepushError(f"family {family.name} has type {family.type}, which the text format cannot re-push")
+    metrics = [_metric(s, mtype, grouping, family.name) for s in family.series]
+    return MetricFamily(name=family.name, type=mtype, help=family.help, metrics=metrics)
+
+
+def _metric(series: Series, mtype: MetricType, grouping: dict[str, str], name: str) -> Metric:
+    labels = tuple(
+        (k, v)
+        for k, v in series.labels
+        if k not in grouping and not (k == "instance" and v == "" and "instance" not in grouping)
+    )
+    try:
+        if mtype is MetricType.SUMMARY:
+            summary = Summary(
+                sample_count=int(float(series.count or 0)),
+                sample_sum=float(series.sum or 0),
+                quantiles=[(float(q), float(v)) for q, v in series.quantiles],
+            )
+            return Metric(labels=labels, summary=summary)
+        if mtype is MetricType.HISTOGRAM:
+            histogram = Histogram(
+                sample_count=int(float(series.count or 0)),
+                sample_sum=float(series.sum or 0),
+                buckets=[(float(b), int(float(c))) for b, c in series.buckets],
+            )
+            return Metric(labels=labels, histogram=histogram)
+        value = float(series.value if series.value is not None else "nan")
+    except ValueError as exc:
+        raise RepushError(f"family {name}: unreadable value ({exc})") from None
+    if mtype is MetricType.COUNTER:
+        return Metric(labels=labels, counter=value)
+    if mtype is MetricType.GAUGE:
+        return Metric(labels=labels, gauge=value)
+    return Metric(labels=labels, untyped=value)

@@ -1,0 +1,223 @@
+"""GroupDetailScreen: one group's status, families and series; delete the group or one family."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+
+from pgwtui import prompts
+from pgwtui.detail_view import family_row, family_title, series_lines
+from pgwtui.durations import format_age
+from pgwtui.models import Family, Group, GroupKey, label_text
+from pgwtui.screens.confirm import ConfirmScreen
+from pgwtui.staleness import assess
+from pgwtui.state import AppState
+from pgwtui.views import STATUS_CLASS, CellFormatter
+from pgwtui.widgets.banner import Banner
+from pgwtui.widgets.tables import VimDataTable
+
+if TYPE_CHECKING:
+    from pgwtui.app import PgwApp
+
+
+class GroupDetailScreen(Screen[None]):
+    """Opened with enter on a group; esc goes back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,h,backspace", "back", "Back", id="detail.back"),
+        Binding("d", "delete_group", "Delete group", id="detail.delete"),
+        Binding("x", "delete_family", "Delete family", id="detail.delete_family"),
+        Binding("r", "app.refresh_now", "Refresh", id="detail.refresh"),
+        Binding("tab", "app.focus_next", "Families ↔ series", id="detail.switch"),
+    ]
+
+    def __init__(self, key: GroupKey) -> None:
+        super().__init__()
+        self.key = key
+        self.group: Group | None = None
+        self._family: str | None = None
+        self._deleting = False
+
+    @property
+    def pgw(self) -> PgwApp:
+        """The app, typed."""
+        return cast("PgwApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        """Summary on top, families left, series right."""
+        yield Header()
+        yield Banner(id="banner")
+        with Vertical(id="summary"):
+            yield Label(label_text(self.key), id="summary-key", markup=False)
+            yield Static("", id="summary-status", markup=False)
+            yield Static("", id="summary-body", markup=False)
+        with Horizontal(id="detail-tables"):
+            with Vertical(id="families-pane"):
+                yield Label("FAMILIES", classes="pane-title")
+                yield VimDataTable(id="families")
+            with Vertical(id="series-pane"):
+                yield Label("SERIES", id="series-title", classes="pane-title", markup=False)
+                yield VimDataTable(id="series")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, then follow the app's state."""
+        families = self.query_one("#families", DataTable)
+        families.add_columns("FAMILY", "TYPE", "SERIES")
+        self.query_one("#series", DataTable).add_columns("SERIES", "VALUE")
+        self.pgw.state_changed.subscribe(self, self.show_state)
+        self.show_state(self.pgw.state)
+        families.focus()
+
+    # ----------------------------------------------------------------- state → view
+    def show_state(self, state: AppState) -> None:
+        """Redraw from a new app state."""
+        banner = self.query_one(Banner)
+        if state.error:
+            banner.show_error(state.error, self.pgw.settings.refresh_interval)
+        else:
+            banner.clear()
+        group = state.group(self.key)
+        if group is None:
+            if state.snapshot is not None and self._deleting:
+                self.dismiss(None)
+                return
+            self._show_missing(state)
+            return
+        changed = self.group is None or group.raw != self.group.raw
+        self.group = group
+        self._show_summary(group)
+        if changed:
+            self._show_families(group)
+
+    def _show_missing(self, state: AppState) -> None:
+        status = self.query_one("#summary-status", Static)
+        if state.snapshot is None:
+            status.update("Reading the gateway …")
+            return
+        self.group = None
+        status.update("This group is no longer on the gateway (deleted, or expired). esc goes back.")
+        status.set_classes("status-gone")
+        self.query_one("#summary-body", Static).update("")
+        self.query_one("#families", DataTable).clear()
+        self.query_one("#series", DataTable).clear()
+
+    def _show_summary(self, group: Group) -> None:
+        now = self.pgw.clock()
+        verdict = assess(group, self.pgw.settings.policy, now)
+        fmt = CellFormatter(now, self.pgw.tz)
+        status = self.query_one("#summary-status", Static)
+        status.update(f"{verdict.label.upper()}: {verdict.explain()}")
+        status.set_classes(f"status-{STATUS_CLASS[verdict.status]}")
+        age = "never"
+        if group.last_push is not None:
+            age = f"{format_age(now - group.last_push)} ago  ({fmt.timestamp(group.last_push)})"
+        failure = "never"
+        if group.last_failure is not None:
+            then = "  (a later push succeeded)" if group.last_push_successful else ""
+            failure = f"{format_age(now - group.last_failure)} ago  ({fmt.timestamp(group.last_failure)}){then}"
+        threshold = verdict.threshold.describe() if verdict.threshold else "none (never stale)"
+        lines = [
+            f"Last push     {age}",
+            f"Last failure  {failure}",
+            f"Max age       {threshold}",
+            f"Delete path   {self.pgw.client.delete_path(group.key)}",
+        ]
+        self.query_one("#summary-body", Static).update("\n".join(lines))
+
+    def _families(self) -> tuple[Family, ...]:
+        return self.group.families() if self.group is not None else ()
+
+    def _show_families(self, group: Group) -> None:
+        table = self.query_one("#families", DataTable)
+        keep = self._family
+        table.clear()
+        families = group.families()
+        for family in families:
+            table.add_row(*family_row(family), key=family.name)
+        names = [f.name for f in families]
+        if keep in names:
+            table.move_cursor(row=names.index(keep), animate=False)
+        self._show_series(names[table.cursor_row] if names else None)
+
+    @on(DataTable.RowHighlighted, "#families")
+    def _family_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_series(event.row_key.value if event.row_key is not None else None)
+
+    def _show_series(self, name: str | None) -> None:
+        self._family = name
+        table = self.query_one("#series", DataTable)
+        table.clear()
+        family = next((f for f in self._families() if f.name == name), None)
+        title = self.query_one("#series-title", Label)
+        if family is None:
+            title.update("SERIES")
+            return
+        title.update(family_title(family))
+        for line in series_lines(family, self.key):
+            table.add_row(line.what, line.value)
+
+    # ----------------------------------------------------------------- actions
+    def action_back(self) -> None:
+        """Back to the groups list."""
+        self.dismiss(None)
+
+    def _writable(self) -> bool:
+        if self.pgw.settings.read_only:
+            self.notify("Read-only mode (--read-only): deleting is disabled.", severity="warning")
+            return False
+        return True
+
+    def action_delete_group(self) -> None:
+        """Delete this whole group, after a confirmation."""
+        group = self.group
+        if group is None or not self._writable():
+            return
+        client = self.pgw.client
+        prompt = prompts.delete_group(group, client.url, client.delete_path(group.key))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._deleting = True
+                self.pgw.delete_groups((group.key,))
+
+        self.app.push_screen(ConfirmScreen(prompt), answered)
+
+    def action_delete_family(self) -> None:
+        """Delete the highlighted family: by the extension, or (Go gateway) by a warned re-push."""
+        group = self.group
+        family = next((f for f in self._families() if f.name == self._family), None)
+        if group is None or family is None:
+            self.notify("No family highlighted.", severity="warning")
+            return
+        if family.managed:
+            self.notify(f"{family.name} is maintained by the gateway; it goes only with the whole group (d).")
+            return
+        if sum(1 for f in self._families() if not f.managed) == 1:
+            self.notify("This is the group's only family: delete the whole group instead (d).", severity="warning")
+            return
+        if not self._writable():
+            return
+        info = self.pgw.state.info
+        if info is None:
+            self.notify("Still asking the gateway what it supports; try again in a moment.", severity="warning")
+            self.pgw.load_info()
+            return
+        client = self.pgw.client
+        repush = not info.extensions.family_delete
+        if repush:
+            prompt = prompts.repush_family(group, family.name, client.delete_path(group.key))
+        else:
+            prompt = prompts.delete_family(group, family.name, client.family_delete_path(group.key, family.name))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.pgw.delete_family(group, family.name, repush=repush)
+
+        self.app.push_screen(ConfirmScreen(prompt), answered)

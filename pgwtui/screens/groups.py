@@ -1,0 +1,279 @@
+"""GroupsScreen: every group with its status; filter, sort, mark, delete, open a group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from pgwtui import prompts
+from pgwtui.models import GroupKey, Snapshot
+from pgwtui.screens.confirm import ConfirmScreen
+from pgwtui.screens.group_detail import GroupDetailScreen
+from pgwtui.state import AppState
+from pgwtui.views import (
+    COLUMN_IDS,
+    NO_FILTER,
+    CellFormatter,
+    Counts,
+    GroupRow,
+    RowFilter,
+    build_rows,
+    column,
+    sort_rows,
+)
+from pgwtui.widgets.banner import Banner
+from pgwtui.widgets.groups_table import GroupsTable
+from pgwtui.widgets.status_bar import StatusBar, StatusInfo
+
+if TYPE_CHECKING:
+    from pgwtui.app import PgwApp
+
+FILTER_HINT = 'regex over labels, e.g. job=backup or instance=""  (! in front inverts; enter keeps; esc clears)'
+
+
+class GroupsScreen(Screen[None]):
+    """The main view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="groups.filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="groups.clear_filter"),
+        Binding("d", "delete_current", "Delete", id="groups.delete"),
+        Binding("D", "delete_marked", "Delete marked", id="groups.delete_marked"),
+        Binding("m", "mark_stale", "Mark stale", id="groups.mark_stale"),
+        Binding("u", "unmark_all", "Unmark all", show=False, id="groups.unmark"),
+        Binding("s", "cycle_sort", "Sort", id="groups.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="groups.reverse"),
+        Binding("r", "app.refresh_now", "Refresh", id="groups.refresh"),
+        *(
+            Binding(str(i), f"sort('{cid}')", f"Sort by {column(cid).title.lower()}", show=False, id=f"groups.sort{i}")
+            for i, cid in enumerate(COLUMN_IDS, 1)
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._snapshot: Snapshot | None = None
+        self._rows: list[GroupRow] = []
+        self._counts = Counts()
+        self._filter = NO_FILTER
+        self._now = 0.0
+
+    @property
+    def pgw(self) -> PgwApp:
+        """The app, typed."""
+        return cast("PgwApp", self.app)
+
+    @property
+    def table(self) -> GroupsTable:
+        """The groups table."""
+        return self.query_one("#groups", GroupsTable)
+
+    def compose(self) -> ComposeResult:
+        """Header, banner, filter, table, status bar, footer."""
+        yield Header()
+        yield Banner(id="banner")
+        yield Input(placeholder=FILTER_HINT, id="filter")
+        yield GroupsTable(id="groups")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Follow the app's state."""
+        self.pgw.state_changed.subscribe(self, self.show_state)
+        self.show_state(self.pgw.state)
+        self.table.focus()
+
+    # ----------------------------------------------------------------- state → view
+    def show_state(self, state: AppState) -> None:
+        """Redraw from a new app state (new snapshot, connection error, gateway info)."""
+        banner = self.query_one(Banner)
+        if state.error:
+            banner.show_error(state.error, self.pgw.settings.refresh_interval)
+        else:
+            banner.clear()
+        if state.snapshot is not self._snapshot or state.snapshot is None:
+            self._snapshot = state.snapshot
+            self._reassess(state)
+        self._redraw()
+
+    def _reassess(self, state: AppState) -> None:
+        snapshot = state.snapshot
+        if snapshot is not None and len(state.rows) == len(snapshot.groups):
+            # Assessed by the worker, off the UI thread, at the moment of the read.
+            self._now = snapshot.fetched_at
+            self._rows = list(state.rows)
+        else:
+            self._now = self.pgw.clock()
+            groups = snapshot.groups if snapshot is not None else ()
+            self._rows = build_rows(groups, self.pgw.settings.policy, self._now)
+        self._counts = Counts.of(self._rows)
+
+    def _empty_text(self) -> str:
+        if self._snapshot is None:
+            if self.pgw.state.error:
+                return "No groups read yet: the gateway did not answer (see above)."
+            return f"Reading groups from {self.pgw.client.url} …"
+        if not self._rows:
+            return (
+                "This gateway has no groups yet. Push one and it appears here, e.g.\n"
+                f"  echo 'demo_metric 1' | curl --data-binary @- {self.pgw.client.url}/metrics/job/demo"
+            )
+        return f"No group matches /{self._filter.text}/ (esc clears the filter)."
+
+    def _redraw(self) -> None:
+        table = self.table
+        visible = sort_rows(self._filter.apply(self._rows), table.sort_column, table.sort_descending)
+        table.set_rows(visible, CellFormatter(self._now, self.pgw.tz), empty_text=self._empty_text())
+        if self._snapshot is not None:
+            table.prune_marks({row.key for row in self._rows})
+        self._show_status()
+
+    def _show_status(self) -> None:
+        table = self.table
+        marks = table.marks
+        shown = {row.key for row in table.rows} if marks else set()
+        snapshot = self._snapshot
+        arrow = "▼" if table.sort_descending else "▲"
+        self.query_one(StatusBar).show(
+            StatusInfo(
+                counts=self._counts if snapshot is not None else None,
+                shown=table.row_count,
+                marked=len(marks),
+                marked_hidden=len(marks - shown),
+                filter_text=self._filter.text,
+                sort=f"{column(table.sort_column).title.lower()} {arrow}",
+                refreshed=CellFormatter(self._now, self.pgw.tz).clock(snapshot.fetched_at) if snapshot else "",
+                refresh_every=self.pgw.settings.refresh_interval,
+                unreadable=snapshot.unreadable if snapshot else 0,
+                read_only=self.pgw.settings.read_only,
+            )
+        )
+
+    @on(GroupsTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._show_status()
+
+    @on(GroupsTable.Selected)
+    def _open(self, event: GroupsTable.Selected) -> None:
+        self.app.push_screen(GroupDetailScreen(event.row.key))
+
+    @on(GroupsTable.SortRequested)
+    def _header_clicked(self, event: GroupsTable.SortRequested) -> None:
+        self.action_sort(event.column_id)
+
+    # ----------------------------------------------------------------- filter
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer `esc` (clear filter) only while a filter is open."""
+        if action == "clear_filter":
+            return self.query_one("#filter", Input).has_class("-active")
+        return True
+
+    def action_filter(self) -> None:
+        """Show the filter input and focus it."""
+        field = self.query_one("#filter", Input)
+        field.add_class("-active")
+        field.focus()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._filter = RowFilter.parse(event.value)
+        self._redraw()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one("#filter", Input).remove_class("-active")
+            self.refresh_bindings()
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        """Esc: clear the filter (if any) and go back to the table."""
+        field = self.query_one("#filter", Input)
+        if field.value:
+            field.value = ""
+            self._filter = NO_FILTER
+            self._redraw()
+        field.remove_class("-active")
+        self.refresh_bindings()
+        self.table.focus()
+
+    # ----------------------------------------------------------------- sort
+    def action_sort(self, column_id: str) -> None:
+        """Sort by a column; sorting by the same column again reverses it."""
+        table = self.table
+        if table.sort_column == column_id:
+            table.sort_descending = not table.sort_descending
+        else:
+            table.sort_column = column_id
+            table.sort_descending = column(column_id).descending_first
+        self._redraw()
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column."""
+        index = (COLUMN_IDS.index(self.table.sort_column) + 1) % len(COLUMN_IDS)
+        self.action_sort(COLUMN_IDS[index])
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.action_sort(self.table.sort_column)
+
+    # ----------------------------------------------------------------- marks
+    def action_mark_stale(self) -> None:
+        """Mark every stale group the filter shows."""
+        stale = [row.key for row in self.table.rows if row.assessment.stale]
+        added = self.table.mark(stale)
+        scope = " shown by the filter" if self._filter.active else ""
+        if stale:
+            again = f" ({len(stale) - added} already were)" if added < len(stale) else ""
+            self.notify(f"Marked the {len(stale)} stale group(s){scope}{again}. D deletes every marked group.")
+        else:
+            self.notify(f"No stale groups{scope}.")
+
+    def action_unmark_all(self) -> None:
+        """Clear every mark."""
+        self.table.unmark()
+
+    # ----------------------------------------------------------------- delete
+    def _writable(self) -> bool:
+        if self.pgw.settings.read_only:
+            self.notify("Read-only mode (--read-only): deleting is disabled.", severity="warning")
+            return False
+        return True
+
+    def action_delete_current(self) -> None:
+        """Delete the highlighted group, after a confirmation."""
+        row = self.table.current
+        if row is None:
+            self.notify("No group highlighted.", severity="warning")
+            return
+        if not self._writable():
+            return
+        client = self.pgw.client
+        prompt = prompts.delete_group(row.group, client.url, client.delete_path(row.key))
+        self._confirm_then_delete(prompt, [row.key])
+
+    def action_delete_marked(self) -> None:
+        """Delete every marked group, after one confirmation listing them."""
+        marks = self.table.marks
+        if not marks:
+            self.notify("Nothing marked: space marks a group, m marks every stale one.", severity="warning")
+            return
+        if not self._writable():
+            return
+        order = {row.key: i for i, row in enumerate(self._rows)}
+        keys = sorted(marks, key=lambda k: order.get(k, len(order)))
+        client = self.pgw.client
+        self._confirm_then_delete(prompts.delete_groups(keys, client.url, client.delete_path), keys)
+
+    def _confirm_then_delete(self, prompt: prompts.Prompt, keys: list[GroupKey]) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.pgw.delete_groups(tuple(keys))
+
+        self.app.push_screen(ConfirmScreen(prompt), answered)

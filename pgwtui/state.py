@@ -1,0 +1,31 @@
+"""AppState: what the app currently knows about the gateway, published to screens on every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pgwtui.client import GatewayInfo
+from pgwtui.models import Group, GroupKey, Snapshot
+from pgwtui.views import GroupRow
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the app knows: the last snapshot and its rows, the last connection error, the gateway's identity.
+
+    `rows` are the snapshot's groups assessed at `snapshot.fetched_at`; `error` is None when healthy.
+    """
+
+    snapshot: Snapshot | None = None
+    error: str | None = None
+    info: GatewayInfo | None = None
+    rows: tuple[GroupRow, ...] = ()
+
+    def group(self, key: GroupKey) -> Group | None:
+        """Find the group with this key in the last snapshot."""
+        if self.snapshot is None:
+            return None
+        for group in self.snapshot.groups:
+            if group.key == key:
+                return group
+        return None

@@ -1,0 +1,28 @@
+"""Banner: the "cannot reach the gateway" notice shown above every view until the gateway recovers."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class Banner(Static):
+    """Hidden while all is well; shows the last connection error and that we keep retrying."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", markup=False, id=id)
+
+    def show_error(self, message: str, retry_every: float) -> None:
+        """Show an error with the retry hint."""
+        again = f"retrying every {retry_every:g}s; " if retry_every else "auto-refresh is off; "
+        self.update(f"✖ {message}\n  {again}press r to retry now")
+        self.add_class("-visible")
+
+    def clear(self) -> None:
+        """Hide the banner."""
+        self.remove_class("-visible")
+        self.update("")
+
+    @property
+    def visible_error(self) -> bool:
+        """Whether an error is on screen."""
+        return self.has_class("-visible")

@@ -1,0 +1,135 @@
+"""Regenerate screenshots/*.svg from the real app, headless, at a fixed instant on the seeded demo gateway.
+
+Run with `make screenshots` (or `python scripts/screenshots.py`). Every picture is the real
+PgwApp built by `create_app`, talking HTTP (in-process, httpx.ASGITransport) to our real gateway
+seeded from examples/demo. Tests never write here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pgwtui.app import PgwApp, create_app  # noqa: E402
+from pgwtui.client import Connection  # noqa: E402
+from pgwtui.config import Settings  # noqa: E402
+from pgwtui.demo import DEMO_POLICY, build_demo_gateway  # noqa: E402
+from pgwtui.screens.confirm import ConfirmScreen  # noqa: E402
+from pgwtui.screens.group_detail import GroupDetailScreen  # noqa: E402
+from pgwtui.screens.help import HelpScreen  # noqa: E402
+from pgwtui.widgets.groups_table import GroupsTable  # noqa: E402
+
+NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
+SIZE = (140, 36)
+OUT = ROOT / "screenshots"
+CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
+CRON = (("instance", ""), ("job", "cron-cleanup"))
+
+Steps = Callable[[Any], Awaitable[None]]
+
+
+def make_app(transport: httpx.AsyncBaseTransport | None = None) -> PgwApp:
+    gateway = build_demo_gateway(NOW)
+    settings = Settings(Connection("http://127.0.0.1:9091"), refresh_interval=5.0, policy=DEMO_POLICY)
+    return create_app(settings, transport=transport or httpx.ASGITransport(app=gateway), clock=lambda: NOW, tz=UTC)
+
+
+async def until(pilot: Any, predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"screenshots: timed out waiting for {what}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+async def loaded(pilot: Any) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app.state.info is not None and app.screen.query_one(GroupsTable).row_count, "groups")
+
+
+async def groups(pilot: Any) -> None:
+    await loaded(pilot)
+    await pilot.press("j", "j")
+
+
+async def marked(pilot: Any) -> None:
+    await loaded(pilot)
+    await pilot.press("m")
+    await pilot.pause(0.1)
+
+
+async def detail(pilot: Any) -> None:
+    await loaded(pilot)
+    pilot.app.screen.query_one(GroupsTable).move_to(CANARY)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+    await pilot.press("j")
+
+
+async def delete_confirm(pilot: Any) -> None:
+    await loaded(pilot)
+    pilot.app.screen.query_one(GroupsTable).move_to(CRON)
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "confirmation")
+
+
+async def filtered(pilot: Any) -> None:
+    await loaded(pilot)
+    await pilot.press("slash", *"backup|etl")
+
+
+async def help_screen(pilot: Any) -> None:
+    await loaded(pilot)
+    await pilot.press("question_mark")
+    await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+
+
+async def unreachable(pilot: Any) -> None:
+    await until(pilot, lambda: pilot.app.state.error is not None, "banner")
+
+
+def refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("[Errno 111] Connection refused")
+
+
+SHOTS: list[tuple[str, Steps, httpx.AsyncBaseTransport | None]] = [
+    ("groups.svg", groups, None),
+    ("marked-stale.svg", marked, None),
+    ("detail.svg", detail, None),
+    ("delete-confirm.svg", delete_confirm, None),
+    ("filter.svg", filtered, None),
+    ("help.svg", help_screen, None),
+    ("unreachable.svg", unreachable, httpx.MockTransport(refused)),
+]
+
+
+async def shoot(name: str, steps: Steps, transport: httpx.AsyncBaseTransport | None) -> Path:
+    app = make_app(transport)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot)
+        await pilot.pause()
+        app.save_screenshot(filename=name, path=str(OUT))
+    return OUT / name
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, steps, transport in SHOTS:
+        path = asyncio.run(shoot(name, steps, transport))
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

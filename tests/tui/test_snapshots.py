@@ -1,0 +1,152 @@
+"""Snapshot tests of every main screen (fixed clock, fixed data, fixed gateway identity), by feature.
+
+Update after an intended change with `pytest tests/tui/test_snapshots.py --snapshot-update`, then
+look at the SVGs in `__snapshots__/` before committing them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from pgwtui.screens.confirm import ConfirmScreen
+from pgwtui.screens.group_detail import GroupDetailScreen
+from pgwtui.screens.help import HelpScreen
+from tests.support.tui import wait_for
+from tests.tui.conftest import SIZE, demo_gateway, make_app
+from tests.tui.test_browse import table
+
+CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
+DB1 = (("instance", "db-1"), ("job", "backup"))
+
+
+class FixedIdentity(httpx.AsyncBaseTransport):
+    """The seeded gateway, introducing itself as a Go Pushgateway 1.5.1 (snapshots must not change
+    when our gateway's version or extensions do)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None, *, extensions: bool = False) -> None:
+        self.inner = inner or httpx.ASGITransport(app=demo_gateway())
+        self.extensions = extensions
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/status":
+            body = {"status": "success", "data": {"build_information": {"version": "1.5.1"}}}
+            return httpx.Response(200, json=body)
+        if request.url.path == "/api/v1/extensions":
+            if not self.extensions:
+                return httpx.Response(404, text="404 page not found\n")
+            data = {"implementation": "pgw-bridge", "version": "0.1.0", "family_delete": True}
+            return httpx.Response(200, content=json.dumps({"status": "success", "data": data}))
+        return await self.inner.handle_async_request(request)
+
+
+def app_for(transport: httpx.AsyncBaseTransport | None = None, **kwargs: Any) -> Any:
+    return make_app(transport=transport or FixedIdentity(), **kwargs)
+
+
+async def ready(pilot: Any) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: table(app).row_count > 0 and app.state.info is not None, "loaded")
+
+
+class TestGroupsView:
+    def test_mixed_states(self, snap_compare):
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=ready)
+
+    def test_filter_in_use(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press("slash", *"backup|etl")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+    def test_marks_and_sort_by_key(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press("1", "g", "space", "j", "space")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+    def test_read_only(self, snap_compare):
+        assert snap_compare(app_for(read_only=True), terminal_size=SIZE, run_before=ready)
+
+    def test_empty_gateway(self, snap_compare):
+        empty = httpx.MockTransport(lambda r: httpx.Response(200, json={"status": "success", "data": []}))
+
+        async def run(pilot: Any) -> None:
+            await wait_for(pilot, lambda: pilot.app.state.snapshot is not None, "empty snapshot")
+
+        assert snap_compare(app_for(FixedIdentity(empty)), terminal_size=SIZE, run_before=run)
+
+
+class TestConnection:
+    def test_unreachable_banner(self, snap_compare):
+        def refused(request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+
+        async def run(pilot: Any) -> None:
+            await wait_for(pilot, lambda: pilot.app.state.error is not None, "banner")
+
+        assert snap_compare(app_for(httpx.MockTransport(refused), refresh=5.0), terminal_size=SIZE, run_before=run)
+
+
+class TestDetail:
+    def test_histogram_and_summary(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            table(pilot.app).move_to(CANARY)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+            await pilot.press("j")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+    def test_failed_and_stale_group(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+
+class TestDialogs:
+    def test_delete_confirmation(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            table(pilot.app).move_to((("instance", ""), ("job", "cron-cleanup")))
+            await pilot.press("d")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "dialog")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+    def test_delete_marked_confirmation(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press("m", "D")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "dialog")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+    def test_family_repush_warning(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            table(pilot.app).move_to(DB1)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+            await pilot.press("j", "j", "x")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "dialog")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+
+class TestHelp:
+    def test_help_screen(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
+
+        assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)

@@ -1,0 +1,185 @@
+"""Unit tests: parsing /api/v1/metrics (Go and ours) into groups; grouping keys come only from `labels`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pgwtui.errors import GatewayProtocolError
+from pgwtui.models import label_text, parse_groups
+
+
+def entry(
+    labels: dict[str, str], ok: bool = True, pushed: str = "1.7e+09", failed: str = "0", **families: object
+) -> dict:
+    out: dict[str, object] = {"labels": labels, "last_push_successful": ok}
+    gauge = {"time_stamp": "2026-05-28T20:26:40Z", "type": "GAUGE", "help": "", "metrics": []}
+    out["push_time_seconds"] = {**gauge, "metrics": [{"labels": labels, "value": pushed}]}
+    out["push_failure_time_seconds"] = {**gauge, "metrics": [{"labels": labels, "value": failed}]}
+    out.update(families)
+    return out
+
+
+def body(*entries: dict) -> bytes:
+    return json.dumps({"status": "success", "data": list(entries)}).encode()
+
+
+def test_grouping_key_is_exactly_the_labels_object():
+    # Series labels carry the injected instance="" and other labels; the key must not.
+    family = {
+        "type": "GAUGE",
+        "time_stamp": "x",
+        "metrics": [{"labels": {"job": "a", "instance": "", "path": "/x", "extra": "1"}, "value": "1"}],
+    }
+    groups, unreadable = parse_groups(body(entry({"job": "a", "path": "/x"}, g=family)))
+    assert unreadable == 0
+    assert groups[0].key == (("job", "a"), ("path", "/x"))
+    assert groups[0].family_count == 1 and groups[0].series_count == 1
+
+
+def test_timestamps_failure_zero_means_never():
+    groups, _ = parse_groups(body(entry({"job": "a"}, pushed="1.795499034602204e+09", failed="0")))
+    assert groups[0].last_push == pytest.approx(1795499034.602204)
+    assert groups[0].last_failure is None
+    assert not groups[0].failed
+
+
+def test_failed_group_and_group_created_by_a_failed_push():
+    failed = entry({"job": "a"}, ok=False, pushed="100", failed="200")
+    only_failure = {
+        "labels": {"job": "b"},
+        "last_push_successful": False,
+        "push_failure_time_seconds": failed["push_failure_time_seconds"],
+    }
+    groups, _ = parse_groups(body(failed, only_failure))
+    assert groups[0].failed and groups[0].last_failure == 200.0
+    assert groups[1].last_push is None and groups[1].failed
+
+
+def test_a_family_named_labels_makes_the_key_unreadable_not_guessed():
+    # In the Go gateway a family named `labels` overwrites the grouping key in the API.
+    clobbered = entry({"job": "a"})
+    clobbered["labels"] = {"type": "GAUGE", "metrics": [{"labels": {"job": "a"}, "value": "1"}]}
+    groups, unreadable = parse_groups(body(clobbered, entry({"job": "ok"})))
+    assert unreadable == 1
+    assert [g.job for g in groups] == ["ok"]
+
+
+def test_pushed_max_age_takes_the_smallest_positive_value():
+    def gauge(value: str) -> dict:
+        return {"type": "GAUGE", "time_stamp": "x", "metrics": [{"labels": {}, "value": value}]}
+
+    e = entry(
+        {"job": "a"}, a_max_age_seconds=gauge("7200"), b_max_age_seconds=gauge("3600"), c_max_age_seconds=gauge("0")
+    )
+    groups, _ = parse_groups(body(e))
+    assert groups[0].pushed_max_age == ("b_max_age_seconds", 3600.0)
+
+
+def test_families_histogram_summary_and_order():
+    hist = {
+        "type": "HISTOGRAM",
+        "help": "Latency.",
+        "time_stamp": "x",
+        "metrics": [
+            {"labels": {"job": "a"}, "buckets": {"+Inf": "3", "0.1": "1", "1": "2"}, "count": "3", "sum": "0.5"}
+        ],
+    }
+    summ = {
+        "type": "SUMMARY",
+        "time_stamp": "x",
+        "metrics": [{"labels": {}, "quantiles": {"0.99": "2", "0.5": "1"}, "count": "4", "sum": "1"}],
+    }
+    groups, _ = parse_groups(body(entry({"job": "a"}, lat=hist, q=summ)))
+    families = groups[0].families()
+    assert [f.name for f in families] == ["lat", "q", "push_failure_time_seconds", "push_time_seconds"]
+    lat = families[0]
+    assert lat.help == "Latency." and lat.type == "HISTOGRAM"
+    assert lat.series[0].buckets == (("0.1", "1"), ("1", "2"), ("+Inf", "3"))
+    assert families[1].series[0].quantiles == (("0.5", "1"), ("0.99", "2"))
+    assert families[2].managed and not lat.managed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"not json", b'{"status": "error"}', b'{"status": "success", "data": {}}', b"[]"],
+)
+def test_not_a_pushgateway_answer(text: bytes):
+    with pytest.raises(GatewayProtocolError):
+        parse_groups(text)
+
+
+def test_label_text_job_first_and_quotes_what_would_be_ambiguous():
+    assert label_text((("a", "x"), ("instance", ""), ("job", "j"))) == 'job=j a=x instance=""'
+    assert label_text((("job", "two words"),)) == 'job="two words"'
+    assert label_text((("job", "k=v"),)) == 'job="k=v"'
+
+
+def reference(document: dict) -> list[tuple]:
+    """What parse_groups must agree with: the whole document through json.loads."""
+    out = []
+    for e in document["data"]:
+        labels = e.get("labels")
+        if isinstance(labels, dict) and labels.get("job") and all(isinstance(v, str) for v in labels.values()):
+            out.append(
+                (tuple(sorted(labels.items())), e.get("last_push_successful") is not False, json.loads(json.dumps(e)))
+            )
+    return out
+
+
+label_values = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+entries = st.fixed_dictionaries(
+    {
+        "labels": st.dictionaries(st.sampled_from(["instance", "x", "path"]), label_values, max_size=3).map(
+            lambda d: {"job": "j", **d}
+        ),
+        "last_push_successful": st.booleans(),
+    },
+    optional={
+        "f": st.fixed_dictionaries(
+            {
+                "type": st.just("GAUGE"),
+                "metrics": st.lists(
+                    st.fixed_dictionaries({"labels": st.just({}), "value": st.sampled_from(["1", "NaN", "-2.5e+10"])}),
+                    max_size=2,
+                ),
+            }
+        )
+    },
+)
+
+
+@given(st.lists(entries, max_size=5), st.sampled_from([None, 0, 2]), st.booleans())
+def test_streaming_decoder_agrees_with_json_loads(data: list[dict], indent: int | None, status_last: bool):
+    document = {"data": data, "status": "success"} if status_last else {"status": "success", "data": data}
+    text = json.dumps(document, indent=indent, ensure_ascii=indent == 2)
+    groups, unreadable = parse_groups(text.encode())
+    expected = reference(document)
+    assert unreadable == len(data) - len(expected)
+    assert [(g.key, g.last_push_successful, json.loads(g.raw)) for g in groups] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"status":"success","data":[]} x',
+        b'{"status":"success","data":[{}',
+        b'{"status":"success"}',
+        b"{}",
+        b'{"data":[]}',
+    ],
+)
+def test_streaming_decoder_rejects_broken_documents(text: bytes):
+    with pytest.raises(GatewayProtocolError):
+        parse_groups(text)
+
+
+def test_families_are_decoded_from_the_kept_text():
+    e = entry({"job": "a"}, g={"type": "GAUGE", "time_stamp": "x", "metrics": [{"labels": {}, "value": "1"}]})
+    groups, _ = parse_groups(body(e))
+    assert json.loads(groups[0].raw) == e
+    assert groups[0].family_names == {"g", "push_time_seconds", "push_failure_time_seconds"}
+    assert groups[0].text == "job=a"
