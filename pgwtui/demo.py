@@ -18,17 +18,18 @@ import logging
 import re
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
+from bridge.errors import SpoolError
 from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.core import Gateway
 from bridge.gateway.runtime import build_app
 from bridge.gateway.server import serve
 from bridge.protocol.textparse import parse_text
+from bridge.spool.naming import parse_name
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
 from pgwtui.staleness import StalenessPolicy, StalenessRule
@@ -37,6 +38,7 @@ log = logging.getLogger("pgwtui.demo")
 
 DEMO_PORT = 9091
 SEED_DIR = Path(__file__).resolve().parent.parent / "examples" / "demo"
+SPOOL_EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "spool"
 DEMO_POLICY = StalenessPolicy(3600.0, (StalenessRule("nightly-.*", 26 * 3600.0),))
 """Used when no config file exists: the 1h default plus one per-job rule, so the demo shows both."""
 HEARTBEAT_EVERY = 10.0
@@ -56,22 +58,18 @@ class Seed:
 
 
 def grouping_from_name(name: str) -> dict[str, str]:
-    """`job@label=value@….prom` → grouping labels (percent-decoded; an empty value is allowed).
+    """`job@label=value@….prom` → grouping labels: the spool's file-name rule.
 
     Raises:
-        ConfigError: not a `.prom` name, or a part without `=`.
+        ConfigError: the name breaks the rule.
 
     """
-    if not name.endswith(".prom") or name.startswith("."):
-        raise ConfigError(f"{name}: seed files are named <job>[@<label>=<value>...].prom")
-    job, *pairs = name[: -len(".prom")].split("@")
-    grouping = {"job": unquote(job)}
-    for pair in pairs:
-        label, sep, value = pair.partition("=")
-        if not sep or not label:
-            raise ConfigError(f"{name}: {pair!r} is not label=value")
-        grouping[unquote(label)] = unquote(value)
-    return grouping
+    if name.startswith("."):
+        raise ConfigError(f"{name}: hidden files are not seeds (the spool ignores them too)")
+    try:
+        return parse_name(name)
+    except SpoolError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def read_seeds(directory: Path = SEED_DIR) -> list[Seed]:
@@ -126,23 +124,47 @@ def pick_port(preferred: int = DEMO_PORT) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# SPOOL BRIDGE HOOK: the one place where `make run` will start the spool bridge.
+# The spool bridge: `make run` feeds ./spool into the embedded gateway.
 # --------------------------------------------------------------------------------------------
-def start_spool_bridge(gateway: Gateway, spool_dir: Path) -> str:
-    """Start the spool bridge feeding `spool_dir` into `gateway` (NOT WIRED YET).
+def start_spool_bridge(spool_dir: Path) -> tuple[Callable[[Gateway], Awaitable[None]], str]:
+    """The spool bridge feeding `spool_dir` into the demo gateway, and a note for the user.
 
-    The bridge (`bridge.spool` / `bridge.pipeline`) is being built separately. When it lands,
-    this function starts it as a background task on the gateway's loop and seeds the spool from
-    `examples/`. Until then it only creates the directory and says so: files dropped there are
-    NOT pushed yet.
+    Files dropped into the spool (see README, "Drop a file") are pushed straight into the
+    embedded gateway and show up in the TUI at the next refresh. A welcome file from
+    `examples/spool/` is dropped at start so the bridge visibly does something.
 
     Returns:
-        A note for the user, shown when the demo starts.
+        A task to run on the gateway's loop (cancelled at shutdown) and the note.
+
+    Raises:
+        SpoolError: the spool directory cannot be used.
 
     """
+    from bridge.push.inprocess import GatewayPusher
+    from bridge.spool.metrics import KNOWN, BridgeMetrics
+    from bridge.spool.options import SpoolOptions
+    from bridge.spool.runner import SpoolBridge
+
     spool_dir.mkdir(parents=True, exist_ok=True)
-    log.warning("spool bridge not wired yet; %s is created but not watched", spool_dir)
-    return f"Spool bridge not wired yet: {spool_dir} exists, but files dropped there are not pushed."
+    metrics = BridgeMetrics()
+    pusher = GatewayPusher()
+    bridge = SpoolBridge(
+        SpoolOptions(spool=spool_dir, state_in_memory=True), pusher, metrics=metrics, target="embedded:demo"
+    )
+    bridge.prepare()
+    for example in sorted(SPOOL_EXAMPLES.glob("*.prom")):
+        target = spool_dir / example.name
+        temporary = spool_dir / f".{example.name}.tmp"
+        temporary.write_bytes(example.read_bytes())
+        temporary.replace(target)
+
+    async def run(gateway: Gateway) -> None:
+        pusher.bind(gateway)
+        gateway.own.add_collector(metrics.families, KNOWN)
+        await bridge.run()
+
+    note = f"Spool bridge watching {spool_dir}: drop <job>[@label=value].prom files there to push them."
+    return run, note
 
 
 @dataclass
@@ -157,6 +179,7 @@ class DemoGateway:
     _thread: threading.Thread | None = field(default=None, repr=False)
     _ready: threading.Event = field(default_factory=threading.Event, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
+    _tasks: list[Callable[[Gateway], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     @property
     def url(self) -> str:
@@ -170,12 +193,14 @@ class DemoGateway:
             OSError: the server did not start.
 
         """
+        if self.spool_dir is not None:
+            task, note = start_spool_bridge(self.spool_dir)
+            self._tasks.append(task)
+            self.notes.append(note)
         self._thread = threading.Thread(target=self._run, args=(heartbeat,), name="pgwtui-demo-gateway", daemon=True)
         self._thread.start()
         if not self._ready.wait(15) or self._error is not None:
             raise OSError(f"the demo gateway did not start: {self._error}")
-        if self.spool_dir is not None:
-            self.notes.append(start_spool_bridge(self.app.gateway, self.spool_dir))
 
     def _run(self, heartbeat: Callable[[], float] | None) -> None:
         asyncio.set_event_loop(self._loop)
@@ -184,12 +209,20 @@ class DemoGateway:
             self._ready.set()
 
         async def main() -> None:
-            beat = asyncio.create_task(_heartbeat(self.app.gateway, heartbeat)) if heartbeat else None
+            gateway = self.app.gateway
+            running = [asyncio.ensure_future(task(gateway)) for task in self._tasks]
+            if heartbeat:
+                running.append(asyncio.create_task(_heartbeat(gateway, heartbeat)))
+
+            async def stop_tasks() -> None:
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+
             try:
-                await serve(self.app, on_started=started, handle_signals=False)
+                await serve(self.app, on_started=started, handle_signals=False, before_close=stop_tasks)
             finally:
-                if beat is not None:
-                    beat.cancel()
+                await stop_tasks()
 
         try:
             self._loop.run_until_complete(main())
@@ -219,7 +252,7 @@ async def _heartbeat(gateway: Gateway, clock: Callable[[], float]) -> None:
 
 
 def start_demo(now: float, clock: Callable[[], float], spool_dir: Path) -> DemoGateway:
-    """Seed and serve the demo gateway, and (once wired) the spool bridge on `spool_dir`.
+    """Seed and serve the demo gateway, with the spool bridge on `spool_dir`.
 
     Raises:
         OSError: no port, or the server failed to start.

@@ -1,53 +1,21 @@
-"""A test stand-in for the gateway's family-delete extension (same contract), until it lands on main.
-
-`GET /api/v1/extensions` and `DELETE /api/v1/extensions/family/<FAMILY>/job@base64/<b64>{/<l>@base64/<b64>}`
-answer as the extension's contract says: 202 deleted, 404 group or family not found, 400 bad
-key or a timestamp family. It calls `Gateway.delete_family`, which already exists in the core.
-"""
+"""Test helpers that change what an in-process gateway offers: hide its extensions, demand basic auth."""
 
 from __future__ import annotations
 
-import json
-
-from bridge.errors import ProtocolError
 from bridge.gateway import http
-from bridge.gateway.app import GatewayApp, Route
+from bridge.gateway.app import GatewayApp
 from bridge.gateway.http import Request, Response
-from bridge.protocol.grouping import parse_grouping
-
-EXTENSIONS_BODY = {
-    "status": "success",
-    "data": {
-        "implementation": "pgw-bridge",
-        "version": "test-shim",
-        "family_delete": True,
-        "group_ttl": {},
-        "roles": False,
-    },
-}
 
 
-def install_family_delete(app: GatewayApp) -> GatewayApp:
-    """Register the two extension routes on `app` (in place) and return it."""
-    gateway = app.gateway
+def without_extensions(app: GatewayApp) -> GatewayApp:
+    """Make `app` look like a gateway with no extensions (as the Go one): 404 under /api/v1/extensions."""
 
-    async def extensions(request: Request, params: dict[str, str]) -> Response:
-        return Response(200, json.dumps(EXTENSIONS_BODY).encode(), [("Content-Type", "application/json")])
+    async def hide(request: Request) -> Response | None:
+        if request.path.startswith("/api/v1/extensions"):
+            return http.not_found()
+        return None
 
-    async def delete_family(request: Request, params: dict[str, str]) -> Response:
-        try:
-            grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=True)
-        except ProtocolError as exc:
-            return http.error(400, str(exc))
-        try:
-            found = await gateway.delete_family(grouping, params["family"])
-        except ValueError as exc:
-            return http.error(400, str(exc))
-        return Response(202) if found else http.error(404, "group or family not found")
-
-    app.add_api_route("GET", "/extensions", Route(extensions, None))
-    for path in ("/extensions/family/:family/job@base64/:job/*labels", "/extensions/family/:family/job@base64/:job"):
-        app.add_api_route("DELETE", path, Route(delete_family, None))
+    app.middleware.append(hide)
     return app
 
 

@@ -161,7 +161,8 @@ class BridgeProcess:
                 raise
 
     def logs(self) -> str:
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def kill(self) -> None:

@@ -14,7 +14,7 @@ from pgwtui.client import Connection
 from pgwtui.config import Settings
 from pgwtui.demo import DEMO_POLICY, build_demo_gateway
 from pgwtui.staleness import StalenessPolicy
-from tests.support.family_ext import install_family_delete
+from tests.support.family_ext import without_extensions
 
 NOW = 1_780_000_000.0
 """2026-05-28 20:26:40 UTC: every Pilot and snapshot test runs at this instant."""
@@ -50,7 +50,7 @@ def make_app(
 def demo_gateway(*, family_delete: bool = False) -> GatewayApp:
     """The demo gateway seeded at NOW (8 groups: 4 ok, 2 failed, 3 stale; one both)."""
     app = build_demo_gateway(NOW)
-    return install_family_delete(app) if family_delete else app
+    return app if family_delete else without_extensions(app)
 
 
 @pytest.fixture

@@ -155,10 +155,8 @@ async def test_basic_auth_against_go(go_gateway, tmp_path: Path):
 
 
 async def test_the_real_family_delete_extension_on_ours(our_gateway):
-    """Runs once the gateway's extension is merged; until then it says so (a skip, not a pass)."""
+    """The TUI discovers the real extension on our gateway and deletes one family through it."""
     server = our_gateway()
-    if httpx.get(f"{server.url}/api/v1/extensions").status_code == 404:
-        pytest.skip("the family-delete extension is not on this branch yet (tests/support/family_ext.py stands in)")
     seed(server.url)
     app = make_app(server.url, clock=time.time)
     async with app.run_test(size=(140, 40)) as pilot:
