@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 
+from bridge.protocol import durations
 from pgwtui.errors import ConfigError
-
-_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ms|s|m|h|d|w)")
-_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
 
 
 def parse_duration(value: object, *, what: str = "duration") -> float:
@@ -23,17 +20,10 @@ def parse_duration(value: object, *, what: str = "duration") -> float:
     if isinstance(value, int | float):
         seconds = float(value)
     elif isinstance(value, str):
-        text = value.strip()
-        seconds = 0.0
-        pos = 0
-        if not text:
-            raise ConfigError(f"{what}: empty duration")
-        while pos < len(text):
-            match = _PART.match(text, pos)
-            if match is None:
-                raise ConfigError(f"{what}: invalid duration {value!r} (examples: 90s, 5m, 1h30m, 2d)")
-            seconds += float(match.group(1)) * _UNIT[match.group(2)]
-            pos = match.end()
+        try:
+            seconds = durations.parse_duration(value)
+        except ValueError as exc:
+            raise ConfigError(f"{what}: {exc}") from None
     else:
         raise ConfigError(f"{what}: expected a duration such as '5m', got {value!r}")
     if seconds < 0 or math.isnan(seconds) or math.isinf(seconds):

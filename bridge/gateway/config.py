@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bridge.errors import ConfigError
-
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m|h|d|w|y)")
-_UNIT_SECONDS = {
-    "ns": 1e-9,
-    "us": 1e-6,
-    "µs": 1e-6,
-    "ms": 1e-3,
-    "s": 1.0,
-    "m": 60.0,
-    "h": 3600.0,
-    "d": 86400.0,
-    "w": 7 * 86400.0,
-    "y": 365 * 86400.0,
-}
+from bridge.protocol import durations
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in a Go/Prometheus duration such as `5m`, `1h30m`, `90s`, `2d`.
+    """Seconds in a Go/Prometheus duration such as `5m`, `1h30m`, `90s`, `2d`; "" and `0` are zero.
 
     Raises:
         ConfigError: not a duration.
 
     """
-    text = text.strip()
-    if text in ("0", ""):
+    if text.strip() == "":
         return 0.0
-    pos = 0
-    total = 0.0
-    while pos < len(text):
-        match = _DURATION_PART.match(text, pos)
-        if match is None:
-            raise ConfigError(f"invalid duration {text!r}")
-        total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        pos = match.end()
-    return total
+    try:
+        return durations.parse_duration(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def format_duration(seconds: float) -> str:

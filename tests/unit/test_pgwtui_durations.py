@@ -26,7 +26,7 @@ def test_parse_duration(text: object, seconds: float):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", "1y", True, None, [], "nan"])
+@pytest.mark.parametrize("text", ["", "5", "5 m", "-5m", True, None, [], "nan"])
 def test_parse_duration_rejects(text: object):
     with pytest.raises(ConfigError):
         parse_duration(text, what="x")
