@@ -244,8 +244,18 @@ class SqliteJournal:
         self.committed_changes = 0
 
     def load(self) -> list[tuple[dict[str, str], dict[str, StoredFamily]]]:
-        """Everything persisted (used at start-up and after a failed commit)."""
-        return list(load_groups(self._conn))
+        """Everything persisted (used at start-up and after a failed commit).
+
+        Raises:
+            PersistenceError: a row cannot be read; the message names the file.
+
+        """
+        try:
+            return list(load_groups(self._conn))
+        except PersistenceError as exc:
+            raise PersistenceError(
+                f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
+            ) from None
 
     def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None:
         """Start the writer thread; `on_failure` runs on the loop after a failed commit."""
