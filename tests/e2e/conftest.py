@@ -23,7 +23,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def _failed(request: pytest.FixtureRequest) -> bool:
+def failed_in(request: pytest.FixtureRequest) -> bool:
+    """Whether the requesting test failed in setup or call (so teardown can show logs)."""
     return any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
 
 
@@ -38,7 +39,7 @@ def bridge(request: pytest.FixtureRequest) -> Iterator[StartBridge]:
         return proc
 
     yield start
-    failed = _failed(request)
+    failed = failed_in(request)
     for proc in started:
         if proc.proc.poll() is None:
             proc.stop(signal.SIGTERM)
