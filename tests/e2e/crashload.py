@@ -1,15 +1,17 @@
 """Concurrent push load with a record of every answer, and a checker for what a restarted gateway may hold.
 
 The load: several client threads, each a sequence of PUT/POST/DELETE requests (text and
-protobuf bodies) to a few groups of its own and a few groups every thread writes to. Every
+protobuf bodies), per-family deletes (extension) and the odd wipe, to one group of its own
+and a few groups every thread writes to. Every
 write carries a unique id `wid` inside its values, so each family found after a restart names
 the write that produced it, and its content can be compared exactly with what was sent.
 
 The checker: the gateway applies writes in one serial order that respects real time (a write
 answered before another was sent comes first), and the file holds the result of a prefix of
 that order. A restart must therefore show, for each group, the state after *some* real-time
-consistent serialisation of the writes to that group that includes every acknowledged (2xx)
-write; writes that were in flight when the process died may or may not be in it. The checker
+consistent serialisation of the writes to that group that includes every acknowledged write
+(answered 2xx, or 404 for a family delete that found nothing, which also fixes where it ran);
+writes that were in flight when the process died may or may not be in it. The checker
 searches those serialisations (a client is sequential, so a candidate is a vector of how many
 of each client's writes are applied) and fails if none yields exactly the observed state,
 including the gateway timestamps (each must lie inside its write's request/response interval).
@@ -39,6 +41,8 @@ TEXT_CT = "text/plain; version=0.0.4; charset=utf-8"
 EPS_NS = 20_000_000  # client and server read the same clock; this only absorbs rounding
 MAX_WID = 400_000  # keeps every value below 1e6, where Go's %g and Python's repr agree
 INF = float("inf")
+# The answers that mean "processed": a family delete answers 404 when the family is not there.
+ANSWERS = {"PUT": {200}, "POST": {200}, "DELETE": {202}, "WIPE": {202}, "FAMDEL": {202, 404}}
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -61,7 +65,7 @@ def _b64(value: str) -> str:
 
 
 def make_groups(clients: int) -> tuple[list[GroupSpec], list[GroupSpec]]:
-    """One group per client (written by it alone), and groups every client writes to."""
+    """One group per client (written by it alone, wipes apart), and groups every client writes to."""
     own = [GroupSpec({"job": "crash", "worker": f"w{i}"}, f"/metrics/job/crash/worker/w{i}") for i in range(clients)]
     shared = [
         GroupSpec({"job": "crash_shared", "slot": "0"}, "/metrics/job/crash_shared/slot/0"),
@@ -223,7 +227,8 @@ class Op:
 
     @property
     def acked(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        """The gateway answered as it does once the request has been applied (and committed)."""
+        return self.status in ANSWERS[self.kind]
 
     @property
     def end_ns(self) -> float:
@@ -242,8 +247,11 @@ _WIDS = itertools.count(1)
 class Load:
     """Client threads pushing to one gateway until stopped or until the gateway goes away."""
 
-    def __init__(self, url: str, groups: list[GroupSpec], own: int, seed: int, clients: int) -> None:
+    def __init__(
+        self, url: str, groups: list[GroupSpec], own: int, seed: int, clients: int, *, wipe_weight: float = 0.5
+    ) -> None:
         self.url = url
+        self.wipe_weight = wipe_weight  # the gateway needs --web.enable-admin-api for wipes
         self.groups = groups
         self.own = own  # groups[:own] belong to one client each
         self.seed = seed
@@ -280,13 +288,26 @@ class Load:
 
     def _pick(self, rng: random.Random, client: int) -> tuple[str, int, tuple[str, ...], str]:
         group = client if rng.random() < 0.4 else rng.randrange(self.own, len(self.groups))
-        kind = rng.choices(("PUT", "POST", "DELETE"), (45, 45, 10))[0]
+        kind = rng.choices(("PUT", "POST", "DELETE", "FAMDEL", "WIPE"), (42, 42, 8, 7, self.wipe_weight))[0]
         families: tuple[str, ...] = ()
-        if kind != "DELETE":
+        if kind in ("PUT", "POST"):
             count = rng.choices((0, 1, 2, 3, 5), (3 if kind == "PUT" else 0, 30, 30, 20, 10))[0]
             families = tuple(rng.sample(FAMILIES, count))
-        encoding = rng.choice(("text", "protobuf")) if kind != "DELETE" else "-"
+        elif kind == "FAMDEL":
+            families = (rng.choice(FAMILIES),)
+        elif kind == "WIPE":
+            group = -1
+        encoding = rng.choice(("text", "protobuf")) if kind in ("PUT", "POST") else "-"
         return kind, group, families, encoding
+
+    def _request(self, op: Op) -> tuple[str, str]:
+        """Method and path of a write."""
+        if op.kind == "WIPE":
+            return "PUT", "/api/v1/admin/wipe"
+        path = self.groups[op.group].path
+        if op.kind == "FAMDEL":
+            return "DELETE", f"/api/v1/extensions/family/{op.families[0]}{path.removeprefix('/metrics')}"
+        return op.kind, path
 
     def _client(self, client: int) -> None:
         rng = random.Random(self.seed * 1000 + client)
@@ -306,7 +327,8 @@ class Load:
                         self.ops.append(op)
                     op.send_ns = time.time_ns()
                     try:
-                        response = http.request(kind, self.groups[group].path, content=body, headers=headers)
+                        method, path = self._request(op)
+                        response = http.request(method, path, content=body, headers=headers)
                     except httpx.HTTPError as exc:
                         op.error = f"{type(exc).__name__}: {exc}"
                         return
@@ -390,7 +412,9 @@ class Checker:
             self.ops_by_wid[op.wid] = op
         by_group: dict[Labels, list[Op]] = {}
         for op in ops:
-            by_group.setdefault(self.groups[op.group].key, []).append(op)
+            touched = self.groups if op.kind == "WIPE" else [self.groups[op.group]]
+            for spec in touched:
+                by_group.setdefault(spec.key, []).append(op)
         explored = 0
         for spec in self.groups:
             key = spec.key
@@ -451,6 +475,8 @@ class Checker:
         need = [sum(op.acked for op in lst) for lst in lists]
         for lst in lists:
             assert all(op.acked for op in lst[:-1]), "a client went on after an unacknowledged write"
+        # A family delete's answer tells whether the family was there when it ran (202) or not (404).
+        # Unanswered writes are modelled as applied or not; their effect, if applied, is deterministic.
         ends = [[op.end_ns for op in lst] for lst in lists]
         # before[t][i][u]: how many of client u's writes were answered before write i of client t was sent.
         before = [[[bisect_left(ends[u], op.send_ns) for u in range(len(lists))] for op in lst] for lst in lists]
@@ -468,7 +494,10 @@ class Checker:
                     continue
                 if any(vector[u] < before[t][i][u] for u in range(len(lists)) if u != t):
                     continue
-                nxt = ((*vector[:t], i + 1, *vector[t + 1 :]), apply(state, lst[i]))
+                after = apply(state, lst[i])
+                if after is IMPOSSIBLE:
+                    continue
+                nxt = ((*vector[:t], i + 1, *vector[t + 1 :]), after)
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
@@ -476,10 +505,22 @@ class Checker:
         raise AssertionError(_explain(context, key, obs, self.initial.get(key), lists))
 
 
+IMPOSSIBLE: State = ((("<impossible>", -1),), -1, -1)  # a sentinel, compared by identity
+
+
 def apply(state: State, op: Op) -> State:
-    """The group after one write (the store's PUT/POST/DELETE rules)."""
-    if op.kind == "DELETE":
+    """The group after one write (the store's rules), or IMPOSSIBLE if the write's answer contradicts the state."""
+    if op.kind in ("DELETE", "WIPE"):
         return None
+    if op.kind == "FAMDEL":
+        name = op.families[0]
+        present = state is not None and name in dict(state[0])
+        if (op.status == 202 and not present) or (op.status == 404 and present):
+            return IMPOSSIBLE
+        if state is None or not present:
+            return state
+        remaining = tuple(item for item in state[0] if item[0] != name)
+        return (remaining, state[1], state[2])
     if state is None:
         families: dict[str, int] = {}
         failure: Comp = op.wid

@@ -66,17 +66,22 @@ def _observe_after_restart(
         return server, checker.observe(client)
 
 
-def test_sigkill_at_random_moments_loses_nothing_acknowledged(bridge: StartBridge, tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(("mode", "rounds"), [("default", ROUNDS), ("fsync", 4)])
+def test_sigkill_at_random_moments_loses_nothing_acknowledged(
+    bridge: StartBridge, tmp_path: Path, seed: int, mode: str, rounds: int
+) -> None:
     db = tmp_path / "pgw.sqlite"
-    args = [f"--persistence.file={db}"]
+    args = [f"--persistence.file={db}", "--web.enable-admin-api"]
+    if mode == "fsync":
+        args.append("--persistence.fsync")
     own, shared = make_groups(CLIENTS)
     groups = own + shared
     checker = Checker(groups)
     rng = random.Random(seed)
     server = bridge(args)
-    rounds = []
+    results = []
     started = time.monotonic()
-    for number in range(ROUNDS):
+    for number in range(rounds):
         load = Load(server.url, groups, len(own), seed + number, CLIENTS)
         load.start()
         target = rng.randint(30, 600)
@@ -89,10 +94,10 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(bridge: StartBridg
         context = f"seed {seed} round {number} (killed after {load.acked} acknowledged writes)"
         assert not load.unexpected(), f"{context}: {[op.describe() for op in load.unexpected()]}"
         server, observed = _observe_after_restart(bridge, args, checker)
-        rounds.append(checker.check_round(load.ops, observed, context))
-    print(f"crash rounds: {rounds}; {time.monotonic() - started:.1f}s")
-    assert sum(r["acked"] for r in rounds) >= ROUNDS * 20
-    assert any(r["groups"] for r in rounds), "no round left any group to check"
+        results.append(checker.check_round(load.ops, observed, context))
+    print(f"crash rounds ({mode}): {results}; {time.monotonic() - started:.1f}s")
+    assert sum(r["acked"] for r in results) >= rounds * 20
+    assert any(r["groups"] for r in results), "no round left any group to check"
 
     # A graceful restart after all that restores exactly what a client saw.
     before = _snapshot(server)
@@ -109,7 +114,7 @@ def test_graceful_stop_during_load_loses_nothing_acknowledged(
     bridge: StartBridge, tmp_path: Path, seed: int, how: str
 ) -> None:
     db = tmp_path / "pgw.sqlite"
-    args = [f"--persistence.file={db}", "--web.enable-lifecycle"]
+    args = [f"--persistence.file={db}", "--web.enable-lifecycle", "--web.enable-admin-api"]
     own, shared = make_groups(CLIENTS)
     groups = own + shared
     checker = Checker(groups)

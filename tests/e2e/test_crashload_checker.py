@@ -14,7 +14,7 @@ def op(wid: int, client: int, kind: str, families: tuple[str, ...], sent: int, a
     result = Op(wid, client, kind, 0, families, "text", send_ns=sent * S)
     if answered is not None:
         result.recv_ns = answered * S
-        result.status = 202 if kind == "DELETE" else 200
+        result.status = 200 if kind in ("PUT", "POST") else 202
     else:
         result.error = "connection reset"
     return result
@@ -79,3 +79,25 @@ def test_time_stamps_must_fall_inside_their_request() -> None:
     ops = [op(1, 0, "PUT", ("crash_gauge",), 10, 12)]
     with pytest.raises(AssertionError, match="outside write 1"):
         check(ops, seen({"crash_gauge": (1, 30)}, push_at=30, created_at=30))
+
+
+def test_family_delete_answers_fix_where_it_ran() -> None:
+    both = ("crash_gauge", "crash_ops_total")
+    put = op(1, 0, "PUT", both, 10, 12)
+    found = op(2, 1, "FAMDEL", ("crash_gauge",), 11, 13)  # concurrent with the PUT, answered 202
+    check([put, found], seen({"crash_ops_total": (1, 11)}, push_at=11, created_at=11))
+    with pytest.raises(AssertionError):  # 202 means it ran after the PUT, so the gauge is gone
+        check([put, found], seen({"crash_gauge": (1, 11), "crash_ops_total": (1, 11)}, push_at=11, created_at=11))
+    missed = op(2, 1, "FAMDEL", ("crash_gauge",), 11, 13)
+    missed.status = 404  # it ran before the PUT
+    check([put, missed], seen({"crash_gauge": (1, 11), "crash_ops_total": (1, 11)}, push_at=11, created_at=11))
+    with pytest.raises(AssertionError):
+        check([put, missed], seen({"crash_ops_total": (1, 11)}, push_at=11, created_at=11))
+
+
+def test_an_acknowledged_wipe_removes_the_group() -> None:
+    ops = [op(1, 0, "PUT", ("crash_gauge",), 10, 12), op(2, 1, "WIPE", (), 20, 22)]
+    ops[1].group = -1
+    check(ops, {})
+    with pytest.raises(AssertionError):
+        check(ops, seen({"crash_gauge": (1, 11)}, push_at=11, created_at=11))
