@@ -307,3 +307,15 @@ def test_undecodable_row_is_refused(bridge: StartBridge, tmp_path: Path) -> None
         conn.execute("UPDATE families SET data = '[\"not\", \"a family\"' WHERE name = 'filler_value'")
     conn.close()
     assert_refused(path, "cannot be decoded")
+
+
+@pytest.mark.parametrize("where", ["directory", "missing-parent"])
+def test_unusable_path_exits_1_with_a_message(tmp_path: Path, where: str) -> None:
+    path = tmp_path / "a-directory" if where == "directory" else tmp_path / "missing" / "pgw.db"
+    if where == "directory":
+        path.mkdir()
+    result = run_serve([f"--persistence.file={path}"])
+    assert result.returncode == 1, result.stderr
+    assert f"pgw-bridge: cannot open {path}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "missing").exists()
