@@ -142,14 +142,18 @@ def open_database(path: str) -> sqlite3.Connection:
 
     """
     existed = os.path.exists(path)
-    if existed and os.path.getsize(path) > 0:
-        with open(path, "rb") as handle:
-            header = handle.read(len(_SQLITE_MAGIC))
-        if header != _SQLITE_MAGIC:
-            raise PersistenceError(
-                f"{path} is not a pgw-bridge persistence file (not SQLite; a Go pushgateway file?). "
-                "Refusing to touch it: move it away or choose another --persistence.file"
-            )
+    try:
+        header = b""
+        if existed and os.path.getsize(path) > 0:
+            with open(path, "rb") as handle:
+                header = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise PersistenceError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if header and header != _SQLITE_MAGIC:
+        raise PersistenceError(
+            f"{path} is not a pgw-bridge persistence file (not SQLite; a Go pushgateway file?). "
+            "Refusing to touch it: move it away or choose another --persistence.file"
+        )
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
