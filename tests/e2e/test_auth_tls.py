@@ -216,6 +216,7 @@ def _allowed(user: str, role: str) -> bool:
     return role in granted or "admin" in granted
 
 
+@pytest.mark.slow
 def test_roles_matrix(bridge: StartBridge, tmp_path: Path) -> None:
     config = write_config(tmp_path / "web.yml", basic_auth_users=users(*PASSWORDS), user_roles=ROLES)
     server = start(bridge, config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from tests.e2e.conftest import StartBridge
 from tests.e2e.crashload import Checker, Labels, Load, Observed, make_groups
-from tests.e2e.helpers import TIMESTAMP_FAMILIES, api_groups, family_blocks, groups_by_labels
+from tests.e2e.helpers import TIMESTAMP_FAMILIES, api_groups, family_blocks, groups_by_labels, poll
 from tests.support import metrics_pb
 from tests.support.servers import BridgeProcess
 
@@ -140,3 +141,42 @@ def test_graceful_stop_during_load_loses_nothing_acknowledged(
     assert not wal.exists() or wal.stat().st_size == 0, "graceful stop left an un-checkpointed WAL"
     _, observed = _observe_after_restart(bridge, args, checker)
     checker.check_round(load.ops, observed, context)
+
+
+def test_sigterm_lets_an_in_flight_push_finish(bridge: StartBridge, tmp_path: Path) -> None:
+    """A push whose body is still arriving when SIGTERM comes is answered and kept; new connections are not taken."""
+    db = tmp_path / "pgw.sqlite"
+    server = bridge([f"--persistence.file={db}"])
+    body = b"# TYPE inflight_value gauge\ninflight_value 42\n"
+    head = (
+        "PUT /metrics/job/inflight HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: text/plain; version=0.0.4\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+        sock.sendall(head + body[:10])
+        # Once a later request on another connection is answered, the event loop has read this one's head.
+        assert httpx.get(f"{server.url}/-/healthy").status_code == 200
+        server.proc.send_signal(signal.SIGTERM)
+        poll(lambda: "exiting gracefully" in server.logs(), timeout=10, what="the gateway to begin stopping")
+
+        def refused() -> bool:
+            try:
+                httpx.get(f"{server.url}/-/healthy", timeout=2)
+            except httpx.TransportError:
+                return True
+            return False
+
+        poll(refused, timeout=10, what="the listening socket to close")
+        assert server.proc.poll() is None, "the gateway exited with a request in flight"
+        sock.sendall(body[10:])
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            assert chunk, f"connection closed without an answer: {answer!r}"
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    assert server.proc.wait(30) == 0
+    restarted = bridge([f"--persistence.file={db}"])
+    with httpx.Client(base_url=restarted.url, timeout=10) as client:
+        group = groups_by_labels(api_groups(client))[(("job", "inflight"),)]
+    assert group["inflight_value"]["metrics"][0]["value"] == "42"

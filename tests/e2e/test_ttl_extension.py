@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,48 @@ def test_family_delete_keeps_push_time(bridge: StartBridge, tmp_path: Path) -> N
     restarted = bridge([f"--persistence.file={db}"])
     with httpx.Client(base_url=restarted.url, timeout=10) as client:
         assert groups(client) == final, "family deletes were not persisted exactly"
+
+
+def _expiry_log(logs: str) -> list[tuple[str, float]]:
+    """(group path, age_seconds) of every "group expired" log line."""
+    out = []
+    for line in logs.splitlines():
+        if 'msg="group expired"' in line:
+            group = re.search(r"group=(\S+)", line)
+            age = re.search(r"age_seconds=(-?[0-9.]+)", line)
+            assert group and age, line
+            out.append((group.group(1), float(age.group(1))))
+    return out
+
+
+def test_a_group_pushed_during_a_sweep_is_not_expired(bridge: StartBridge, tmp_path: Path) -> None:
+    """The sweep decides from a list made when it starts; a group pushed while it runs is fresh and must stay."""
+    db = tmp_path / "race.sqlite"
+    bulk = 1000
+    server = bridge([f"--persistence.file={db}"])
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for i in range(bulk):
+            assert client.put(f"/metrics/job/race/instance/b{i}", content=f"race_value {i}\n").status_code == 200
+        assert client.put("/metrics/job/race/instance/victim", content="race_value -1\n").status_code == 200
+    pushed = time.monotonic()
+    assert server.stop() == 0
+    time.sleep(max(0.0, pushed + 2.2 - time.monotonic()))  # setup: every group is now older than its TTL
+
+    # On start every group is stale; the first sweep deletes them in order, the victim last.
+    server = bridge([f"--persistence.file={db}", "--push.group-ttl-rule=race=2s"])
+    poll(lambda: 'msg="group expired"' in server.logs(), timeout=20, what="the first sweep to start")
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        answer = client.put("/metrics/job/race/instance/victim", content="race_value 1\n")
+        assert answer.status_code == 200
+        refreshed = time.monotonic()
+        poll(
+            lambda: len(_expiry_log(server.logs())) >= bulk,
+            timeout=30,
+            what="the sweep to get through the stale groups",
+        )
+        victim_present = label_key({"job": "race", "instance": "victim"}) in groups(client)
+        checked = time.monotonic()
+    too_young = [(group, age) for group, age in _expiry_log(server.logs()) if age <= 2.0]
+    assert not too_young, f"groups expired before their TTL of 2s: {too_young}"
+    if checked - refreshed < 2.0:
+        assert victim_present, "the group pushed during the sweep was deleted"
