@@ -101,6 +101,9 @@ def test_group_ttl_with_per_job_rules(bridge: StartBridge, tmp_path: Path) -> No
         counts = expired_counts(client)
         assert counts == {"is_short": 1, "is_short_failed": 1, "xkeep": 1, "plain": 1, "refreshed": 1}
     logs = server.logs()
+    for group, age in _expiry_log(logs):
+        job = group.split("/")[3]
+        assert age > TTL.get(job, 1.0), f"{group} expired at age {age}s, within its TTL"
     for path in (
         "group=/metrics/job/is_short/instance/a ",
         "group=/metrics/job/plain/instance/a ",
