@@ -108,11 +108,6 @@ def family_blocks(text: str, names: Iterable[str]) -> str:
     return "\n".join(out)
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes (for 'file untouched' assertions)."""
-    return path.read_bytes()
-
-
 def siblings(path: Path) -> set[str]:
     """Names in the file's directory that start with the file's name (SQLite's -wal/-shm/-journal)."""
     return {p.name for p in path.parent.iterdir() if p.name.startswith(path.name)}

@@ -61,6 +61,7 @@ def test_garbage_file_is_refused(tmp_path: Path) -> None:
     assert_refused(path, "is not a pgw-bridge persistence file")
 
 
+@pytest.mark.oracle
 def test_go_pushgateway_file_is_refused(tmp_path: Path) -> None:
     """The real Go gateway writes its gob file on a graceful stop; ours must not take it over."""
     binary = require_binary("prometheus-pushgateway")
