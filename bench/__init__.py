@@ -1,0 +1,1 @@
+"""Benchmarks and the soak script (not part of `make test`)."""

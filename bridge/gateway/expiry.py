@@ -65,9 +65,13 @@ def expired(groups: Iterable[Group], now_seconds: float, policy: TTLPolicy) -> l
 
 async def expire_once(gateway: Gateway, policy: TTLPolicy) -> int:
     """Delete every group past its TTL now; the number deleted."""
-    now = gateway.clock() / 1e9
     count = 0
-    for group in expired(list(gateway.store.groups.values()), now, policy):
+    for candidate in expired(list(gateway.store.groups.values()), gateway.clock() / 1e9, policy):
+        # Each delete waits for its commit; a client may have pushed to the group meanwhile.
+        now = gateway.clock() / 1e9
+        group = gateway.store.groups.get(candidate.key)
+        if group is None or not expired([group], now, policy):
+            continue
         age = now - last_push_seconds(group)
         if await gateway.delete(dict(group.labels)):
             count += 1

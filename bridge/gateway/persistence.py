@@ -142,14 +142,18 @@ def open_database(path: str) -> sqlite3.Connection:
 
     """
     existed = os.path.exists(path)
-    if existed and os.path.getsize(path) > 0:
-        with open(path, "rb") as handle:
-            header = handle.read(len(_SQLITE_MAGIC))
-        if header != _SQLITE_MAGIC:
-            raise PersistenceError(
-                f"{path} is not a pgw-bridge persistence file (not SQLite; a Go pushgateway file?). "
-                "Refusing to touch it: move it away or choose another --persistence.file"
-            )
+    try:
+        header = b""
+        if existed and os.path.getsize(path) > 0:
+            with open(path, "rb") as handle:
+                header = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise PersistenceError(f"cannot open {path}: {exc.strerror or exc}") from None
+    if header and header != _SQLITE_MAGIC:
+        raise PersistenceError(
+            f"{path} is not a pgw-bridge persistence file (not SQLite; a Go pushgateway file?). "
+            "Refusing to touch it: move it away or choose another --persistence.file"
+        )
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
@@ -244,8 +248,18 @@ class SqliteJournal:
         self.committed_changes = 0
 
     def load(self) -> list[tuple[dict[str, str], dict[str, StoredFamily]]]:
-        """Everything persisted (used at start-up and after a failed commit)."""
-        return list(load_groups(self._conn))
+        """Everything persisted (used at start-up and after a failed commit).
+
+        Raises:
+            PersistenceError: a row cannot be read; the message names the file.
+
+        """
+        try:
+            return list(load_groups(self._conn))
+        except PersistenceError as exc:
+            raise PersistenceError(
+                f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
+            ) from None
 
     def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None:
         """Start the writer thread; `on_failure` runs on the loop after a failed commit."""
