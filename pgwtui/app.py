@@ -1,4 +1,4 @@
-"""PgwApp: wires screens, global keys, the gateway workers and the one worker-error router."""
+"""PgwApp: wires screens, global keys, the gateway and Prometheus workers and the one worker-error router."""
 
 from __future__ import annotations
 
@@ -18,13 +18,24 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from pgwtui import __version__
+from pgwtui.about import about_lines
+from pgwtui.alerts import AlertsSnapshot, index_alerts, settle, track_deleted, unresolved
 from pgwtui.client import GatewayClient
 from pgwtui.config import Settings
-from pgwtui.durations import format_duration
-from pgwtui.errors import ConfigError, GatewayError, describe
-from pgwtui.messages import ConnectionFailed, FamilyDeleted, GatewayInfoLoaded, GroupsDeleted, GroupsLoaded
+from pgwtui.durations import format_age
+from pgwtui.errors import ConfigError, GatewayError, PrometheusError, describe
+from pgwtui.messages import (
+    AlertsFailed,
+    AlertsLoaded,
+    ConnectionFailed,
+    FamilyDeleted,
+    GatewayInfoLoaded,
+    GroupsDeleted,
+    GroupsLoaded,
+)
 from pgwtui.models import Group, GroupKey, Snapshot, label_text
+from pgwtui.prometheus import PrometheusClient
+from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
@@ -39,6 +50,10 @@ Clock = Callable[[], float]
 
 REREAD_DEADLINE = 3.0
 """How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
+RESOLVE_POLL = 1.0
+"""After a delete, how often to re-read Prometheus until the deleted groups' alerts resolve."""
+RESOLVE_DEADLINE = 300.0
+"""…and for how long at most (the regular refresh keeps watching after that)."""
 
 
 class PgwApp(App[None]):
@@ -59,10 +74,12 @@ class PgwApp(App[None]):
         clock: Clock = time.time,
         tz: tzinfo | None = None,
         notes: Sequence[str] = (),
+        prometheus: PrometheusClient | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
+        self.prometheus = prometheus
         self.clock = clock
         self.tz = tz
         self.notes = tuple(notes)
@@ -70,6 +87,7 @@ class PgwApp(App[None]):
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
         self._timer: Timer | None = None
         self._reading = False
+        self._reading_alerts = False
         self._probing = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -81,12 +99,15 @@ class PgwApp(App[None]):
             self._timer = self.set_interval(self.settings.refresh_interval, self._tick, name="refresh")
         self.refresh_groups()
         self.load_info()
+        self.refresh_alerts()
         for note in self.notes:
             self.notify(note, timeout=12)
 
     async def on_unmount(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP clients."""
         await self.client.aclose()
+        if self.prometheus is not None:
+            await self.prometheus.aclose()
 
     def _publish(self, state: AppState) -> None:
         self.state = state
@@ -98,10 +119,13 @@ class PgwApp(App[None]):
         # answer, an exclusive restart on every tick would never finish a read.
         if not self._reading:
             self.refresh_groups()
+        if not self._reading_alerts:
+            self.refresh_alerts()
 
     def action_refresh_now(self) -> None:
-        """Read the gateway now (restarts a read in flight)."""
+        """Read the gateway (and Prometheus) now (restarts a read in flight)."""
         self.refresh_groups()
+        self.refresh_alerts()
 
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def refresh_groups(self) -> None:
@@ -128,6 +152,32 @@ class PgwApp(App[None]):
         finally:
             self._probing = False
         self.post_message(GatewayInfoLoaded(info))
+
+    @work(exclusive=True, group="alerts", exit_on_error=False)
+    async def refresh_alerts(self) -> None:
+        """Read Prometheus's pending and firing alerts; the result arrives as AlertsLoaded."""
+        if self.prometheus is None:
+            return
+        self._reading_alerts = True
+        try:
+            alerts = await self.prometheus.fetch_alerts()
+        finally:
+            self._reading_alerts = False
+        self.post_message(AlertsLoaded(AlertsSnapshot(tuple(alerts), self.clock())))
+
+    @work(exclusive=True, group="resolve", exit_on_error=False)
+    async def watch_resolving(self) -> None:
+        """After a delete, re-read the alerts every second until the deleted groups' alerts resolve."""
+        if self.prometheus is None:
+            return
+        deadline = time.monotonic() + RESOLVE_DEADLINE
+        while unresolved(self.state.resolving) and time.monotonic() < deadline:
+            await asyncio.sleep(RESOLVE_POLL)
+            try:
+                alerts = await self.prometheus.fetch_alerts()
+            except PrometheusError:
+                continue  # the regular refresh owns the banner
+            self.post_message(AlertsLoaded(AlertsSnapshot(tuple(alerts), self.clock())))
 
     # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
     @work(group="mutate", exit_on_error=False)
@@ -182,7 +232,10 @@ class PgwApp(App[None]):
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
-        self._publish(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
+        state = replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None)
+        if state.alerts is not None:
+            state = replace(state, alert_index=index_alerts(self._keys(state), state.alerts.alerts))
+        self._publish(state)
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
         if self.state.info is None and not self._probing:
@@ -197,10 +250,45 @@ class PgwApp(App[None]):
         """Keep the last snapshot, show the banner (the timer keeps retrying)."""
         self._publish(replace(self.state, error=message.text))
 
+    @staticmethod
+    def _keys(state: AppState) -> list[GroupKey]:
+        return [g.key for g in state.snapshot.groups] if state.snapshot is not None else []
+
+    def on_alerts_loaded(self, message: AlertsLoaded) -> None:
+        """Match the alerts to the groups; say which alerts of deleted groups resolved."""
+        snapshot = message.snapshot
+        recovered = self.state.alerts_error is not None
+        watching, resolved = settle(self.state.resolving, snapshot.alerts, snapshot.fetched_at)
+        index = index_alerts(self._keys(self.state), snapshot.alerts)
+        self._publish(replace(self.state, alerts=snapshot, alerts_error=None, alert_index=index, resolving=watching))
+        if recovered:
+            self.notify("Prometheus answers again.", title="Alerts")
+        for entry in resolved:
+            after = format_age(snapshot.fetched_at - entry.deleted_at)
+            self.notify(
+                f"{entry.alert.name} on {label_text(entry.key)} resolved in Prometheus, {after} after the delete.",
+                title="Alert resolved",
+                timeout=10,
+            )
+
+    def on_alerts_failed(self, message: AlertsFailed) -> None:
+        """Keep the last alerts, show the alerts banner (the timer keeps retrying)."""
+        self._publish(replace(self.state, alerts_error=message.text))
+
     def on_groups_deleted(self, message: GroupsDeleted) -> None:
-        """Tell the user what happened, group by group when something failed."""
+        """Tell the user what happened, group by group when something failed; watch their alerts resolve."""
         if message.deleted:
             self.notify(f"Deleted {len(message.deleted)} group(s).", title="Deleted")
+        alerts = self.state.alerts
+        if message.deleted and alerts is not None:
+            # The re-read already dropped the deleted groups: match the alerts to them again.
+            index = index_alerts([*self._keys(self.state), *message.deleted], alerts.alerts)
+            watching = track_deleted(self.state.resolving, message.deleted, index, self.clock())
+            if watching != self.state.resolving:
+                self._publish(replace(self.state, resolving=watching))
+                waiting = unresolved(watching)
+                self.notify(f"Watching {waiting} alert(s) of the deleted group(s) resolve in Prometheus.")
+                self.watch_resolving()
         if message.still_present:
             self.notify(
                 f"{len(message.still_present)} deleted group(s) still listed after {REREAD_DEADLINE:g}s; "
@@ -234,6 +322,9 @@ class PgwApp(App[None]):
             return
         if isinstance(error, GatewayError) and worker.group == "info":
             return  # the refresh loop owns the banner; the probe is retried after the next good read
+        if isinstance(error, PrometheusError) and worker.group in ("alerts", "resolve"):
+            self.post_message(AlertsFailed(text))
+            return
         self.notify(text, title="Action failed", severity="error", timeout=15)
 
     # ----------------------------------------------------------------- help & palette
@@ -248,38 +339,15 @@ class PgwApp(App[None]):
             HelpSection("Everywhere", everywhere),
             HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
             HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
+            HelpSection("Alerts view (a, with --prometheus)", [*AlertsScreen.BINDINGS, *VimDataTable.BINDINGS]),
             HelpSection("Confirmations", ConfirmScreen.BINDINGS),
         ]
 
     def about_lines(self) -> list[str]:
-        """Describe where we are and what statuses and rules mean (top of the help page)."""
+        """Describe where we are and what statuses, rules and alerts mean (top of the help page)."""
         info = self.state.info.describe() if self.state.info else "not known yet"
-        policy = self.settings.policy
-        rules = [f"    {i}. job=~{r.job} → {format_duration(r.max_age)}" for i, r in enumerate(policy.rules, 2)]
-        default = format_duration(policy.default_max_age) if policy.default_max_age > 0 else "none (never stale)"
-        config = str(self.settings.config_path) if self.settings.config_path else "none (built-in defaults)"
-        return [
-            f"pgwtui {__version__}: browse, triage and clean up a Prometheus Pushgateway.",
-            f"Gateway   {self.client.url}  ({info}){'  READ-ONLY' if self.settings.read_only else ''}",
-            f"Config    {config}",
-            "",
-            "STATUS",
-            "  ok                the last push succeeded, within the group's maximum age",
-            "  failed            the last push was rejected (push_failure_time_seconds > push_time_seconds)",
-            "  stale >AGE        no successful push for longer than the group's maximum age",
-            "",
-            "MAXIMUM AGE (first match wins)",
-            "    1. the group pushes a *_max_age_seconds gauge (pgw-bridge exec --max-age does)",
-            *rules,
-            f"    {len(rules) + 2}. default: {default}",
-            "",
-            "FILTER  (/)",
-            '  a case-insensitive regex over the grouping labels as shown: job=backup, instance="",',
-            "  host-0[1-3]; a leading ! keeps the groups that do NOT match. Enter keeps it, esc clears it.",
-            "",
-            "MARKS   space marks a group, m marks every stale group shown, D deletes all marked (one confirmation).",
-            "DELETES every label value goes @base64 in the URL, so empty values and / work; the view re-reads after.",
-        ]
+        prometheus = self.prometheus.url if self.prometheus is not None else None
+        return about_lines(self.settings, self.client.url, info, prometheus)
 
     def action_help(self) -> None:
         """Show every binding."""
@@ -292,6 +360,8 @@ class PgwApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh now", "Read every group from the gateway again", self.action_refresh_now)
         yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
+        if isinstance(screen, GroupsScreen) and self.prometheus is not None:
+            yield SystemCommand("Show alerts", "Prometheus's alerts about these groups (a)", screen.action_alerts)
         if isinstance(screen, GroupsScreen):
             yield SystemCommand("Filter groups", "Regex over grouping labels (/)", screen.action_filter)
             yield SystemCommand("Clear filter", "Show every group again (esc)", screen.action_clear_filter)
@@ -328,8 +398,12 @@ def create_app(
     clock: Clock = time.time,
     tz: tzinfo | None = None,
     notes: Sequence[str] = (),
+    prometheus_transport: httpx.AsyncBaseTransport | None = None,
 ) -> PgwApp:
     """Build the app (the CLI, the tests, the screenshots and the benchmark all use this factory).
+
+    `transport` talks to the gateway, `prometheus_transport` to Prometheus (both: httpx's default
+    network transport when None).
 
     Raises:
         ConfigError: the settings name no gateway.
@@ -338,4 +412,9 @@ def create_app(
     if settings.connection is None:
         raise ConfigError("no gateway URL: pass one, set PGWTUI_URL, or configure [gateways.NAME]")
     client = GatewayClient(settings.connection, transport=transport, read_only=settings.read_only)
-    return PgwApp(settings, client, clock=clock, tz=tz, notes=notes)
+    prometheus = None
+    if settings.prometheus:
+        prometheus = PrometheusClient(
+            settings.prometheus, transport=prometheus_transport, timeout=settings.connection.timeout
+        )
+    return PgwApp(settings, client, clock=clock, tz=tz, notes=notes, prometheus=prometheus)
