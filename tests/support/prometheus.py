@@ -28,10 +28,11 @@ class PrometheusProcess:
         *,
         interval: str = "1s",
         metrics_paths: Sequence[str] = ("/metrics",),
+        port: int | None = None,
     ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
         root = Path(self._tmp.name)
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = {
             "global": {"scrape_interval": interval, "evaluation_interval": interval, "scrape_timeout": interval},
