@@ -99,9 +99,22 @@ def details(row: AlertRow, fmt: CellFormatter) -> str:
         f"group       {where}",
         "labels      " + " ".join(f'{k}="{v}"' for k, v in alert.labels if k != "alertname"),
     ]
+    key = row.target if row.target is not None else row.deleted
+    dropped = [name for name, value in key or () if value == "" and not alert.label(name)]
+    if dropped:
+        empty = ", ".join(f'{name}=""' for name in dropped)
+        lines.append(f"            (Prometheus drops empty labels: the group's {empty} arrives as no label)")
     if alert.value:
-        lines.append(f"value       {alert.value}")
-    for name, value in alert.annotations:
-        if name != "grouping_key":
-            lines.append(f"{name:<11} {value}")
+        lines.append(f"value       {_number(alert.value)}")
+    order = {name: i for i, name in enumerate(("summary", "description", "runbook", "runbook_url"))}
+    for name, value in sorted(alert.annotations, key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        if name != "grouping_key":  # the group line says it better
+            lines.append(f"{name:<12}{value}" if len(name) < 12 else f"{name} {value}")
     return "\n".join(lines)
+
+
+def _number(text: str) -> str:
+    try:
+        return f"{float(text):g}"
+    except ValueError:
+        return text

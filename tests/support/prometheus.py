@@ -111,12 +111,19 @@ def rfc3339(ts: float) -> str:
 
 
 def api_alert(
-    name: str, labels: dict[str, str], *, state: str = "firing", active_at: float, value: float = 1.0, summary: str = ""
+    name: str,
+    labels: dict[str, str],
+    *,
+    state: str = "firing",
+    active_at: float,
+    value: float = 1.0,
+    summary: str = "",
+    annotations: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """One entry of `/api/v1/alerts` as Prometheus 2.x writes it."""
     return {
         "labels": {"alertname": name, **labels},
-        "annotations": {"summary": summary} if summary else {},
+        "annotations": ({"summary": summary} if summary else {}) | (annotations or {}),
         "state": state,
         "activeAt": rfc3339(active_at),
         "value": f"{value:e}",
@@ -164,6 +171,19 @@ def demo_alerts(now: float) -> list[dict[str, Any]]:
             active_at=now - 4 * 3600,
             value=5 * 3600,
             summary="Pushgateway group cron-cleanup is stale: no successful push for 5h 0m 0s",
+            annotations={
+                "description": (
+                    'No successful push to the group job="cron-cleanup" for 5h 0m 0s, longer than 1h, the default '
+                    "maximum age. The gateway keeps serving its last metrics as if they were current: is the job "
+                    "still running, and still pushing here?"
+                ),
+                "grouping_key": 'job="cron-cleanup"',
+                "runbook": (
+                    "pgwtui --prometheus <this Prometheus> <the gateway>: a lists the alerts, enter opens the group "
+                    "(last push, last failure, max age, families); d deletes the group once you know its job is "
+                    "gone for good (the alert then resolves)."
+                ),
+            },
         ),
         api_alert(
             "PushgatewayGroupStale",
