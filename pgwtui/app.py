@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import httpx
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -19,14 +19,12 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from pgwtui.about import about_lines
-from pgwtui.alerts import AlertsSnapshot, index_alerts, settle, track_deleted, unresolved
+from pgwtui.alerting import ALERT_WORKERS, AlertsFeature, Clock
 from pgwtui.client import GatewayClient
 from pgwtui.config import Settings
-from pgwtui.durations import format_age
 from pgwtui.errors import ConfigError, GatewayError, PrometheusError, describe
 from pgwtui.messages import (
     AlertsFailed,
-    AlertsLoaded,
     ConnectionFailed,
     FamilyDeleted,
     GatewayInfoLoaded,
@@ -45,18 +43,11 @@ from pgwtui.views import build_rows
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.tables import VimDataTable
 
-Clock = Callable[[], float]
-"""Wall-clock seconds (time.time); injected so tests and screenshots are reproducible."""
-
 REREAD_DEADLINE = 3.0
 """How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
-RESOLVE_POLL = 1.0
-"""After a delete, how often to re-read Prometheus until the deleted groups' alerts resolve."""
-RESOLVE_DEADLINE = 300.0
-"""…and for how long at most (the regular refresh keeps watching after that)."""
 
 
-class PgwApp(App[None]):
+class PgwApp(AlertsFeature):
     """The pgwtui application. Build it with `create_app`."""
 
     CSS_PATH = "app.tcss"
@@ -153,32 +144,6 @@ class PgwApp(App[None]):
             self._probing = False
         self.post_message(GatewayInfoLoaded(info))
 
-    @work(exclusive=True, group="alerts", exit_on_error=False)
-    async def refresh_alerts(self) -> None:
-        """Read Prometheus's pending and firing alerts; the result arrives as AlertsLoaded."""
-        if self.prometheus is None:
-            return
-        self._reading_alerts = True
-        try:
-            alerts = await self.prometheus.fetch_alerts()
-        finally:
-            self._reading_alerts = False
-        self.post_message(AlertsLoaded(AlertsSnapshot(tuple(alerts), self.clock())))
-
-    @work(exclusive=True, group="resolve", exit_on_error=False)
-    async def watch_resolving(self) -> None:
-        """After a delete, re-read the alerts every second until the deleted groups' alerts resolve."""
-        if self.prometheus is None:
-            return
-        deadline = time.monotonic() + RESOLVE_DEADLINE
-        while unresolved(self.state.resolving) and time.monotonic() < deadline:
-            await asyncio.sleep(RESOLVE_POLL)
-            try:
-                alerts = await self.prometheus.fetch_alerts()
-            except PrometheusError:
-                continue  # the regular refresh owns the banner
-            self.post_message(AlertsLoaded(AlertsSnapshot(tuple(alerts), self.clock())))
-
     # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
     @work(group="mutate", exit_on_error=False)
     async def delete_groups(self, keys: tuple[GroupKey, ...]) -> None:
@@ -232,10 +197,7 @@ class PgwApp(App[None]):
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
-        state = replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None)
-        if state.alerts is not None:
-            state = replace(state, alert_index=index_alerts(self._keys(state), state.alerts.alerts))
-        self._publish(state)
+        self._publish(self.rematch(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None)))
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
         if self.state.info is None and not self._probing:
@@ -250,45 +212,11 @@ class PgwApp(App[None]):
         """Keep the last snapshot, show the banner (the timer keeps retrying)."""
         self._publish(replace(self.state, error=message.text))
 
-    @staticmethod
-    def _keys(state: AppState) -> list[GroupKey]:
-        return [g.key for g in state.snapshot.groups] if state.snapshot is not None else []
-
-    def on_alerts_loaded(self, message: AlertsLoaded) -> None:
-        """Match the alerts to the groups; say which alerts of deleted groups resolved."""
-        snapshot = message.snapshot
-        recovered = self.state.alerts_error is not None
-        watching, resolved = settle(self.state.resolving, snapshot.alerts, snapshot.fetched_at)
-        index = index_alerts(self._keys(self.state), snapshot.alerts)
-        self._publish(replace(self.state, alerts=snapshot, alerts_error=None, alert_index=index, resolving=watching))
-        if recovered:
-            self.notify("Prometheus answers again.", title="Alerts")
-        for entry in resolved:
-            after = format_age(snapshot.fetched_at - entry.deleted_at)
-            self.notify(
-                f"{entry.alert.name} on {label_text(entry.key)} resolved in Prometheus, {after} after the delete.",
-                title="Alert resolved",
-                timeout=10,
-            )
-
-    def on_alerts_failed(self, message: AlertsFailed) -> None:
-        """Keep the last alerts, show the alerts banner (the timer keeps retrying)."""
-        self._publish(replace(self.state, alerts_error=message.text))
-
     def on_groups_deleted(self, message: GroupsDeleted) -> None:
         """Tell the user what happened, group by group when something failed; watch their alerts resolve."""
         if message.deleted:
             self.notify(f"Deleted {len(message.deleted)} group(s).", title="Deleted")
-        alerts = self.state.alerts
-        if message.deleted and alerts is not None:
-            # The re-read already dropped the deleted groups: match the alerts to them again.
-            index = index_alerts([*self._keys(self.state), *message.deleted], alerts.alerts)
-            watching = track_deleted(self.state.resolving, message.deleted, index, self.clock())
-            if watching != self.state.resolving:
-                self._publish(replace(self.state, resolving=watching))
-                waiting = unresolved(watching)
-                self.notify(f"Watching {waiting} alert(s) of the deleted group(s) resolve in Prometheus.")
-                self.watch_resolving()
+        self.watch_deleted(message.deleted)
         if message.still_present:
             self.notify(
                 f"{len(message.still_present)} deleted group(s) still listed after {REREAD_DEADLINE:g}s; "
@@ -322,7 +250,7 @@ class PgwApp(App[None]):
             return
         if isinstance(error, GatewayError) and worker.group == "info":
             return  # the refresh loop owns the banner; the probe is retried after the next good read
-        if isinstance(error, PrometheusError) and worker.group in ("alerts", "resolve"):
+        if isinstance(error, PrometheusError) and worker.group in ALERT_WORKERS:
             self.post_message(AlertsFailed(text))
             return
         self.notify(text, title="Action failed", severity="error", timeout=15)

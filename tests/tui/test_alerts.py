@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-import pgwtui.app
+import pgwtui.alerting
 from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
@@ -118,7 +118,7 @@ async def test_an_alert_about_no_group_says_so(demo_app):
 
 
 async def test_after_a_delete_the_alert_is_watched_until_it_resolves(demo_app, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(pgwtui.app, "RESOLVE_POLL", 0.05)
+    monkeypatch.setattr(pgwtui.alerting, "RESOLVE_POLL", 0.05)
     app, gateway, prometheus = build()  # auto-refresh is off: only the watch re-reads Prometheus
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
