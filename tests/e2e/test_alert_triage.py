@@ -62,6 +62,8 @@ DEADLINE = 60.0
 @dataclass
 class Stack:
     gateway: str
+    bridge_metrics: str
+    """Where Prometheus scrapes pgw-bridge's own metrics (the gateway itself in serve mode)."""
     prometheus: PrometheusProcess
     spool: Path
     config: Path
@@ -118,12 +120,18 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         if request.param == "ours":
             served = BridgeProcess(["--spool", str(spool)])
             stops.append(served.stop)
-            gateway = served.url
+            gateway = bridge_metrics = served.url
         else:
             require_binary("prometheus-pushgateway")
             go = GoGateway()
             stops.append(go.stop)
-            watcher = BridgeCommand(["watch", "--spool", str(spool), "--gateway", go.url, "--quiet-period", "300ms"])
+            bridge_metrics = f"http://127.0.0.1:{free_port()}"
+            watcher = BridgeCommand(
+                [
+                    *("watch", "--spool", str(spool), "--gateway", go.url, "--quiet-period", "300ms"),
+                    *("--metrics-listen", bridge_metrics.removeprefix("http://")),
+                ]
+            )
             stops.append(watcher.close)
             watcher.wait_logged("watching spool")
             gateway = go.url
@@ -132,9 +140,10 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
         config.write_text(CONFIG.format(prometheus=f"http://127.0.0.1:{port}"))
         rules = tmp_path / "rules.yml"
         pgwtui_rules(config, rules)
-        prometheus = PrometheusProcess(prometheus_binary, [gateway], [rules], port=port)
+        targets = sorted({gateway, bridge_metrics})
+        prometheus = PrometheusProcess(prometheus_binary, targets, [rules], port=port)
         stops.append(prometheus.stop)
-        yield Stack(gateway, prometheus, spool, config)
+        yield Stack(gateway, bridge_metrics, prometheus, spool, config)
     finally:
         for stop in reversed(stops):
             stop()
@@ -171,8 +180,8 @@ async def test_stale_group_alert_fires_shows_in_pgwtui_and_resolves_after_delete
     poll(lambda: firing(prometheus, "e2e-exec") and firing(prometheus, "e2e-stale"), "both alerts firing")
 
     # What Prometheus stored: the pushed job/instance, never the scrape target's; instance="" dropped.
-    target = stack.gateway.removeprefix("http://")
-    assert {m["instance"] for m in series_labels(prometheus, "up")} == {target}
+    targets = {stack.gateway.removeprefix("http://"), stack.bridge_metrics.removeprefix("http://")}
+    assert {m["instance"] for m in series_labels(prometheus, "up")} == targets
     assert series_labels(prometheus, 'push_time_seconds{job=~"e2e-.*"}') == [
         {"__name__": "push_time_seconds", "job": "e2e-exec", "instance": "db-1"},
         {"__name__": "push_time_seconds", "job": "e2e-fresh"},
@@ -242,3 +251,36 @@ async def test_stale_group_alert_fires_shows_in_pgwtui_and_resolves_after_delete
         assert firing(prometheus, "e2e-stale"), "the other stale group's alert still fires"
         assert app.state.alert_index.on(STALE)
     assert time.monotonic() - started < 120
+
+
+def alert_labels(prometheus: PrometheusProcess, name: str) -> list[dict[str, str]]:
+    return [a["labels"] for a in prometheus.alerts() if a["labels"]["alertname"] == name and a["state"] == "firing"]
+
+
+def test_failed_push_rejected_pushes_and_quarantine_alerts_on_real_gateways(stack: Stack) -> None:
+    """The rules' selectors match what the real gateways and pgw-bridge expose, not just promtool's input."""
+    prometheus = stack.prometheus
+    bridge_cli("drop", "e2e-failing", "instance=db-9", "--spool", str(stack.spool), stdin=b"e2e_rows 1\n")
+    poll(lambda: (("instance", "db-9"), ("job", "e2e-failing")) in groups_on(stack.gateway), "the group")
+    poll(lambda: prometheus.query('push_time_seconds{job="e2e-failing"}'), "scraped once")
+    # A push the store refuses (samples with timestamps): 400, and the group's last push failed. Twice, a
+    # scrape apart: the gateway creates the code="400" counter at 1 on the first one, and rate() needs
+    # an increase it has seen (docs/alerts.md says so).
+    for _ in range(2):
+        response = httpx.put(
+            f"{stack.gateway}/metrics/job/e2e-failing/instance/db-9", content=b"e2e_rows 2 1000\n", timeout=5
+        )
+        assert response.status_code == 400
+        time.sleep(1.5)
+    # A spool file that does not parse: quarantined by the bridge, never pushed.
+    (stack.spool / "e2e-broken.prom").write_text("fine 1\nbroken{ 2\n")
+    poll((stack.spool / "failed" / "e2e-broken.prom").exists, "quarantined")
+
+    failed = poll(lambda: alert_labels(prometheus, "PushgatewayPushFailed"), "PushgatewayPushFailed")
+    assert [(a["job"], a["instance"]) for a in failed] == [("e2e-failing", "db-9")]
+    rejected = poll(lambda: alert_labels(prometheus, "PushgatewayPushesRejected"), "PushgatewayPushesRejected")
+    assert [a["instance"] for a in rejected] == [stack.gateway.removeprefix("http://")]
+    quarantine = poll(lambda: alert_labels(prometheus, "PushBridgeQuarantine"), "PushBridgeQuarantine")
+    assert [(a["reason"], a["instance"]) for a in quarantine] == [
+        ("parse_error", stack.bridge_metrics.removeprefix("http://"))
+    ]
