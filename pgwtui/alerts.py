@@ -18,7 +18,7 @@ from datetime import datetime
 
 from pgwtui.errors import PrometheusError
 from pgwtui.models import GroupKey
-from pgwtui.rules import ALERT_NAMES
+from pgwtui.rules_model import ALERT_NAMES
 
 AlertId = tuple[tuple[str, str], ...]
 """An alert's identity in Prometheus: its labels, sorted (`alertname` included)."""
@@ -65,13 +65,6 @@ class Alert:
     def summary(self) -> str:
         """The `summary` annotation, else the description, else the alert name."""
         return self.annotation("summary") or self.annotation("description") or self.name
-
-    def series_labels(self) -> tuple[tuple[str, str], ...]:
-        """The labels that came from the series: without `alertname` and the rule's static labels we know of."""
-        return tuple((k, v) for k, v in self.labels if k not in _RULE_LABELS)
-
-
-_RULE_LABELS = frozenset({"alertname", "severity", "max_age", "staleness_rule"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pgwtui.client import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
-from pgwtui.rules import AlertOptions
+from pgwtui.rules_model import AlertOptions
 from pgwtui.staleness import DEFAULT_MAX_AGE, StalenessPolicy, StalenessRule
 
 DEFAULT_REFRESH = 5.0

@@ -17,105 +17,48 @@ the empty `instance=""` the gateway adds), which is how `pgwtui --prometheus` fi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import yaml
 
-from pgwtui.durations import format_duration
 from pgwtui.errors import ConfigError
+from pgwtui.rules_health import bridge_rules, exec_rules, push_rules
+from pgwtui.rules_model import (
+    ALERT_NAMES,
+    ALERT_STALE,
+    GROUPING_KEY,
+    OPEN_GROUP,
+    AlertOptions,
+    AlertRule,
+    RuleGroup,
+    labels,
+    number,
+    promql_duration,
+    promql_string,
+    runbook,
+)
 from pgwtui.staleness import StalenessPolicy, StalenessRule
 
-ALERT_STALE = "PushgatewayGroupStale"
-ALERT_PUSH_FAILED = "PushgatewayPushFailed"
-ALERT_REJECTED = "PushgatewayPushesRejected"
-ALERT_EXEC_FAILED = "PgwExecFailed"
-ALERT_EXEC_NO_SUCCESS = "PgwExecNoRecentSuccess"
-ALERT_BRIDGE_BACKLOG = "PushBridgeBacklog"
-ALERT_BRIDGE_QUARANTINE = "PushBridgeQuarantine"
-ALERT_NAMES = frozenset(
-    {
-        ALERT_STALE,
-        ALERT_PUSH_FAILED,
-        ALERT_REJECTED,
-        ALERT_EXEC_FAILED,
-        ALERT_EXEC_NO_SUCCESS,
-        ALERT_BRIDGE_BACKLOG,
-        ALERT_BRIDGE_QUARANTINE,
-    }
-)
-"""Every alert name `pgwtui rules` generates (the TUI lists these even when they match no group)."""
+__all__ = [
+    "ALERT_NAMES",
+    "ALERT_STALE",
+    "AlertOptions",
+    "AlertRule",
+    "RuleGroup",
+    "as_document",
+    "check_regex",
+    "promql_duration",
+    "promql_string",
+    "render",
+    "rule_groups",
+    "staleness_rules",
+]
 
 MAX_AGE_SERIES = '{__name__=~".+_max_age_seconds"} > 0'
 """Every pushed maximum age (positive values only, as the TUI reads them)."""
-
-GROUPING_KEY = (
-    'job="{{ $labels.job }}"{{ range $k, $v := $labels }}'
-    '{{ if and (ne $k "job") (ne $k "__name__") }} {{ $k }}="{{ $v }}"{{ end }}{{ end }}'
-)
-"""Go template: the alert's series labels, `job` first (an absent `instance` means `instance=""`)."""
-
-_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _NOT_RE2 = re.compile(r"\(\?[=!]|\(\?<[=!]|\(\?P=|\(\?>|(?<!\\)\\[1-9]")
 """Python regex features RE2 (Prometheus) lacks: lookaround, backreferences, atomic groups."""
-
-
-@dataclass(frozen=True, slots=True)
-class AlertOptions:
-    """The `[alerts]` table: how long conditions must hold, labels, and the non-staleness thresholds."""
-
-    hold: float = 300.0
-    """`for:` of every alert, seconds (`for = "5m"` in the config)."""
-    severity: str = "warning"
-    labels: tuple[tuple[str, str], ...] = ()
-    """Extra static labels on every alert (routing: team, …)."""
-    rejected_pushes_window: float = 300.0
-    bridge_backlog_max_age: float = 600.0
-    bridge_quarantine_window: float = 3600.0
-    runbook_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertRule:
-    """One alerting rule."""
-
-    alert: str
-    expr: str
-    hold: float
-    labels: tuple[tuple[str, str], ...]
-    annotations: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class RuleGroup:
-    """A named group of rules (Prometheus evaluates a group's rules in order)."""
-
-    name: str
-    rules: tuple[AlertRule, ...]
-
-
-def promql_string(value: str) -> str:
-    """Quote a value for PromQL (Go string syntax; JSON escapes are a subset of it)."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def promql_duration(seconds: float) -> str:
-    """`5m`, `1h30m`, `26h`, `1s`, `500ms`: a duration PromQL and `for:` accept."""
-    if seconds <= 0:
-        return "0s"
-    if seconds != int(seconds):
-        return f"{round(seconds * 1000)}ms"
-    whole = int(seconds)
-    if whole % 86400 == 0:
-        return f"{whole // 86400}d"
-    return format_duration(whole)
-
-
-def number(value: float) -> str:
-    """A PromQL number literal."""
-    return str(int(value)) if value == int(value) else repr(value)
 
 
 def check_regex(rule: StalenessRule, where: str) -> None:
@@ -136,21 +79,6 @@ def _selector(matchers: Sequence[str]) -> str:
     return "push_time_seconds" + ("{" + ", ".join(matchers) + "}" if matchers else "")
 
 
-_PGWTUI = "pgwtui --prometheus <this Prometheus> <the gateway>"
-_OPEN = f"{_PGWTUI}: a lists the alerts, enter opens the group (last push, last failure, max age, families); "
-
-
-def _runbook(options: AlertOptions, text: str) -> tuple[tuple[str, str], ...]:
-    pairs = [("runbook", text)]
-    if options.runbook_url:
-        pairs.append(("runbook_url", options.runbook_url))
-    return tuple(pairs)
-
-
-def _labels(options: AlertOptions, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
-    return (("severity", options.severity), *extra, *options.labels)
-
-
 _CLEAN_UP = "d deletes the group once you know its job is gone for good (the alert then resolves)."
 _STALE_SUMMARY = "Pushgateway group {{ $labels.job }} is stale: no successful push for {{ $value | humanizeDuration }}"
 
@@ -165,12 +93,12 @@ def _stale(options: AlertOptions, expr: str, rule: str, max_age: str, why: str) 
         alert=ALERT_STALE,
         expr=expr,
         hold=options.hold,
-        labels=_labels(options, ("max_age", max_age), ("staleness_rule", rule)),
+        labels=labels(options, ("max_age", max_age), ("staleness_rule", rule)),
         annotations=(
             ("summary", _STALE_SUMMARY),
             ("description", description),
             ("grouping_key", GROUPING_KEY),
-            *_runbook(options, _OPEN + _CLEAN_UP),
+            *runbook(options, OPEN_GROUP + _CLEAN_UP),
         ),
     )
 
@@ -222,139 +150,6 @@ def staleness_rules(policy: StalenessPolicy, options: AlertOptions) -> list[Aler
             )
         )
     return rules
-
-
-def push_rules(options: AlertOptions) -> list[AlertRule]:
-    """The last push to a group failed; the gateway rejects pushes."""
-    window = promql_duration(options.rejected_pushes_window)
-    return [
-        AlertRule(
-            alert=ALERT_PUSH_FAILED,
-            expr="push_failure_time_seconds > push_time_seconds",
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                ("summary", "The last push to Pushgateway group {{ $labels.job }} failed"),
-                (
-                    "description",
-                    f"The last push to the group {GROUPING_KEY} was rejected at {{{{ $value | humanizeTimestamp }}}} "
-                    "(push_failure_time_seconds > push_time_seconds). The group still serves the metrics of its "
-                    "last successful push, or none if it never had one. The pusher's output or the gateway's log "
-                    "says why: inconsistent types or labels, timestamps in the body, a body that does not parse.",
-                ),
-                ("grouping_key", GROUPING_KEY),
-                *_runbook(
-                    options, _OPEN + "the group shows 'failed' and when; fix the pusher, the next good push clears it."
-                ),
-            ),
-        ),
-        AlertRule(
-            alert=ALERT_REJECTED,
-            expr=(
-                'sum by (job, instance) (rate(pushgateway_http_requests_total{code="400",handler="push"}'
-                f"[{window}])) > 0"
-            ),
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                ("summary", "Pushgateway {{ $labels.instance }} rejects pushes (400)"),
-                (
-                    "description",
-                    f"{{{{ $labels.instance }}}} answered 400 to {{{{ $value | humanize }}}} pushes per second over "
-                    f"the last {window}. A body that does not parse touches no group, so only the gateway's log and "
-                    "the pushers' output name the culprit; a push the store refuses also marks its group failed.",
-                ),
-                *_runbook(options, f"{_PGWTUI}: groups marked 'failed' are the ones whose pushes were rejected."),
-            ),
-        ),
-    ]
-
-
-def exec_rules(options: AlertOptions) -> list[AlertRule]:
-    """Jobs run by `pgw-bridge exec`: the last run failed; no success within the pushed max age."""
-    clean = _OPEN + "the group's families show pgw_exec_exit_code and the last success time."
-    return [
-        AlertRule(
-            alert=ALERT_EXEC_FAILED,
-            expr="pgw_exec_exit_code != 0",
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                ("summary", "Batch job {{ $labels.job }} exited with status {{ $value }}"),
-                (
-                    "description",
-                    f"The last run of the job {GROUPING_KEY} (pgw-bridge exec) exited with status {{{{ $value }}}}. "
-                    "The push itself succeeded: only this alert and pgw_exec_last_success_timestamp_seconds show it.",
-                ),
-                ("grouping_key", GROUPING_KEY),
-                *_runbook(options, clean),
-            ),
-        ),
-        AlertRule(
-            alert=ALERT_EXEC_NO_SUCCESS,
-            expr="time() - pgw_exec_last_success_timestamp_seconds > pgw_exec_max_age_seconds",
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                ("summary", "Batch job {{ $labels.job }} has not succeeded for {{ $value | humanizeDuration }}"),
-                (
-                    "description",
-                    f"The job {GROUPING_KEY} (pgw-bridge exec --max-age) last succeeded {{{{ $value | humanizeDuration }}}} "
-                    "ago, longer than the maximum age it pushes (pgw_exec_max_age_seconds); it may still be running "
-                    "and failing.",
-                ),
-                ("grouping_key", GROUPING_KEY),
-                *_runbook(options, clean),
-            ),
-        ),
-    ]
-
-
-def bridge_rules(options: AlertOptions) -> list[AlertRule]:
-    """The spool bridge's own health: files waiting too long, files quarantined."""
-    backlog = promql_duration(options.bridge_backlog_max_age)
-    window = promql_duration(options.bridge_quarantine_window)
-    runbook = _runbook(
-        options,
-        f"{_PGWTUI} shows the groups this bridge feeds going stale; pgw-bridge's log says why; quarantined "
-        "files wait in SPOOL/failed/, each with a .error file beside it.",
-    )
-    return [
-        AlertRule(
-            alert=ALERT_BRIDGE_BACKLOG,
-            expr=f"pgw_bridge_spool_oldest_pending_age_seconds > {number(options.bridge_backlog_max_age)}",
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                (
-                    "summary",
-                    "pgw-bridge {{ $labels.instance }} has spool files waiting for {{ $value | humanizeDuration }}",
-                ),
-                (
-                    "description",
-                    f"The oldest file in the spool of {{{{ $labels.instance }}}} has waited longer than {backlog}: the "
-                    "gateway is unreachable or answers 5xx/429, and the bridge keeps retrying. Nothing is lost, "
-                    "but the groups it feeds are going stale.",
-                ),
-                *runbook,
-            ),
-        ),
-        AlertRule(
-            alert=ALERT_BRIDGE_QUARANTINE,
-            expr=(f"sum by (job, instance, reason) (increase(pgw_bridge_spool_files_failed_total[{window}])) > 0"),
-            hold=options.hold,
-            labels=_labels(options),
-            annotations=(
-                ("summary", "pgw-bridge {{ $labels.instance }} quarantined spool files ({{ $labels.reason }})"),
-                (
-                    "description",
-                    f"{{{{ $value | humanize }}}} spool file(s) moved to failed/ in the last {window}, reason "
-                    "{{ $labels.reason }}: they were never pushed, and the groups they were meant for did not change.",
-                ),
-                *runbook,
-            ),
-        ),
-    ]
 
 
 def rule_groups(policy: StalenessPolicy, options: AlertOptions) -> list[RuleGroup]:
