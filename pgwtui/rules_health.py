@@ -37,7 +37,8 @@ def push_rules(options: AlertOptions) -> list[AlertRule]:
                     f"The last push to the group {GROUPING_KEY} was rejected at {{{{ $value | humanizeTimestamp }}}} "
                     "(push_failure_time_seconds > push_time_seconds). The group still serves the metrics of its "
                     "last successful push, or none if it never had one. The pusher's output or the gateway's log "
-                    "says why: inconsistent types or labels, timestamps in the body, a body that does not parse.",
+                    "says why: types or labels inconsistent with other groups, duplicate series, timestamps in the "
+                    "body (a body that does not parse never reaches the group: see PushgatewayPushesRejected).",
                 ),
                 ("grouping_key", GROUPING_KEY),
                 *runbook(
