@@ -10,22 +10,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from pgwtui import __version__
+from pgwtui import __version__, rules_cli
 from pgwtui.client import Connection
 from pgwtui.config import Overrides, Settings, default_config_path, environment, resolve
 from pgwtui.durations import parse_duration
 from pgwtui.errors import PgwtuiError
 
 EPILOG = """\
-environment: PGWTUI_URL, PGWTUI_USERNAME, PGWTUI_PASSWORD, PGWTUI_TOKEN (flags win over them).
+environment: PGWTUI_URL, PGWTUI_USERNAME, PGWTUI_PASSWORD, PGWTUI_TOKEN, PGWTUI_PROMETHEUS
+(flags win over them).
 config file: --config FILE, else $XDG_CONFIG_HOME/pgwtui/config.toml (see docs/tui.md).
+`pgwtui rules [--config FILE] [-o FILE]` prints Prometheus alerting rules for the staleness
+rules (docs/alerts.md).
 With no URL anywhere, pgwtui starts an embedded, seeded demo gateway (what `make run` shows).
 Press ? in the app for every key.
 """
 
 Command = Callable[[Sequence[str]], int]
-COMMANDS: dict[str, Command] = {}
-"""Subcommands (`pgwtui NAME …`), e.g. `rules` later; anything else is the TUI's URL."""
+COMMANDS: dict[str, Command] = {"rules": rules_cli.main}
+"""Subcommands (`pgwtui NAME …`); anything else is the TUI's URL."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,6 +48,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-file", metavar="PEM", help="CA bundle to verify the gateway's TLS certificate")
     p.add_argument("--insecure", action="store_true", help="do not verify the gateway's TLS certificate")
     p.add_argument("--read-only", action="store_true", help="disable every deletion")
+    p.add_argument(
+        "--prometheus", metavar="URL", help="show this Prometheus's firing and pending alerts on the groups they match"
+    )
     p.add_argument("--refresh", metavar="DURATION", help="auto-refresh interval, e.g. 5s (0 disables)")
     p.add_argument("--demo", action="store_true", help="start the embedded demo gateway even if one is configured")
     p.add_argument("--spool", type=Path, default=Path("spool"), metavar="DIR", help="demo spool directory (./spool)")
@@ -79,6 +85,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         insecure=args.insecure,
         read_only=args.read_only,
         refresh_interval=refresh,
+        prometheus=args.prometheus,
     )
     return resolve(overrides, environment())
 

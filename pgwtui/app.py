@@ -1,4 +1,4 @@
-"""PgwApp: wires screens, global keys, the gateway workers and the one worker-error router."""
+"""PgwApp: wires screens, global keys, the gateway and Prometheus workers and the one worker-error router."""
 
 from __future__ import annotations
 
@@ -11,20 +11,29 @@ from typing import ClassVar
 
 import httpx
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from pgwtui import __version__
+from pgwtui.about import about_lines
+from pgwtui.alerting import ALERT_WORKERS, AlertsFeature, Clock
 from pgwtui.client import GatewayClient
 from pgwtui.config import Settings
-from pgwtui.durations import format_duration
-from pgwtui.errors import ConfigError, GatewayError, describe
-from pgwtui.messages import ConnectionFailed, FamilyDeleted, GatewayInfoLoaded, GroupsDeleted, GroupsLoaded
+from pgwtui.errors import ConfigError, GatewayError, PrometheusError, describe
+from pgwtui.messages import (
+    AlertsFailed,
+    ConnectionFailed,
+    FamilyDeleted,
+    GatewayInfoLoaded,
+    GroupsDeleted,
+    GroupsLoaded,
+)
 from pgwtui.models import Group, GroupKey, Snapshot, label_text
+from pgwtui.prometheus import PrometheusClient
+from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
@@ -34,14 +43,11 @@ from pgwtui.views import build_rows
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.tables import VimDataTable
 
-Clock = Callable[[], float]
-"""Wall-clock seconds (time.time); injected so tests and screenshots are reproducible."""
-
 REREAD_DEADLINE = 3.0
 """How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
 
 
-class PgwApp(App[None]):
+class PgwApp(AlertsFeature):
     """The pgwtui application. Build it with `create_app`."""
 
     CSS_PATH = "app.tcss"
@@ -59,10 +65,12 @@ class PgwApp(App[None]):
         clock: Clock = time.time,
         tz: tzinfo | None = None,
         notes: Sequence[str] = (),
+        prometheus: PrometheusClient | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
+        self.prometheus = prometheus
         self.clock = clock
         self.tz = tz
         self.notes = tuple(notes)
@@ -70,6 +78,7 @@ class PgwApp(App[None]):
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
         self._timer: Timer | None = None
         self._reading = False
+        self._reading_alerts = False
         self._probing = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -81,12 +90,15 @@ class PgwApp(App[None]):
             self._timer = self.set_interval(self.settings.refresh_interval, self._tick, name="refresh")
         self.refresh_groups()
         self.load_info()
+        self.refresh_alerts()
         for note in self.notes:
             self.notify(note, timeout=12)
 
     async def on_unmount(self) -> None:
-        """Close the HTTP client."""
+        """Close the HTTP clients."""
         await self.client.aclose()
+        if self.prometheus is not None:
+            await self.prometheus.aclose()
 
     def _publish(self, state: AppState) -> None:
         self.state = state
@@ -98,10 +110,13 @@ class PgwApp(App[None]):
         # answer, an exclusive restart on every tick would never finish a read.
         if not self._reading:
             self.refresh_groups()
+        if not self._reading_alerts:
+            self.refresh_alerts()
 
     def action_refresh_now(self) -> None:
-        """Read the gateway now (restarts a read in flight)."""
+        """Read the gateway (and Prometheus) now (restarts a read in flight)."""
         self.refresh_groups()
+        self.refresh_alerts()
 
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def refresh_groups(self) -> None:
@@ -182,7 +197,7 @@ class PgwApp(App[None]):
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
-        self._publish(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
+        self._publish(self.rematch(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None)))
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
         if self.state.info is None and not self._probing:
@@ -198,9 +213,10 @@ class PgwApp(App[None]):
         self._publish(replace(self.state, error=message.text))
 
     def on_groups_deleted(self, message: GroupsDeleted) -> None:
-        """Tell the user what happened, group by group when something failed."""
+        """Tell the user what happened, group by group when something failed; watch their alerts resolve."""
         if message.deleted:
             self.notify(f"Deleted {len(message.deleted)} group(s).", title="Deleted")
+        self.watch_deleted(message.deleted)
         if message.still_present:
             self.notify(
                 f"{len(message.still_present)} deleted group(s) still listed after {REREAD_DEADLINE:g}s; "
@@ -234,6 +250,9 @@ class PgwApp(App[None]):
             return
         if isinstance(error, GatewayError) and worker.group == "info":
             return  # the refresh loop owns the banner; the probe is retried after the next good read
+        if isinstance(error, PrometheusError) and worker.group in ALERT_WORKERS:
+            self.post_message(AlertsFailed(text))
+            return
         self.notify(text, title="Action failed", severity="error", timeout=15)
 
     # ----------------------------------------------------------------- help & palette
@@ -248,38 +267,15 @@ class PgwApp(App[None]):
             HelpSection("Everywhere", everywhere),
             HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
             HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
+            HelpSection("Alerts view (a, with --prometheus)", [*AlertsScreen.BINDINGS, *VimDataTable.BINDINGS]),
             HelpSection("Confirmations", ConfirmScreen.BINDINGS),
         ]
 
     def about_lines(self) -> list[str]:
-        """Describe where we are and what statuses and rules mean (top of the help page)."""
+        """Describe where we are and what statuses, rules and alerts mean (top of the help page)."""
         info = self.state.info.describe() if self.state.info else "not known yet"
-        policy = self.settings.policy
-        rules = [f"    {i}. job=~{r.job} → {format_duration(r.max_age)}" for i, r in enumerate(policy.rules, 2)]
-        default = format_duration(policy.default_max_age) if policy.default_max_age > 0 else "none (never stale)"
-        config = str(self.settings.config_path) if self.settings.config_path else "none (built-in defaults)"
-        return [
-            f"pgwtui {__version__}: browse, triage and clean up a Prometheus Pushgateway.",
-            f"Gateway   {self.client.url}  ({info}){'  READ-ONLY' if self.settings.read_only else ''}",
-            f"Config    {config}",
-            "",
-            "STATUS",
-            "  ok                the last push succeeded, within the group's maximum age",
-            "  failed            the last push was rejected (push_failure_time_seconds > push_time_seconds)",
-            "  stale >AGE        no successful push for longer than the group's maximum age",
-            "",
-            "MAXIMUM AGE (first match wins)",
-            "    1. the group pushes a *_max_age_seconds gauge (pgw-bridge exec --max-age does)",
-            *rules,
-            f"    {len(rules) + 2}. default: {default}",
-            "",
-            "FILTER  (/)",
-            '  a case-insensitive regex over the grouping labels as shown: job=backup, instance="",',
-            "  host-0[1-3]; a leading ! keeps the groups that do NOT match. Enter keeps it, esc clears it.",
-            "",
-            "MARKS   space marks a group, m marks every stale group shown, D deletes all marked (one confirmation).",
-            "DELETES every label value goes @base64 in the URL, so empty values and / work; the view re-reads after.",
-        ]
+        prometheus = self.prometheus.url if self.prometheus is not None else None
+        return about_lines(self.settings, self.client.url, info, prometheus)
 
     def action_help(self) -> None:
         """Show every binding."""
@@ -292,6 +288,8 @@ class PgwApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh now", "Read every group from the gateway again", self.action_refresh_now)
         yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
+        if isinstance(screen, GroupsScreen) and self.prometheus is not None:
+            yield SystemCommand("Show alerts", "Prometheus's alerts about these groups (a)", screen.action_alerts)
         if isinstance(screen, GroupsScreen):
             yield SystemCommand("Filter groups", "Regex over grouping labels (/)", screen.action_filter)
             yield SystemCommand("Clear filter", "Show every group again (esc)", screen.action_clear_filter)
@@ -328,8 +326,12 @@ def create_app(
     clock: Clock = time.time,
     tz: tzinfo | None = None,
     notes: Sequence[str] = (),
+    prometheus_transport: httpx.AsyncBaseTransport | None = None,
 ) -> PgwApp:
     """Build the app (the CLI, the tests, the screenshots and the benchmark all use this factory).
+
+    `transport` talks to the gateway, `prometheus_transport` to Prometheus (both: httpx's default
+    network transport when None).
 
     Raises:
         ConfigError: the settings name no gateway.
@@ -338,4 +340,9 @@ def create_app(
     if settings.connection is None:
         raise ConfigError("no gateway URL: pass one, set PGWTUI_URL, or configure [gateways.NAME]")
     client = GatewayClient(settings.connection, transport=transport, read_only=settings.read_only)
-    return PgwApp(settings, client, clock=clock, tz=tz, notes=notes)
+    prometheus = None
+    if settings.prometheus:
+        prometheus = PrometheusClient(
+            settings.prometheus, transport=prometheus_transport, timeout=settings.connection.timeout
+        )
+    return PgwApp(settings, client, clock=clock, tz=tz, notes=notes, prometheus=prometheus)

@@ -15,19 +15,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pgwtui.client import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
+from pgwtui.rules_model import AlertOptions
 from pgwtui.staleness import DEFAULT_MAX_AGE, StalenessPolicy, StalenessRule
 
 DEFAULT_REFRESH = 5.0
-_TOP_KEYS = {"refresh_interval", "read_only", "gateway", "gateways", "staleness"}
+_TOP_KEYS = {"refresh_interval", "read_only", "gateway", "gateways", "staleness", "prometheus", "alerts"}
 _GATEWAY_KEYS = {
     "url", "username", "password", "password_env", "token", "token_env", "ca_file", "insecure", "timeout", "read_only",
+    "prometheus",
 }  # fmt: skip
 _STALENESS_KEYS = {"default_max_age", "rules"}
 _RULE_KEYS = {"job", "max_age"}
+_ALERT_KEYS = {
+    "for", "severity", "labels", "rejected_pushes_window", "bridge_backlog_max_age", "bridge_quarantine_window",
+    "runbook_url",
+}  # fmt: skip
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +52,7 @@ class Overrides:
     insecure: bool = False
     read_only: bool = False
     refresh_interval: float | None = None
+    prometheus: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,9 @@ class Settings:
     policy: StalenessPolicy = field(default_factory=StalenessPolicy)
     config_path: Path | None = None
     gateway_name: str | None = None
+    prometheus: str | None = None
+    """Base URL of the Prometheus whose alerts are shown on the groups (None: no alerts)."""
+    alert_options: AlertOptions = field(default_factory=AlertOptions)
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:
@@ -112,6 +124,78 @@ def parse_policy(document: Mapping[str, Any], where: str = "config") -> Stalenes
     return StalenessPolicy(default, tuple(rules))
 
 
+def parse_alert_options(document: Mapping[str, Any], where: str = "config") -> AlertOptions:
+    """Read the `[alerts]` table (what `pgwtui rules` puts around the staleness rules).
+
+    Raises:
+        ConfigError: unknown keys, bad durations, bad label names.
+
+    """
+    label = f"{where}: [alerts]"
+    table = _table(document.get("alerts", {}), label)
+    _known(table, _ALERT_KEYS, label)
+    defaults = AlertOptions()
+
+    def duration(key: str, default: float, *, positive: bool = True) -> float:
+        value = parse_duration(table.get(key, default), what=f"{label}: {key}")
+        if positive and value <= 0:
+            raise ConfigError(f"{label}: {key} must be longer than 0")
+        return value
+
+    severity = _opt_str(table.get("severity"), f"{label}: severity") or defaults.severity
+    extra = _table(table.get("labels", {}), f"{label}: labels")
+    pairs: list[tuple[str, str]] = []
+    for name, value in extra.items():
+        if not _LABEL_NAME.fullmatch(name) or name.startswith("__") or name in ("alertname", "severity"):
+            raise ConfigError(f"{label}: labels: {name!r} cannot be an alert label (severity has its own key)")
+        if not isinstance(value, str):
+            raise ConfigError(f"{label}: labels: {name} must be a string, got {value!r}")
+        pairs.append((name, value))
+    return AlertOptions(
+        hold=duration("for", defaults.hold, positive=False),
+        severity=severity,
+        labels=tuple(pairs),
+        rejected_pushes_window=duration("rejected_pushes_window", defaults.rejected_pushes_window),
+        bridge_backlog_max_age=duration("bridge_backlog_max_age", defaults.bridge_backlog_max_age),
+        bridge_quarantine_window=duration("bridge_quarantine_window", defaults.bridge_quarantine_window),
+        runbook_url=_opt_str(table.get("runbook_url"), f"{label}: runbook_url"),
+    )
+
+
+def rules_inputs(config: Path | None, env: Mapping[str, str]) -> tuple[StalenessPolicy, AlertOptions, str]:
+    """The policy, the alert options and a description of their source, for `pgwtui rules`.
+
+    `config` None: the default config file if it exists, else the built-in defaults.
+
+    Raises:
+        ConfigError: unreadable or invalid config.
+
+    """
+    path = config
+    if path is None:
+        candidate = default_config_path(env)
+        path = candidate if candidate.is_file() else None
+    if path is None:
+        return StalenessPolicy(), AlertOptions(), "the built-in defaults (no config file)"
+    document = load_file(path)
+    where = str(path)
+    _known(document, _TOP_KEYS, where)
+    return parse_policy(document, where), parse_alert_options(document, where), where
+
+
+def check_prometheus_url(url: str, label: str) -> str:
+    """Return a Prometheus base URL without its trailing slash.
+
+    Raises:
+        ConfigError: not an http(s) URL.
+
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{label}: Prometheus URL must look like http://prometheus:9090, got {url!r}")
+    return url.rstrip("/")
+
+
 def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
     """Combine flags, environment and config file into Settings.
 
@@ -127,6 +211,7 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
     where = str(path) if path is not None else "config"
     _known(document, _TOP_KEYS, where)
     policy = parse_policy(document, where)
+    alert_options = parse_alert_options(document, where)
     refresh = overrides.refresh_interval
     if refresh is None:
         refresh = parse_duration(document.get("refresh_interval", DEFAULT_REFRESH), what=f"{where}: refresh_interval")
@@ -151,6 +236,7 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
         gateway = _table(gateways[name], f"{where}: [gateways.{name}]")
     label = f"{where}: [gateways.{name}]"
     _known(gateway, _GATEWAY_KEYS, label)
+    prometheus = _prometheus(overrides, env, gateway, document, where, label)
 
     url = explicit_url or _opt_str(gateway.get("url"), f"{label}: url")
     if not url:
@@ -158,7 +244,7 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
             raise ConfigError(f'{where}: several gateways configured; pick one with --gateway or `gateway = "…"`')
         if name is not None:
             raise ConfigError(f"{label}: `url` is required")
-        return Settings(None, read_only, refresh, policy, path, None)
+        return Settings(None, read_only, refresh, policy, path, None, prometheus, alert_options)
     read_only = read_only or gateway.get("read_only") is True
     connection = Connection(
         url=url,
@@ -169,7 +255,27 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
         insecure=overrides.insecure or gateway.get("insecure") is True,
         timeout=parse_duration(gateway.get("timeout", 10.0), what=f"{label}: timeout") or 10.0,
     )
-    return Settings(connection, read_only, refresh, policy, path, name)
+    return Settings(connection, read_only, refresh, policy, path, name, prometheus, alert_options)
+
+
+def _prometheus(
+    overrides: Overrides,
+    env: Mapping[str, str],
+    gateway: Mapping[str, Any],
+    document: Mapping[str, Any],
+    where: str,
+    label: str,
+) -> str | None:
+    """`--prometheus`, else `PGWTUI_PROMETHEUS`, else the gateway table's, else the top-level `prometheus`."""
+    for value, what in (
+        (overrides.prometheus, "--prometheus"),
+        (env.get("PGWTUI_PROMETHEUS") or None, "PGWTUI_PROMETHEUS"),
+        (_opt_str(gateway.get("prometheus"), f"{label}: prometheus"), f"{label}: prometheus"),
+        (_opt_str(document.get("prometheus"), f"{where}: prometheus"), f"{where}: prometheus"),
+    ):
+        if value:
+            return check_prometheus_url(value, what)
+    return None
 
 
 def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], label: str) -> str | None:

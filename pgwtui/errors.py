@@ -5,12 +5,13 @@ Hierarchy::
     PgwtuiError
     ├── ConfigError              bad config file, flag or environment value; the CLI exits 2
     ├── ReadOnlyError            a mutation was asked for in --read-only mode (no request is sent)
-    └── GatewayError             talking to a Pushgateway went wrong
-        ├── GatewayUnreachable   connection refused, DNS, TLS handshake, timeout
-        ├── GatewayAuthError     401 / 403: credentials missing or wrong
-        ├── GatewayHTTPError     any other unexpected status (has `.status` and the body)
-        ├── GatewayProtocolError the answer is not what a Pushgateway >= 1.2 sends
-        └── ExtensionUnavailable the gateway lacks an extension the action needs
+    ├── GatewayError             talking to a Pushgateway went wrong
+    │   ├── GatewayUnreachable   connection refused, DNS, TLS handshake, timeout
+    │   ├── GatewayAuthError     401 / 403: credentials missing or wrong
+    │   ├── GatewayHTTPError     any other unexpected status (has `.status` and the body)
+    │   ├── GatewayProtocolError the answer is not what a Pushgateway >= 1.2 sends
+    │   └── ExtensionUnavailable the gateway lacks an extension the action needs
+    └── PrometheusError          reading alerts from Prometheus went wrong (the groups keep working)
 
 Errors are translated once, at the edge: the client turns httpx failures into these classes,
 and the app's single worker-error router turns any of them into a banner or a notification via
@@ -63,6 +64,10 @@ class GatewayProtocolError(GatewayError):
 
 class ExtensionUnavailable(GatewayError):
     """The gateway does not offer the extension an action needs."""
+
+
+class PrometheusError(PgwtuiError):
+    """Reading alerts from Prometheus failed (unreachable, refused, or not Prometheus)."""
 
 
 def describe(error: BaseException) -> str:

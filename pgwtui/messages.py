@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from pgwtui.alerts import AlertsSnapshot
 from pgwtui.client import GatewayInfo
 from pgwtui.models import GroupKey, Snapshot
 from pgwtui.views import GroupRow
@@ -56,3 +57,21 @@ class FamilyDeleted(Message):
     key: GroupKey
     family: str
     repushed: bool
+
+
+@dataclass
+class AlertsLoaded(Message):
+    """A fresh read of Prometheus's `/api/v1/alerts`. A newer one replaces an older one still queued."""
+
+    snapshot: AlertsSnapshot
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the newest answer matters."""
+        return isinstance(message, AlertsLoaded)
+
+
+@dataclass
+class AlertsFailed(Message):
+    """Reading Prometheus failed; `text` is for the alerts banner (the groups keep working)."""
+
+    text: str

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from pgwtui.alerts import AlertIndex, AlertsSnapshot, Resolving
 from pgwtui.client import GatewayInfo
 from pgwtui.models import Group, GroupKey, Snapshot
 from pgwtui.views import GroupRow
@@ -14,12 +15,18 @@ class AppState:
     """What the app knows: the last snapshot and its rows, the last connection error, the gateway's identity.
 
     `rows` are the snapshot's groups assessed at `snapshot.fetched_at`; `error` is None when healthy.
+    With Prometheus configured: its last answer, the alerts matched to the snapshot's groups, the
+    last error reading it, and the alerts of deleted groups we are watching resolve.
     """
 
     snapshot: Snapshot | None = None
     error: str | None = None
     info: GatewayInfo | None = None
     rows: tuple[GroupRow, ...] = ()
+    alerts: AlertsSnapshot | None = None
+    alerts_error: str | None = None
+    alert_index: AlertIndex = field(default_factory=AlertIndex)
+    resolving: tuple[Resolving, ...] = ()
 
     def group(self, key: GroupKey) -> Group | None:
         """Find the group with this key in the last snapshot."""

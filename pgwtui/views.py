@@ -7,10 +7,11 @@ on screen, which is what keeps 10,000 groups cheap to refresh.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from pgwtui.alerts import AlertCounts
 from pgwtui.durations import format_age
 from pgwtui.models import Group, GroupKey, label_text
 from pgwtui.staleness import Assessment, StalenessPolicy, Status, assess
@@ -50,7 +51,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("last_failure", "LAST FAILURE", 23, descending_first=True),
     Column("status", "STATUS", 20, descending_first=True),
 )
-COLUMN_IDS = tuple(c.id for c in COLUMNS)
+ALERTS_COLUMN = Column("alerts", "ALERTS", 10, descending_first=True)
+"""Shown only when a Prometheus is configured."""
+COLUMN_IDS = (*(c.id for c in COLUMNS), ALERTS_COLUMN.id)
+NO_ALERTS: Mapping[GroupKey, AlertCounts] = {}
+
+
+def columns(with_alerts: bool) -> tuple[Column, ...]:
+    """The groups table's columns: the alerts column only with a Prometheus to read them from."""
+    return (*COLUMNS, ALERTS_COLUMN) if with_alerts else COLUMNS
 
 
 def column(column_id: str) -> Column:
@@ -60,7 +69,7 @@ def column(column_id: str) -> Column:
         KeyError: unknown id.
 
     """
-    for col in COLUMNS:
+    for col in (*COLUMNS, ALERTS_COLUMN):
         if col.id == column_id:
             return col
     raise KeyError(column_id)
@@ -75,7 +84,9 @@ def _never(value: float | None) -> float:
     return float("-inf") if value is None else value
 
 
-def sort_rows(rows: Sequence[GroupRow], column_id: str, descending: bool) -> list[GroupRow]:
+def sort_rows(
+    rows: Sequence[GroupRow], column_id: str, descending: bool, alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
+) -> list[GroupRow]:
     """Rows sorted by a column; ties always by grouping key, ascending.
 
     Raises:
@@ -83,6 +94,9 @@ def sort_rows(rows: Sequence[GroupRow], column_id: str, descending: bool) -> lis
 
     """
     ordered = sorted(rows, key=lambda r: r.text.casefold())
+    if column_id == "alerts":
+        none = AlertCounts()
+        return sorted(ordered, key=lambda r: alerts.get(r.key, none).sort_key(), reverse=descending)
     if column_id == "key":
         return ordered[::-1] if descending else ordered
     if column_id == "families":
@@ -187,9 +201,12 @@ STATUS_CLASS = {
 class CellFormatter:
     """Formats the cells of one row at a fixed instant and in a fixed time zone."""
 
-    def __init__(self, now: float, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, now: float, tz: tzinfo | None = None, alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
+    ) -> None:
         self.now = now
         self.tz = tz
+        self.alerts = alerts
         self._today = self._datetime(now).date()
 
     def _datetime(self, ts: float) -> datetime:
@@ -221,14 +238,34 @@ class CellFormatter:
             return "-"
         return self.when(row.group.last_failure)
 
-    def cells(self, row: GroupRow) -> tuple[str, ...]:
-        """Format every column, in `COLUMNS` order."""
+    def alert_counts(self, row: GroupRow) -> AlertCounts:
+        """Firing and pending alerts on the row's group."""
+        return self.alerts.get(row.key) or AlertCounts()
+
+    def cell(self, row: GroupRow, column_id: str) -> str:
+        """Format one cell.
+
+        Raises:
+            KeyError: unknown column.
+
+        """
         group = row.group
-        return (
-            row.text,
-            str(group.family_count),
-            str(group.series_count),
-            self.when(group.last_push),
-            self.failure(row),
-            row.assessment.label,
-        )
+        if column_id == "key":
+            return row.text
+        if column_id == "families":
+            return str(group.family_count)
+        if column_id == "series":
+            return str(group.series_count)
+        if column_id == "last_push":
+            return self.when(group.last_push)
+        if column_id == "last_failure":
+            return self.failure(row)
+        if column_id == "status":
+            return row.assessment.label
+        if column_id == "alerts":
+            return self.alert_counts(row).text()
+        raise KeyError(column_id)
+
+    def cells(self, row: GroupRow, shown: Sequence[Column] = COLUMNS) -> tuple[str, ...]:
+        """Format every column shown, in order."""
+        return tuple(self.cell(row, col.id) for col in shown)

@@ -2,7 +2,9 @@
 
 Run with `make screenshots` (or `python scripts/screenshots.py`). Every picture is the real
 PgwApp built by `create_app`, talking HTTP (in-process, httpx.ASGITransport) to our real gateway
-seeded from examples/demo. Tests never write here.
+seeded from examples/demo. The alerts pictures add a Prometheus whose `/api/v1/alerts` answer is
+canned (tests/support/prometheus.py `demo_alerts`: what Prometheus with the rules of `pgwtui
+rules` reports about the demo groups at that instant). Tests never write here.
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ from pgwtui.app import PgwApp, create_app  # noqa: E402
 from pgwtui.client import Connection  # noqa: E402
 from pgwtui.config import Settings  # noqa: E402
 from pgwtui.demo import DEMO_POLICY, build_demo_gateway  # noqa: E402
+from pgwtui.screens.alerts import AlertsScreen  # noqa: E402
 from pgwtui.screens.confirm import ConfirmScreen  # noqa: E402
 from pgwtui.screens.group_detail import GroupDetailScreen  # noqa: E402
 from pgwtui.screens.help import HelpScreen  # noqa: E402
 from pgwtui.widgets.groups_table import GroupsTable  # noqa: E402
+from tests.support.prometheus import FakePrometheus, demo_alerts  # noqa: E402
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 SIZE = (140, 36)
+WIDE = (160, 36)
+"""The alerts shots: room for the ALERTS column next to the demo's longest grouping key."""
 OUT = ROOT / "screenshots"
 CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
 CRON = (("instance", ""), ("job", "cron-cleanup"))
@@ -38,10 +44,19 @@ CRON = (("instance", ""), ("job", "cron-cleanup"))
 Steps = Callable[[Any], Awaitable[None]]
 
 
-def make_app(transport: httpx.AsyncBaseTransport | None = None) -> PgwApp:
+def make_app(transport: httpx.AsyncBaseTransport | None = None, *, alerts: bool = False) -> PgwApp:
     gateway = build_demo_gateway(NOW)
-    settings = Settings(Connection("http://127.0.0.1:9091"), refresh_interval=5.0, policy=DEMO_POLICY)
-    return create_app(settings, transport=transport or httpx.ASGITransport(app=gateway), clock=lambda: NOW, tz=UTC)
+    prometheus = "http://prometheus:9090" if alerts else None
+    settings = Settings(
+        Connection("http://127.0.0.1:9091"), refresh_interval=5.0, policy=DEMO_POLICY, prometheus=prometheus
+    )
+    return create_app(
+        settings,
+        transport=transport or httpx.ASGITransport(app=gateway),
+        clock=lambda: NOW,
+        tz=UTC,
+        prometheus_transport=FakePrometheus(demo_alerts(NOW)) if alerts else None,
+    )
 
 
 async def until(pilot: Any, predicate: Callable[[], object], what: str, timeout: float = 15.0) -> None:
@@ -95,6 +110,19 @@ async def help_screen(pilot: Any) -> None:
     await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), "help")
 
 
+async def with_alerts(pilot: Any) -> None:
+    await loaded(pilot)
+    await until(pilot, lambda: pilot.app.state.alert_index.by_group, "alerts")
+    await pilot.press("j", "j", "j")
+
+
+async def alerts_view(pilot: Any) -> None:
+    await with_alerts(pilot)
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(pilot.app.screen, AlertsScreen), "alerts view")
+    await pilot.press("j")
+
+
 async def unreachable(pilot: Any) -> None:
     await until(pilot, lambda: pilot.app.state.error is not None, "banner")
 
@@ -103,20 +131,22 @@ def refused(request: httpx.Request) -> httpx.Response:
     raise httpx.ConnectError("[Errno 111] Connection refused")
 
 
-SHOTS: list[tuple[str, Steps, httpx.AsyncBaseTransport | None]] = [
-    ("groups.svg", groups, None),
-    ("marked-stale.svg", marked, None),
-    ("detail.svg", detail, None),
-    ("delete-confirm.svg", delete_confirm, None),
-    ("filter.svg", filtered, None),
-    ("help.svg", help_screen, None),
-    ("unreachable.svg", unreachable, httpx.MockTransport(refused)),
+SHOTS: list[tuple[str, Steps, httpx.AsyncBaseTransport | None, bool]] = [
+    ("groups.svg", groups, None, False),
+    ("marked-stale.svg", marked, None, False),
+    ("detail.svg", detail, None, False),
+    ("delete-confirm.svg", delete_confirm, None, False),
+    ("filter.svg", filtered, None, False),
+    ("help.svg", help_screen, None, False),
+    ("unreachable.svg", unreachable, httpx.MockTransport(refused), False),
+    ("groups-alerts.svg", with_alerts, None, True),
+    ("alerts.svg", alerts_view, None, True),
 ]
 
 
-async def shoot(name: str, steps: Steps, transport: httpx.AsyncBaseTransport | None) -> Path:
-    app = make_app(transport)
-    async with app.run_test(size=SIZE) as pilot:
+async def shoot(name: str, steps: Steps, transport: httpx.AsyncBaseTransport | None, alerts: bool) -> Path:
+    app = make_app(transport, alerts=alerts)
+    async with app.run_test(size=WIDE if alerts else SIZE) as pilot:
         await steps(pilot)
         await pilot.pause()
         app.save_screenshot(filename=name, path=str(OUT))
@@ -125,8 +155,8 @@ async def shoot(name: str, steps: Steps, transport: httpx.AsyncBaseTransport | N
 
 def main() -> int:
     OUT.mkdir(exist_ok=True)
-    for name, steps, transport in SHOTS:
-        path = asyncio.run(shoot(name, steps, transport))
+    for name, steps, transport, alerts in SHOTS:
+        path = asyncio.run(shoot(name, steps, transport, alerts))
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

@@ -34,6 +34,9 @@ KNOWN: dict[str, tuple[MetricType, str]] = {
 }
 """Names, types and HELP of every family the bridge exposes about itself."""
 
+QUARANTINE_REASONS = ("invalid_name", "parse_error", "rejected")
+"""Every `reason` of FAILED; each starts at 0 so `increase()` sees the first quarantined file."""
+
 PendingStats = Callable[[], tuple[int, float | None]]
 """Returns (pending files, modification time of the oldest one or None)."""
 
@@ -49,7 +52,7 @@ class BridgeMetrics:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self.pushed: dict[str, float] = {}
-        self.failed: dict[str, float] = {}
+        self.failed: dict[str, float] = dict.fromkeys(QUARANTINE_REASONS, 0.0)
         self.retries = 0.0
         self.unchanged = 0.0
         self.last_push: dict[GroupKey, float] = {}

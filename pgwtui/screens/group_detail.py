@@ -86,6 +86,9 @@ class GroupDetailScreen(Screen[None]):
         group = state.group(self.key)
         if group is None:
             if state.snapshot is not None and self._deleting:
+                # Once: more state changes may arrive before the screen is gone (alerts, resolving),
+                # and a second dismiss would pop the groups list too.
+                self._deleting = False
                 self.dismiss(None)
                 return
             self._show_missing(state)
@@ -128,8 +131,25 @@ class GroupDetailScreen(Screen[None]):
             f"Last failure  {failure}",
             f"Max age       {threshold}",
             f"Delete path   {self.pgw.client.delete_path(group.key)}",
+            *self._alert_lines(group.key, now),
         ]
         self.query_one("#summary-body", Static).update("\n".join(lines))
+
+    def _alert_lines(self, key: GroupKey, now: float) -> list[str]:
+        """What Prometheus says about this group (nothing without --prometheus)."""
+        if self.pgw.prometheus is None:
+            return []
+        state = self.pgw.state
+        if state.alerts is None:
+            return [f"Alerts        unknown: {state.alerts_error}" if state.alerts_error else "Alerts        reading …"]
+        alerts = state.alert_index.on(key)
+        if not alerts:
+            return ["Alerts        none pending or firing in Prometheus"]
+        lines = []
+        for i, alert in enumerate(alerts):
+            since = f" {format_age(now - alert.active_at)}" if alert.active_at is not None else ""
+            lines.append(f"{'Alerts' if i == 0 else '':<13} {alert.state}{since}  {alert.name}: {alert.summary}")
+        return lines
 
     def _families(self) -> tuple[Family, ...]:
         return self.group.families() if self.group is not None else ()

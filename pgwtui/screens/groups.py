@@ -1,7 +1,8 @@
-"""GroupsScreen: every group with its status; filter, sort, mark, delete, open a group."""
+"""GroupsScreen: every group with its status and alerts; filter, sort, mark, delete, open a group or the alerts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
@@ -11,12 +12,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
 from pgwtui import prompts
+from pgwtui.alerts import AlertCounts, AlertIndex, unresolved
 from pgwtui.models import GroupKey, Snapshot
+from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.state import AppState
 from pgwtui.views import (
     COLUMN_IDS,
+    NO_ALERTS,
     NO_FILTER,
     CellFormatter,
     Counts,
@@ -24,9 +28,10 @@ from pgwtui.views import (
     RowFilter,
     build_rows,
     column,
+    columns,
     sort_rows,
 )
-from pgwtui.widgets.banner import Banner
+from pgwtui.widgets.banner import AlertsBanner, Banner
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.status_bar import StatusBar, StatusInfo
 
@@ -49,6 +54,7 @@ class GroupsScreen(Screen[None]):
         Binding("s", "cycle_sort", "Sort", id="groups.sort"),
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="groups.reverse"),
         Binding("r", "app.refresh_now", "Refresh", id="groups.refresh"),
+        Binding("a", "alerts", "Alerts", id="groups.alerts"),
         *(
             Binding(str(i), f"sort('{cid}')", f"Sort by {column(cid).title.lower()}", show=False, id=f"groups.sort{i}")
             for i, cid in enumerate(COLUMN_IDS, 1)
@@ -62,6 +68,8 @@ class GroupsScreen(Screen[None]):
         self._counts = Counts()
         self._filter = NO_FILTER
         self._now = 0.0
+        self._index: AlertIndex | None = None
+        self._alert_counts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
 
     @property
     def pgw(self) -> PgwApp:
@@ -77,6 +85,7 @@ class GroupsScreen(Screen[None]):
         """Header, banner, filter, table, status bar, footer."""
         yield Header()
         yield Banner(id="banner")
+        yield AlertsBanner(id="alerts-banner")
         yield Input(placeholder=FILTER_HINT, id="filter")
         yield GroupsTable(id="groups")
         yield StatusBar(id="status")
@@ -84,18 +93,27 @@ class GroupsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Follow the app's state."""
+        self.table.columns = columns(self.alerting)
         self.pgw.state_changed.subscribe(self, self.show_state)
         self.show_state(self.pgw.state)
         self.table.focus()
 
     # ----------------------------------------------------------------- state → view
     def show_state(self, state: AppState) -> None:
-        """Redraw from a new app state (new snapshot, connection error, gateway info)."""
-        banner = self.query_one(Banner)
+        """Redraw from a new app state (new snapshot, connection error, gateway info, alerts)."""
+        banner = self.query_one("#banner", Banner)
         if state.error:
             banner.show_error(state.error, self.pgw.settings.refresh_interval)
         else:
             banner.clear()
+        alerts_banner = self.query_one(AlertsBanner)
+        if state.alerts_error:
+            alerts_banner.show_error(state.alerts_error, self.pgw.settings.refresh_interval)
+        else:
+            alerts_banner.clear()
+        if state.alert_index is not self._index:
+            self._index = state.alert_index
+            self._alert_counts = state.alert_index.counts()
         if state.snapshot is not self._snapshot or state.snapshot is None:
             self._snapshot = state.snapshot
             self._reassess(state)
@@ -127,8 +145,11 @@ class GroupsScreen(Screen[None]):
 
     def _redraw(self) -> None:
         table = self.table
-        visible = sort_rows(self._filter.apply(self._rows), table.sort_column, table.sort_descending)
-        table.set_rows(visible, CellFormatter(self._now, self.pgw.tz), empty_text=self._empty_text())
+        visible = sort_rows(
+            self._filter.apply(self._rows), table.sort_column, table.sort_descending, self._alert_counts
+        )
+        formatter = CellFormatter(self._now, self.pgw.tz, self._alert_counts)
+        table.set_rows(visible, formatter, empty_text=self._empty_text())
         if self._snapshot is not None:
             table.prune_marks({row.key for row in self._rows})
         self._show_status()
@@ -151,6 +172,9 @@ class GroupsScreen(Screen[None]):
                 refresh_every=self.pgw.settings.refresh_interval,
                 unreadable=snapshot.unreadable if snapshot else 0,
                 read_only=self.pgw.settings.read_only,
+                alerts=self._index.total() if self.alerting and self._index is not None else None,
+                alerts_unknown=self.pgw.state.alerts_error is not None or self.pgw.state.alerts is None,
+                resolving=unresolved(self.pgw.state.resolving),
             )
         )
 
@@ -166,11 +190,37 @@ class GroupsScreen(Screen[None]):
     def _header_clicked(self, event: GroupsTable.SortRequested) -> None:
         self.action_sort(event.column_id)
 
+    # ----------------------------------------------------------------- alerts
+    @property
+    def alerting(self) -> bool:
+        """Whether a Prometheus is configured (alerts column, `a`, status bar counter)."""
+        return self.pgw.prometheus is not None
+
+    def action_alerts(self) -> None:
+        """Open the alerts view; enter there comes back here, onto the alert's group."""
+        if not self.alerting:
+            self.notify("No Prometheus configured: start with --prometheus URL (or prometheus = … in the config).")
+            return
+        self.app.push_screen(AlertsScreen(), self.go_to_group)
+
+    def go_to_group(self, key: GroupKey | None) -> None:
+        """Put the cursor on a group (clearing a filter that hides it) and open it."""
+        if key is None:
+            return
+        if not self.table.move_to(key):
+            self.action_clear_filter()
+            if not self.table.move_to(key):
+                self.notify("That group is no longer on the gateway.", severity="warning")
+                return
+        self.app.push_screen(GroupDetailScreen(key))
+
     # ----------------------------------------------------------------- filter
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Offer `esc` (clear filter) only while a filter is open."""
+        """Offer `esc` (clear filter) only while a filter is open; alerts only with a Prometheus."""
         if action == "clear_filter":
             return self.query_one("#filter", Input).has_class("-active")
+        if action == "alerts" or (action == "sort" and parameters == ("alerts",)):
+            return self.alerting
         return True
 
     def action_filter(self) -> None:
@@ -215,9 +265,10 @@ class GroupsScreen(Screen[None]):
         self._redraw()
 
     def action_cycle_sort(self) -> None:
-        """Sort by the next column."""
-        index = (COLUMN_IDS.index(self.table.sort_column) + 1) % len(COLUMN_IDS)
-        self.action_sort(COLUMN_IDS[index])
+        """Sort by the next column shown."""
+        shown = [c.id for c in self.table.columns]
+        current = shown.index(self.table.sort_column) if self.table.sort_column in shown else -1
+        self.action_sort(shown[(current + 1) % len(shown)])
 
     def action_reverse_sort(self) -> None:
         """Reverse the sort order."""

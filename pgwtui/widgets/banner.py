@@ -1,4 +1,4 @@
-"""Banner: the "cannot reach the gateway" notice shown above every view until the gateway recovers."""
+"""Banners: the "cannot reach the gateway" notice, and its milder twin for Prometheus (alerts only)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,15 @@ class Banner(Static):
     def visible_error(self) -> bool:
         """Whether an error is on screen."""
         return self.has_class("-visible")
+
+
+class AlertsBanner(Banner):
+    """Prometheus could not be read: alerts are unknown, but the groups shown are still current."""
+
+    def show_error(self, message: str, retry_every: float) -> None:
+        """Show the error; say that only the alerts are affected."""
+        again = f"retrying every {retry_every:g}s" if retry_every else "auto-refresh is off"
+        self.update(
+            f"⚠ alerts unknown: {message}\n  the groups are still read from the gateway; {again}; r retries now"
+        )
+        self.add_class("-visible")

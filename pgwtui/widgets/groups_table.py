@@ -21,7 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from pgwtui.models import GroupKey
-from pgwtui.views import COLUMNS, STATUS_CLASS, CellFormatter, GroupRow
+from pgwtui.views import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
 
 MARK = "●"
 GAP = 2
@@ -93,6 +93,8 @@ class GroupsTable(ScrollView, can_focus=True):
         self.sort_column = "status"
         self.sort_descending = True
         self.empty_text = "Loading groups…"
+        self.columns: tuple[Column, ...] = COLUMNS
+        """The columns drawn (the screen adds ALERTS when a Prometheus is configured)."""
 
     # ----------------------------------------------------------------- data
     @property
@@ -183,7 +185,7 @@ class GroupsTable(ScrollView, can_focus=True):
 
     # ----------------------------------------------------------------- geometry
     def _fixed_width(self) -> int:
-        return 2 + sum(c.width + GAP for c in COLUMNS if c.width)
+        return 2 + sum(c.width + GAP for c in self.columns if c.width)
 
     def _layout_columns(self) -> None:
         available = self.size.width - self._fixed_width() - GAP
@@ -277,7 +279,7 @@ class GroupsTable(ScrollView, can_focus=True):
 
     def _column_at(self, x: int) -> str | None:
         position = 2
-        for col in COLUMNS:
+        for col in self.columns:
             width = col.width or self._key_width
             if position <= x < position + width + GAP:
                 return col.id
@@ -322,7 +324,7 @@ class GroupsTable(ScrollView, can_focus=True):
         base = self.rich_style + self._style("header")
         sorted_style = base + self._style("header-sorted")
         segments = [Segment("  ", base)]
-        for col in COLUMNS:
+        for col in self.columns:
             width = col.width or self._key_width
             title = col.title
             if col.id == self.sort_column:
@@ -341,9 +343,9 @@ class GroupsTable(ScrollView, can_focus=True):
             base += self._style("marked")
         if cursor:
             base += self._style("cursor" if self.has_focus else "cursor-blurred")
-        texts = self._formatter.cells(row)
+        texts = self._formatter.cells(row, self.columns)
         segments = [Segment(f"{MARK} " if marked else "  ", base)]
-        for col, text in zip(COLUMNS, texts, strict=True):
+        for col, text in zip(self.columns, texts, strict=True):
             # On the cursor bar status colours would be unreadable: it keeps its own.
             style = base if cursor else base + self._cell_style(col.id, row)
             segments.append(Segment(self._cell(text, col.width or self._key_width, col.right), style))
@@ -358,4 +360,7 @@ class GroupsTable(ScrollView, can_focus=True):
             return self._style("stale")
         if column_id == "last_failure":
             return self._style("failed" if verdict.failed else "dim")
+        if column_id == "alerts":
+            counts = self._formatter.alert_counts(row)
+            return self._style("failed" if counts.firing else "stale" if counts.pending else "dim")
         return Style()

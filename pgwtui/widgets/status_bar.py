@@ -1,4 +1,4 @@
-"""StatusBar: counts of ok / failed / stale groups, marks, filter, sort and refresh time."""
+"""StatusBar: counts of ok / failed / stale groups, alerts, marks, filter, sort and refresh time."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from pgwtui.alerts import AlertCounts
 from pgwtui.views import Counts
 
 
@@ -25,6 +26,12 @@ class StatusInfo:
     refresh_every: float
     unreadable: int = 0
     read_only: bool = False
+    alerts: AlertCounts | None = None
+    """Firing / pending alerts shown by pgwtui; None without a Prometheus."""
+    alerts_unknown: bool = False
+    """Prometheus could not be read (the counts are from the last good read, if any)."""
+    resolving: int = 0
+    """Alerts of deleted groups still active in Prometheus."""
 
 
 class StatusBar(Horizontal):
@@ -36,6 +43,7 @@ class StatusBar(Horizontal):
         yield Label(id="sb-ok", classes="counter")
         yield Label(id="sb-failed", classes="counter")
         yield Label(id="sb-stale", classes="counter")
+        yield Label(id="sb-alerts", markup=False)
         yield Label(id="sb-marked", markup=False)
         yield Label(id="sb-extra", markup=False)
 
@@ -56,6 +64,7 @@ class StatusBar(Horizontal):
         stale = self.query_one("#sb-stale", Label)
         stale.update(f"stale {c.stale}")
         stale.set_class(c.stale > 0, "-nonzero")
+        self._show_alerts(info)
         marked = self.query_one("#sb-marked", Label)
         hidden = f" ({info.marked_hidden} hidden by filter)" if info.marked_hidden else ""
         marked.update(f"{info.marked} marked{hidden}" if info.marked else "")
@@ -72,3 +81,22 @@ class StatusBar(Horizontal):
         if info.read_only:
             parts.append("READ-ONLY")
         self.query_one("#sb-extra", Label).update("│ " + " │ ".join(parts))
+
+    def _show_alerts(self, info: StatusInfo) -> None:
+        label = self.query_one("#sb-alerts", Label)
+        label.display = info.alerts is not None
+        if info.alerts is None:
+            return
+        a = info.alerts
+        parts = [f"{a.firing} firing"] if a.firing else []
+        if a.pending:
+            parts.append(f"{a.pending} pending")
+        if info.resolving:
+            parts.append(f"{info.resolving} resolving")
+        text = "alerts " + (", ".join(parts) or "0")
+        if info.alerts_unknown:
+            text = "alerts ?" if not a.total else text + " ?"
+        label.update(text)
+        label.set_class(a.firing > 0, "-firing")
+        label.set_class(not a.firing and a.pending > 0, "-pending")
+        label.set_class(info.alerts_unknown, "-unknown")

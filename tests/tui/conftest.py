@@ -20,6 +20,7 @@ NOW = 1_780_000_000.0
 """2026-05-28 20:26:40 UTC: every Pilot and snapshot test runs at this instant."""
 SIZE = (140, 34)
 DEMO_URL = "http://127.0.0.1:9091"
+PROMETHEUS_URL = "http://prometheus:9090"
 
 
 def fixed_clock() -> float:
@@ -36,15 +37,17 @@ def make_app(
     username: str | None = None,
     password: str | None = None,
     clock: Callable[[], float] = fixed_clock,
+    prometheus: httpx.AsyncBaseTransport | None = None,
 ) -> PgwApp:
-    """The real app through the real factory, with a fixed clock and UTC."""
+    """The real app through the real factory, with a fixed clock and UTC (and a Prometheus if given)."""
     settings = Settings(
         Connection(url, username=username, password=password),
         read_only=read_only,
         refresh_interval=refresh,
         policy=policy,
+        prometheus=PROMETHEUS_URL if prometheus is not None else None,
     )
-    return create_app(settings, transport=transport, clock=clock, tz=UTC)
+    return create_app(settings, transport=transport, clock=clock, tz=UTC, prometheus_transport=prometheus)
 
 
 def demo_gateway(*, family_delete: bool = False) -> GatewayApp:

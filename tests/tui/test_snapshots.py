@@ -11,11 +11,13 @@ from typing import Any
 
 import httpx
 
+from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.help import HelpScreen
+from tests.support.prometheus import FakePrometheus, demo_alerts
 from tests.support.tui import wait_for
-from tests.tui.conftest import SIZE, demo_gateway, make_app
+from tests.tui.conftest import NOW, SIZE, demo_gateway, make_app
 from tests.tui.test_browse import table
 
 CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
@@ -140,6 +142,51 @@ class TestDialogs:
             await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), "dialog")
 
         assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
+
+
+ALERTS_SIZE = (160, 34)
+"""Wide enough for the ALERTS column next to the demo's longest grouping key."""
+
+
+def alerting_app(prometheus: httpx.AsyncBaseTransport | None = None) -> Any:
+    return app_for(prometheus=prometheus or FakePrometheus(demo_alerts(NOW)))
+
+
+async def alerts_ready(pilot: Any) -> None:
+    await ready(pilot)
+    await wait_for(pilot, lambda: pilot.app.state.alert_index.by_group, "alerts")
+
+
+class TestAlerts:
+    def test_groups_with_alerts(self, snap_compare):
+        assert snap_compare(alerting_app(), terminal_size=ALERTS_SIZE, run_before=alerts_ready)
+
+    def test_alerts_view(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await alerts_ready(pilot)
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, AlertsScreen), "alerts view")
+            await pilot.press("j")
+
+        assert snap_compare(alerting_app(), terminal_size=ALERTS_SIZE, run_before=run)
+
+    def test_group_detail_with_alerts(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await alerts_ready(pilot)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+
+        assert snap_compare(alerting_app(), terminal_size=ALERTS_SIZE, run_before=run)
+
+    def test_prometheus_unreachable(self, snap_compare):
+        down = FakePrometheus()
+        down.down = True
+
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await wait_for(pilot, lambda: pilot.app.state.alerts_error is not None, "alerts banner")
+
+        assert snap_compare(alerting_app(down), terminal_size=ALERTS_SIZE, run_before=run)
 
 
 class TestHelp:

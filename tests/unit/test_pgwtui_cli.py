@@ -47,3 +47,12 @@ def test_console_script_runs_without_a_terminal_trace():
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "does not exist" in result.stderr
+
+
+def test_prometheus_flag_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.setenv("PGWTUI_PROMETHEUS", "http://from-env:9090")
+    assert settings_from(parser().parse_args(["http://gw:9091"])).prometheus == "http://from-env:9090"
+    args = parser().parse_args(["http://gw:9091", "--prometheus", "http://prom:9090/"])
+    assert settings_from(args).prometheus == "http://prom:9090"
+    assert "--prometheus" in parser().format_help() and "pgwtui rules" in parser().format_help()

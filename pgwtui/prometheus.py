@@ -1,0 +1,73 @@
+"""PrometheusClient: reads the active alerts (`GET /api/v1/alerts`) over httpx; every failure becomes PrometheusError.
+
+The transport is injectable, like the gateway client's, so tests and the screenshot script can
+answer in-process. Only reads: pgwtui never changes anything in Prometheus.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+
+from pgwtui.alerts import Alert, parse_alerts
+from pgwtui.errors import PrometheusError
+
+
+class PrometheusClient:
+    """An async client for one Prometheus server. Use it from the app's event loop."""
+
+    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            headers={"User-Agent": "pgwtui", "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def fetch_alerts(self) -> list[Alert]:
+        """Every pending and firing alert.
+
+        Raises:
+            PrometheusError: unreachable, refused, or not Prometheus.
+
+        """
+        where = f"{self.url}/api/v1/alerts"
+        try:
+            # httpx appends this to base_url's path, so a route prefix in the URL is kept.
+            response = await self._http.get("/api/v1/alerts")
+        except httpx.TimeoutException:
+            raise PrometheusError(f"Prometheus at {self.url} did not answer within {self.timeout:g}s") from None
+        except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
+            raise PrometheusError(f"cannot reach Prometheus at {self.url}: {_reason(exc)}") from None
+        if response.status_code in (401, 403):
+            raise PrometheusError(f"Prometheus at {self.url} refused us ({response.status_code})")
+        if response.status_code != 200:
+            first = response.text.strip().splitlines()[0][:200] if response.text.strip() else response.reason_phrase
+            hint = " (is this the Prometheus URL, with its route prefix?)" if response.status_code == 404 else ""
+            raise PrometheusError(f"{where} answered {response.status_code}: {first}{hint}")
+        return parse_alerts(response.content)
+
+
+def _reason(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is Prometheus running, and is this its port?)"
+        if isinstance(seen, socket.gaierror):
+            return f"unknown host ({seen.strerror})"
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({seen.verify_message})"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).strip() or type(exc).__name__
+    if "connection refused" in text.lower():
+        return "connection refused (is Prometheus running, and is this its port?)"
+    return text.splitlines()[0]
