@@ -12,7 +12,9 @@ from bench.procs import REPO
 
 
 def _run_module(args: list[str], marker: str, log: Any) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, timeout=1800)
+    out = subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, check=False, capture_output=True, text=True, timeout=1800
+    )
     if out.returncode != 0:
         log(f"{args[0]} failed: {out.stderr[-2000:]}")
         return {"error": out.stderr[-2000:]}

@@ -138,7 +138,7 @@ def our_server(work: Path, tag: str, *, persistence: Path | None = None) -> Serv
 
 def go_version() -> str:
     try:
-        out = subprocess.run([GO_BINARY, "--version"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run([GO_BINARY, "--version"], check=False, capture_output=True, text=True, timeout=10)
     except OSError:
         return "not installed"
     return (out.stdout or out.stderr).splitlines()[0].strip()

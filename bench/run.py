@@ -39,7 +39,7 @@ def machine() -> dict[str, Any]:
                 cpu = line.split(":", 1)[1].strip()
                 break
     try:
-        wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+        wrk_version = subprocess.run(["wrk", "-v"], check=False, capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         wrk_version = "not installed"
     from bridge import __version__
@@ -58,8 +58,10 @@ def machine() -> dict[str, Any]:
 
 
 def _git_revision() -> str:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True).stdout
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=False, capture_output=True, text=True)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO, check=False, capture_output=True, text=True
+    ).stdout
     return out.stdout.strip() + ("+dirty" if dirty.strip() else "")
 
 
