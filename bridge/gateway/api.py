@@ -103,6 +103,9 @@ class ApiCache:
     def family_removed(self, group: Group, stored: StoredFamily) -> None:
         """Invalidation happens per group, in `group_changed`."""
 
+    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
+        """Invalidation happens per group, in `group_changed`."""
+
     def group_changed(self, group: Group, removed: bool) -> None:
         self._encoded.pop(group.key, None)
 

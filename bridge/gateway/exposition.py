@@ -23,7 +23,10 @@ from bridge.protocol.textrender import render_header, render_metric
 
 def sort_key(labels: Labels) -> tuple[Any, ...]:
     """client_golang's metric order: label count, then values by position; names break ties."""
-    return (len(labels), *(v for _, v in labels), *(n for n, _ in labels))
+    if not labels:
+        return (0,)
+    names, values = zip(*labels, strict=True)
+    return (len(labels), *values, *names)
 
 
 class _Family:
@@ -76,6 +79,28 @@ class Exposition:
         if not entry.helps:
             del self._families[name]
             del self._names[bisect_left(self._names, name)]
+
+    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
+        """A re-push of the same series (the usual case) updates them in place; anything else is remove + add."""
+        before, after = old.family, new.family
+        if before.type is not after.type or not _same_series(before.metrics, after.metrics):
+            self.family_removed(group, old)
+            self.family_added(group, new)
+            return
+        entry = self._families[after.name]
+        if before.help != after.help:
+            helps = entry.helps
+            left = helps[before.help] - 1
+            if left:
+                helps[before.help] = left
+            else:
+                del helps[before.help]
+            helps[after.help] = helps.get(after.help, 0) + 1
+        entry.block = None
+        series = entry.series
+        name, mtype = after.name, after.type
+        for metric in after.metrics:
+            series.replace(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
 
     def group_changed(self, group: Group, removed: bool) -> None:
         """Nothing to do: family events already invalidated what changed."""
@@ -172,6 +197,12 @@ class Exposition:
     def protobuf(self, own_families: list[MetricFamily]) -> bytes:
         """Delimited protobuf of every merged family."""
         return protobuf.encode_delimited(self.families(own_families))
+
+
+def _same_series(before: list[Metric], after: list[Metric]) -> bool:
+    if len(before) != len(after):
+        return False
+    return all(a.labels == b.labels for a, b in zip(before, after, strict=True))
 
 
 class _Reverse:

@@ -63,6 +63,25 @@ class SortedChunks(Generic[V]):
         self._maxes[i : i + 1] = [keys[_LOAD - 1], keys[-1]]
         self._joined[i : i + 1] = [None, None]
 
+    def replace(self, key: Any, line: bytes, value: V) -> None:
+        """Give an existing key new rendered bytes and payload.
+
+        Raises:
+            KeyError: the key is not present.
+
+        """
+        maxes = self._maxes
+        i = bisect_left(maxes, key)
+        if i == len(maxes):
+            raise KeyError(key)
+        keys = self._keys[i]
+        j = bisect_left(keys, key)
+        if j == len(keys) or keys[j] != key:
+            raise KeyError(key)
+        self._lines[i][j] = line
+        self._values[i][j] = value
+        self._joined[i] = None
+
     def remove(self, key: Any) -> None:
         """Remove the entry with this key.
 
