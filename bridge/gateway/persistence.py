@@ -296,27 +296,35 @@ class SqliteJournal:
 
     def _write(self, batches: list[_Batch]) -> None:
         conn = self._conn
-        ids_before = dict(self._group_ids)
+        # Group ids assigned or dropped in this transaction, to undo on rollback (copying the
+        # whole map per commit would make a push cost grow with the store).
+        undo: list[tuple[str, int | None]] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for batch in batches:
                 for change in batch.changes:
-                    self._apply(change)
+                    self._apply(change, undo)
             conn.execute("COMMIT")
         except BaseException:
-            self._group_ids = ids_before
+            ids = self._group_ids
+            for key, gid in reversed(undo):
+                if gid is None:
+                    ids.pop(key, None)
+                else:
+                    ids[key] = gid
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         self.commits += 1
         self.committed_changes += sum(len(b.changes) for b in batches)
 
-    def _apply(self, change: Change) -> None:
+    def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
         conn = self._conn
         key = _labels_key(change.labels)
         if change.group_removed:
             gid = self._group_ids.pop(key, None)
             if gid is not None:
+                undo.append((key, gid))
                 conn.execute("DELETE FROM families WHERE group_id = ?", (gid,))
                 conn.execute("DELETE FROM groups WHERE id = ?", (gid,))
             return
@@ -325,6 +333,7 @@ class SqliteJournal:
             cursor = conn.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
             gid = cursor.lastrowid
             assert gid is not None
+            undo.append((key, None))
             self._group_ids[key] = gid
         if change.removed:
             conn.executemany(
