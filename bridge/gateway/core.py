@@ -118,10 +118,11 @@ class Gateway:
 
     async def wipe(self) -> int:
         """Delete every group; the number deleted."""
-        changes = self.store.wipe()
-        if changes:
-            await self.journal.commit(changes)
-        return len(changes)
+        count = len(self.store.groups)
+        change = self.store.wipe()
+        if change is not None:
+            await self.journal.commit([change])
+        return count
 
     def own_families(self) -> list[MetricFamily]:
         """The gateway's own metrics right now."""
@@ -130,6 +131,10 @@ class Gateway:
     def metrics_text(self) -> bytes:
         """The `/metrics` text exposition."""
         return self.exposition.text(self.own_families())
+
+    def metrics_text_gzip(self) -> bytes:
+        """The `/metrics` text exposition, gzip-compressed (from cached compressed chunks)."""
+        return self.exposition.gzip_text(self.own_families())
 
     def metrics_protobuf(self) -> bytes:
         """The `/metrics` delimited protobuf exposition."""

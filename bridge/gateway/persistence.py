@@ -320,6 +320,12 @@ class SqliteJournal:
 
     def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
         conn = self._conn
+        if change.wiped:
+            conn.execute("DELETE FROM families")
+            conn.execute("DELETE FROM groups")
+            undo.extend(self._group_ids.items())
+            self._group_ids.clear()
+            return
         key = _labels_key(change.labels)
         if change.group_removed:
             gid = self._group_ids.pop(key, None)

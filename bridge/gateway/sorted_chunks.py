@@ -1,9 +1,9 @@
-"""A sorted container in bounded chunks: O(log n) insert/remove and a cached join per chunk."""
+"""A sorted container in bounded chunks: O(log n) insert/remove, and a cached compressed form per chunk."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
@@ -13,18 +13,19 @@ _LOAD = 256
 class SortedChunks(Generic[V]):
     """Unique sort keys mapped to rendered bytes and a payload, kept in order.
 
-    Each chunk keeps its rendered bytes joined until it changes, so re-rendering a large
-    family after a few pushes only re-joins the chunks those pushes touched.
+    The rendered bytes are kept once, per entry (joining them for a scrape is a single cheap
+    copy). Each chunk keeps its compressed bytes until it changes, so a gzip scrape after a few
+    pushes only recompresses the chunks those pushes touched.
     """
 
-    __slots__ = ("_joined", "_keys", "_lines", "_maxes", "_size", "_values")
+    __slots__ = ("_deflated", "_keys", "_lines", "_maxes", "_size", "_values")
 
     def __init__(self) -> None:
         self._keys: list[list[Any]] = []
         self._lines: list[list[bytes]] = []
         self._values: list[list[V]] = []
         self._maxes: list[Any] = []
-        self._joined: list[bytes | None] = []
+        self._deflated: list[bytes | None] = []
         self._size = 0
 
     def __len__(self) -> int:
@@ -38,7 +39,7 @@ class SortedChunks(Generic[V]):
             self._lines.append([line])
             self._values.append([value])
             maxes.append(key)
-            self._joined.append(None)
+            self._deflated.append(None)
             self._size = 1
             return
         i = bisect_left(maxes, key)
@@ -50,7 +51,7 @@ class SortedChunks(Generic[V]):
         self._lines[i].insert(j, line)
         self._values[i].insert(j, value)
         maxes[i] = keys[-1]
-        self._joined[i] = None
+        self._deflated[i] = None
         self._size += 1
         if len(keys) > 2 * _LOAD:
             self._split(i)
@@ -61,7 +62,18 @@ class SortedChunks(Generic[V]):
         self._lines[i : i + 1] = [lines[:_LOAD], lines[_LOAD:]]
         self._values[i : i + 1] = [values[:_LOAD], values[_LOAD:]]
         self._maxes[i : i + 1] = [keys[_LOAD - 1], keys[-1]]
-        self._joined[i : i + 1] = [None, None]
+        self._deflated[i : i + 1] = [None, None]
+
+    def _find(self, key: Any) -> tuple[int, int]:
+        maxes = self._maxes
+        i = bisect_left(maxes, key)
+        if i == len(maxes):
+            raise KeyError(key)
+        keys = self._keys[i]
+        j = bisect_left(keys, key)
+        if j == len(keys) or keys[j] != key:
+            raise KeyError(key)
+        return i, j
 
     def replace(self, key: Any, line: bytes, value: V) -> None:
         """Give an existing key new rendered bytes and payload.
@@ -70,17 +82,10 @@ class SortedChunks(Generic[V]):
             KeyError: the key is not present.
 
         """
-        maxes = self._maxes
-        i = bisect_left(maxes, key)
-        if i == len(maxes):
-            raise KeyError(key)
-        keys = self._keys[i]
-        j = bisect_left(keys, key)
-        if j == len(keys) or keys[j] != key:
-            raise KeyError(key)
+        i, j = self._find(key)
         self._lines[i][j] = line
         self._values[i][j] = value
-        self._joined[i] = None
+        self._deflated[i] = None
 
     def remove(self, key: Any) -> None:
         """Remove the entry with this key.
@@ -89,31 +94,32 @@ class SortedChunks(Generic[V]):
             KeyError: the key is not present.
 
         """
-        maxes = self._maxes
-        i = bisect_left(maxes, key)
-        if i == len(maxes):
-            raise KeyError(key)
+        i, j = self._find(key)
         keys = self._keys[i]
-        j = bisect_left(keys, key)
-        if j == len(keys) or keys[j] != key:
-            raise KeyError(key)
         del keys[j]
         del self._lines[i][j]
         del self._values[i][j]
         self._size -= 1
         if keys:
-            maxes[i] = keys[-1]
-            self._joined[i] = None
+            self._maxes[i] = keys[-1]
+            self._deflated[i] = None
         else:
-            del self._keys[i], self._lines[i], self._values[i], maxes[i], self._joined[i]
+            del self._keys[i], self._lines[i], self._values[i], self._maxes[i], self._deflated[i]
 
-    def joined(self) -> bytes:
-        """All rendered bytes in key order."""
-        parts = self._joined
-        for i, part in enumerate(parts):
-            if part is None:
-                parts[i] = b"".join(self._lines[i])
-        return b"".join(parts)  # type: ignore[arg-type]
+    def extend_lines(self, out: list[bytes]) -> None:
+        """Append every rendered entry, in key order, to `out`."""
+        for lines in self._lines:
+            out.extend(lines)
+
+    def pieces(self, deflate: Callable[[bytes], bytes]) -> Iterator[tuple[bytes, bytes]]:
+        """Each chunk's rendered bytes with `deflate` of them (kept until the chunk changes)."""
+        deflated = self._deflated
+        for i, lines in enumerate(self._lines):
+            text = b"".join(lines)
+            piece = deflated[i]
+            if piece is None:
+                piece = deflated[i] = deflate(text)
+            yield text, piece
 
     def values(self) -> Iterator[V]:
         """Payloads in key order."""

@@ -81,13 +81,17 @@ class NameIndex:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one write did to one group; persistence replays it."""
+    """What one write did to one group (or, with `wiped`, to the whole store); persistence replays it."""
 
     key: GroupKey
     labels: dict[str, str]
     written: dict[str, StoredFamily]
     removed: tuple[str, ...]
     group_removed: bool = False
+    wiped: bool = False
+
+
+WIPED = Change((), {}, {}, (), group_removed=True, wiped=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,8 @@ class StoreListener(Protocol):
     def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None: ...
 
     def group_changed(self, group: Group, removed: bool) -> None: ...
+
+    def store_cleared(self) -> None: ...
 
 
 def bare_labels(grouping: dict[str, tuple[str, str]]) -> Labels:
@@ -259,11 +265,15 @@ class Store:
             listener.group_changed(group, True)
         return Change(group.key, group.labels, {}, tuple(group.families), group_removed=True)
 
-    def wipe(self) -> list[Change]:
-        """Delete every group."""
-        groups = list(self.groups.values())
+    def wipe(self) -> Change | None:
+        """Delete every group at once; the change that says so, or None if the store was empty."""
+        if not self.groups:
+            return None
         self.groups.clear()
-        return [self._drop_group(group) for group in groups]
+        self.names.clear()
+        for listener in self._listeners:
+            listener.store_cleared()
+        return WIPED
 
     def delete_family(self, grouping: dict[str, str], name: str) -> Change | None:
         """Extension: drop one family from a group, leaving its timestamps alone.
