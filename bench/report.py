@@ -77,6 +77,14 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
                 lambda k, p=rss: _get(results, k, *p),
                 ("<=", 1.0),
             )
+        after = ("levels", level, "rss_after_scrapes", "per_series_bytes")
+        if _get(results, "mem", *after) is not None:
+            add(
+                f"4. RSS per stored series after the scrapes, {level:,} groups",
+                "B/series",
+                lambda k, p=after: _get(results, k, *p),
+                note="no target; caches built by scrapes included",
+            )
     for level in (0, 10_000):
         if level in levels:
             rows.append(_durable_row(results, level))

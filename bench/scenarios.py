@@ -115,10 +115,10 @@ def measure_level(server: Server, kind: str, level: int, plan: Plan, empty_rss_k
     out: dict[str, Any] = {}
     is_go = kind == "go"
     server.wait_idle()
+    series = max(level, 1) * load.SERIES_PER_GROUP
     if level in plan.rss_levels:
         time.sleep(1.0)
         rss = server.rss_kb()
-        series = level * load.SERIES_PER_GROUP
         out["rss"] = {"rss_kb": rss, "per_series_bytes": (rss - empty_rss_kb) * 1024 / series}
     samples = plan.go_latency_samples[level] if is_go else plan.latency_samples
     warmup = 1 if is_go and level >= 10_000 else 5
@@ -136,6 +136,9 @@ def measure_level(server: Server, kind: str, level: int, plan: Plan, empty_rss_k
                     "server_cores": cores,
                 }
         out["scrape"] = scrapes
+        if level in plan.rss_levels:  # what a scraped gateway holds (caches built by the scrapes)
+            rss = server.rss_kb()
+            out["rss_after_scrapes"] = {"rss_kb": rss, "per_series_bytes": (rss - empty_rss_kb) * 1024 / series}
     if level == plan.throughput_level:
         result, cores = _cpu_share(server, lambda: load.wrk(server.port, level, plan.wrk_seconds))
         out["throughput"] = {**result, "server_cores": cores, "drain_s": server.wait_idle()}
