@@ -93,10 +93,12 @@ async def test_restart_restores_exactly(tmp_path: Path) -> None:
     assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
 
 
-async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
+async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, in_flight: int) -> None:
     path = str(tmp_path / "state.db")
     journal = SqliteJournal(path)
     gateway = Gateway(journal=journal)
+    gateway.requests_in_flight = in_flight
     gateway.start()
     await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
     # Make the next commit fail inside SQLite.
