@@ -1,8 +1,10 @@
 """One gzip stream from independently compressed pieces, so cached pieces need no recompression.
 
-Each piece is raw DEFLATE from a fresh compressor ending in a full flush: it is byte-aligned,
-refers to nothing before it, and is not final, so pieces concatenate into one valid DEFLATE
-stream. The gzip trailer needs the CRC-32 and length of the whole uncompressed text.
+Each piece is raw DEFLATE from a fresh compressor ending in a full flush: it is byte-aligned and
+not final, so pieces concatenate into one valid DEFLATE stream. A piece may be primed with the
+text that precedes it in the stream (as pigz does): its back-references into that text stay
+valid as long as it follows that text. The gzip trailer needs the CRC-32 and length of the
+whole uncompressed text.
 """
 
 from __future__ import annotations
@@ -17,9 +19,15 @@ _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 _FINAL = zlib.compressobj(LEVEL, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an empty final block
 
 
-def deflate_piece(data: bytes) -> bytes:
-    """Raw DEFLATE of `data`, byte-aligned and not final: concatenable with other pieces."""
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+_WINDOW = 32 * 1024
+
+
+def deflate_piece(data: bytes, preceding: bytes = b"") -> bytes:
+    """Raw DEFLATE of `data`, byte-aligned and not final; valid right after `preceding` (if given)."""
+    if preceding:
+        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, zdict=preceding[-_WINDOW:])
+    else:
+        compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 

@@ -14,8 +14,9 @@ class SortedChunks(Generic[V]):
     """Unique sort keys mapped to rendered bytes and a payload, kept in order.
 
     The rendered bytes are kept once, per entry (joining them for a scrape is a single cheap
-    copy). Each chunk keeps its compressed bytes until it changes, so a gzip scrape after a few
-    pushes only recompresses the chunks those pushes touched.
+    copy). Each chunk keeps its compressed bytes until it or the chunk before it changes (it is
+    compressed with the text of the chunk before as its dictionary), so a gzip scrape after a
+    few pushes only recompresses the chunks those pushes touched and the ones after them.
     """
 
     __slots__ = ("_deflated", "_keys", "_lines", "_maxes", "_size", "_values")
@@ -51,7 +52,7 @@ class SortedChunks(Generic[V]):
         self._lines[i].insert(j, line)
         self._values[i].insert(j, value)
         maxes[i] = keys[-1]
-        self._deflated[i] = None
+        self._changed(i)
         self._size += 1
         if len(keys) > 2 * _LOAD:
             self._split(i)
@@ -63,6 +64,14 @@ class SortedChunks(Generic[V]):
         self._values[i : i + 1] = [values[:_LOAD], values[_LOAD:]]
         self._maxes[i : i + 1] = [keys[_LOAD - 1], keys[-1]]
         self._deflated[i : i + 1] = [None, None]
+        self._changed(i + 1)
+
+    def _changed(self, i: int) -> None:
+        """Chunk i changed: its compressed form and the next one's (whose dictionary it is) are stale."""
+        deflated = self._deflated
+        deflated[i] = None
+        if i + 1 < len(deflated):
+            deflated[i + 1] = None
 
     def _find(self, key: Any) -> tuple[int, int]:
         maxes = self._maxes
@@ -85,7 +94,7 @@ class SortedChunks(Generic[V]):
         i, j = self._find(key)
         self._lines[i][j] = line
         self._values[i][j] = value
-        self._deflated[i] = None
+        self._changed(i)
 
     def remove(self, key: Any) -> None:
         """Remove the entry with this key.
@@ -102,24 +111,31 @@ class SortedChunks(Generic[V]):
         self._size -= 1
         if keys:
             self._maxes[i] = keys[-1]
-            self._deflated[i] = None
+            self._changed(i)
         else:
             del self._keys[i], self._lines[i], self._values[i], self._maxes[i], self._deflated[i]
+            if i < len(self._deflated):
+                self._deflated[i] = None  # its predecessor is another chunk now
 
     def extend_lines(self, out: list[bytes]) -> None:
         """Append every rendered entry, in key order, to `out`."""
         for lines in self._lines:
             out.extend(lines)
 
-    def pieces(self, deflate: Callable[[bytes], bytes]) -> Iterator[tuple[bytes, bytes]]:
-        """Each chunk's rendered bytes with `deflate` of them (kept until the chunk changes)."""
+    def pieces(self, deflate: Callable[[bytes, bytes], bytes]) -> Iterator[tuple[bytes, bytes]]:
+        """Each chunk's rendered bytes with `deflate(text, previous chunk's text)` of them, kept until stale.
+
+        The pieces are only valid in this order, right after one another.
+        """
         deflated = self._deflated
+        previous = b""
         for i, lines in enumerate(self._lines):
             text = b"".join(lines)
             piece = deflated[i]
             if piece is None:
-                piece = deflated[i] = deflate(text)
+                piece = deflated[i] = deflate(text, previous)
             yield text, piece
+            previous = text
 
     def values(self) -> Iterator[V]:
         """Payloads in key order."""

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bridge.gateway.exposition import Exposition
 from bridge.gateway.gzipjoin import deflate_piece, gzip_pieces
+from bridge.gateway.sorted_chunks import SortedChunks
 from bridge.gateway.store import Store
 from bridge.protocol.textparse import parse_text
 
@@ -93,3 +94,57 @@ def test_large_families_split_into_chunks_and_stay_consistent() -> None:
         else:
             store.push(grouping, parse_text(body(i, step)), replace=True, now_ns=NOW + step)
     assert strict_gunzip(exposition.gzip_text([])) == exposition.text([]) == fresh(store)
+
+
+def test_emptied_and_split_chunks_keep_the_gzip_stream_valid() -> None:
+    # Lines of varied length and content, so that a piece compressed against a stale dictionary
+    # would decode to different bytes (and fail the CRC) instead of matching by luck.
+    rng = random.Random(3)
+    store = Store()
+    exposition = Exposition(store)
+
+    def instance(i: int) -> str:
+        return f"h{i:04d}" + "z" * (i * 7919 % 23)
+
+    def push(i: int) -> None:
+        value = rng.choice(["1", "2.5", "1e+06", "-3", "12345.678"])
+        body = f'x{{k="{"v" * rng.randrange(30)}"}} {value}\n'.encode()
+        store.push({"job": "j", "instance": instance(i)}, parse_text(body), replace=True, now_ns=NOW)
+
+    def check() -> None:
+        assert strict_gunzip(exposition.gzip_text([])) == exposition.text([]) == fresh(store)
+
+    for i in range(2000):
+        push(i)
+    check()
+    for i in range(300, 1100):  # empties whole chunks in the middle: their successors change dictionary
+        store.delete({"job": "j", "instance": instance(i)})
+    check()
+    for i in range(300, 1100, 2):  # refills and splits them
+        push(i)
+    check()
+    for _ in range(50):  # single changes: each makes the next chunk's dictionary stale
+        push(rng.randrange(2000))
+        check()
+
+
+def test_a_removed_chunk_makes_its_successor_recompress() -> None:
+    chunks: SortedChunks[int] = SortedChunks()
+    for k in range(1200):
+        chunks.add(k, f"line {k} {'q' * (k * 31 % 17)}\n".encode(), k)
+
+    def gzipped() -> bytes:
+        return strict_gunzip(gzip_pieces(list(chunks.pieces(deflate_piece))))
+
+    def text() -> bytes:
+        out: list[bytes] = []
+        chunks.extend_lines(out)
+        return b"".join(out)
+
+    assert gzipped() == text()
+    second = list(chunks._keys[1])
+    for key in second[:-1]:
+        chunks.remove(key)
+    assert gzipped() == text()  # the second chunk now holds one entry, compressed
+    chunks.remove(second[-1])  # the chunk goes; the third one follows the first now
+    assert gzipped() == text()
