@@ -83,6 +83,8 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
         report.markdown_table(rows),
         "",
+        *cpu_lines(data),
+        "",
         "How it is measured (same load for each server, each a real process on loopback):",
         "- Groups: 10 series in 5 families whose names every group shares, grouping key "
         "`job=bench-NNN/instance=host-NNNNN`; series counts exclude the gateway's two timestamp series.",
@@ -105,6 +107,23 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def cpu_lines(data: dict[str, Any]) -> list[str]:
+    """Who used the CPU during the throughput runs, and proof the load generators were not the limit."""
+    lines = ["CPU during the throughput runs (cores; utime+stime from /proc) and the load generators' own share:", ""]
+    for kind, result in data["results"].items():
+        small = result.get("throughput_small", {})
+        big = result.get("levels", {}).get(data["plan"]["throughput_level"], {}).get("throughput", {})
+        clients = [
+            level["latency"]["client_cpu_share"] for level in result.get("levels", {}).values() if "latency" in level
+        ]
+        lines.append(
+            f"- {KIND_NAMES[kind]}: server {small.get('server_cores', 0):.2f} cores at 10 groups, "
+            f"{big.get('server_cores', 0):.2f} at 10,000; wrk {small.get('wrk_cpu_share', 0):.2f} and "
+            f"{big.get('wrk_cpu_share', 0):.2f} of a core; latency client at most {max(clients, default=0):.2f} of a core"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
