@@ -60,7 +60,7 @@ def machine() -> dict[str, Any]:
 def _git_revision() -> str:
     out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=False, capture_output=True, text=True)
     dirty = subprocess.run(
-        ["git", "status", "--porcelain"], cwd=REPO, check=False, capture_output=True, text=True
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, check=False, capture_output=True, text=True
     ).stdout
     return out.stdout.strip() + ("+dirty" if dirty.strip() else "")
 
