@@ -89,8 +89,9 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "- Groups: 10 series in 5 families whose names every group shares, grouping key "
         "`job=bench-NNN/instance=host-NNNNN`; series counts exclude the gateway's two timestamp series.",
         "- 1: sequential PUTs on one keep-alive connection (stdlib http.client), each replacing a stored "
-        "group in turn; medians and p99 over n samples. Go's samples are bounded at large stores "
-        "(a push there takes seconds): the note gives n.",
+        "group in turn, in three rounds at different moments (before the scrapes, after them, at the end); "
+        "p50 is the median of the rounds' medians, p99 is over all samples. Go's samples are bounded at "
+        "10k+ groups (one round; a push there takes seconds): the note gives n.",
         "- 2: wrk, 2 threads, 16 connections, PUTs to the groups in turn, "
         f"{data['plan']['wrk_seconds']:g} s. 3: median of full GETs to the last byte (gzip: `Accept-Encoding: gzip`).",
         "- 4: (VmRSS after filling − VmRSS of the empty server) ÷ stored series.",
