@@ -53,8 +53,10 @@ check: lint typecheck imports test
 fuzz: deps
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/test_fuzz.py tests/unit -q
 
-bench: deps system-deps
-	$(BIN)/python -m bench.run
+## bench: the Go Pushgateway and ours side by side (about 10 min; bench/RESULTS.md); --quick: BENCH_ARGS=--quick
+bench: deps
+	@scripts/install-system-deps.sh --bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 soak: deps
 	$(BIN)/python -m bench.soak

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -218,6 +217,7 @@ def _register_serve(sub: Any) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     from bridge.gateway.runtime import run_gateway
+    from bridge.gateway.server import run
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)
@@ -225,7 +225,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         from bridge.spool.commands import run_serve_spool
 
         return run_serve_spool(args, config)
-    asyncio.run(run_gateway(config))
+    run(run_gateway(config))
     return 0
 
 

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests use as oracles and peers: the Go Pushgateway and Prometheus
 # (Debian packages prometheus-pushgateway and prometheus, which brings promtool).
+# With --bench, also wrk, the load generator of `make bench` (the tests never need it).
 set -euo pipefail
 
+wanted=(prometheus-pushgateway prometheus promtool)
+[ "${1:-}" = "--bench" ] && wanted+=(wrk)
+
 missing=()
-command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
-command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+for cmd in "${wanted[@]}"; do
+  case "$cmd" in
+    promtool) package=prometheus ;;
+    *) package=$cmd ;;
+  esac
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
@@ -37,6 +45,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${run[@]}" apt-get update -qq
 # shellcheck disable=SC2086
 "${run[@]}" apt-get install -y -qq --no-install-recommends $packages >/dev/null
-for cmd in prometheus-pushgateway prometheus promtool; do
+for cmd in "${wanted[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "install-system-deps: $cmd still missing" >&2; exit 1; }
 done

@@ -20,19 +20,29 @@ CORS_HEADERS: tuple[tuple[str, str], ...] = (
 )
 
 
+_SECONDS: dict[int, tuple[str, str]] = {}  # whole second -> (local date and time, zone); bounded
+
+
 def rfc3339nano(ns: int) -> str:
     """Go's `time.Time` JSON form in the local zone: nanoseconds with trailing zeros trimmed."""
     seconds, fraction = divmod(ns, 1_000_000_000)
-    local = time.localtime(seconds)
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", local)
+    cached = _SECONDS.get(seconds)
+    if cached is None:
+        local = time.localtime(seconds)
+        offset = local.tm_gmtoff
+        if offset == 0:
+            zone = "Z"
+        else:
+            sign = "+" if offset > 0 else "-"
+            offset = abs(offset)
+            zone = f"{sign}{offset // 3600:02d}:{offset % 3600 // 60:02d}"
+        if len(_SECONDS) >= 4096:
+            _SECONDS.clear()
+        cached = _SECONDS[seconds] = (time.strftime("%Y-%m-%dT%H:%M:%S", local), zone)
+    text, zone = cached
     if fraction:
-        text += f".{fraction:09d}".rstrip("0")
-    offset = local.tm_gmtoff
-    if offset == 0:
-        return text + "Z"
-    sign = "+" if offset > 0 else "-"
-    offset = abs(offset)
-    return f"{text}{sign}{offset // 3600:02d}:{offset % 3600 // 60:02d}"
+        return text + f".{fraction:09d}".rstrip("0") + zone
+    return text + zone
 
 
 def _metric_json(metric: Metric, mtype: MetricType) -> dict[str, Any]:
@@ -103,8 +113,14 @@ class ApiCache:
     def family_removed(self, group: Group, stored: StoredFamily) -> None:
         """Invalidation happens per group, in `group_changed`."""
 
+    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
+        """Invalidation happens per group, in `group_changed`."""
+
     def group_changed(self, group: Group, removed: bool) -> None:
         self._encoded.pop(group.key, None)
+
+    def store_cleared(self) -> None:
+        self._encoded.clear()
 
     def metrics_body(self) -> bytes:
         """The whole `/api/v1/metrics` answer."""

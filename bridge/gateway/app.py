@@ -112,7 +112,12 @@ class GatewayApp:
             response.close = True
             await response.send(send)
             return
-        response = await self.handle(request)
+        gateway = self.gateway
+        gateway.requests_in_flight += 1
+        try:
+            response = await self.handle(request)
+        finally:
+            gateway.requests_in_flight -= 1
         if self.extra_headers:
             response.headers.extend(self.extra_headers)
         await response.send(send, head=request.method == "HEAD")

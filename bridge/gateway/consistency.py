@@ -32,11 +32,21 @@ def is_metric_name(name: str) -> bool:
     return _METRIC_NAME.match(name) is not None
 
 
+_KNOWN_LABEL_NAMES: set[str] = set()
+
+
 def _valid_label_name(name: str) -> bool:
-    return _LABEL_NAME.match(name) is not None and not name.startswith("__")
+    if name in _KNOWN_LABEL_NAMES:
+        return True
+    valid = _LABEL_NAME.match(name) is not None and not name.startswith("__")
+    if valid and len(_KNOWN_LABEL_NAMES) < 10_000:  # a cache of names seen valid; bounded
+        _KNOWN_LABEL_NAMES.add(name)
+    return valid
 
 
 def _is_utf8(value: str) -> bool:
+    if value.isascii():
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

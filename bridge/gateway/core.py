@@ -28,7 +28,7 @@ class Journal(Protocol):
 
     def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None: ...
 
-    async def commit(self, changes: list[Change]) -> None: ...
+    async def commit(self, changes: list[Change], *, alone: bool = False) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -43,7 +43,7 @@ class MemoryJournal:
     def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None:
         """Nothing to start."""
 
-    async def commit(self, changes: list[Change]) -> None:
+    async def commit(self, changes: list[Change], *, alone: bool = False) -> None:
         """Nothing to write."""
 
     async def close(self) -> None:
@@ -72,6 +72,8 @@ class Gateway:
         self.start_ns = clock()
         self.quit = asyncio.Event()
         self.healthy_error: str | None = None
+        # HTTP requests being answered (the app counts them): a push alone may commit in place.
+        self.requests_in_flight = 0
         self.roles_enabled = False
 
     def start(self) -> None:
@@ -92,7 +94,7 @@ class Gateway:
         """Check and apply a push, then wait until it is durable."""
         result = self.store.push(grouping, families, replace=replace, now_ns=self.clock())
         if result.changes:
-            await self.journal.commit(result.changes)
+            await self.journal.commit(result.changes, alone=self.requests_in_flight <= 1)
         if not result.accepted:
             log.debug("push rejected", extra={"kv": {"grouping": grouping, "err": "; ".join(result.errors)}})
         return result
@@ -101,7 +103,7 @@ class Gateway:
         """Delete one group; True if it existed."""
         change = self.store.delete(grouping)
         if change is not None:
-            await self.journal.commit([change])
+            await self.journal.commit([change], alone=self.requests_in_flight <= 1)
         return change is not None
 
     async def delete_family(self, grouping: dict[str, str], name: str) -> bool:
@@ -113,15 +115,16 @@ class Gateway:
         """
         change = self.store.delete_family(grouping, name)
         if change is not None:
-            await self.journal.commit([change])
+            await self.journal.commit([change], alone=self.requests_in_flight <= 1)
         return change is not None
 
     async def wipe(self) -> int:
         """Delete every group; the number deleted."""
-        changes = self.store.wipe()
-        if changes:
-            await self.journal.commit(changes)
-        return len(changes)
+        count = len(self.store.groups)
+        change = self.store.wipe()
+        if change is not None:
+            await self.journal.commit([change], alone=self.requests_in_flight <= 1)
+        return count
 
     def own_families(self) -> list[MetricFamily]:
         """The gateway's own metrics right now."""
@@ -130,6 +133,10 @@ class Gateway:
     def metrics_text(self) -> bytes:
         """The `/metrics` text exposition."""
         return self.exposition.text(self.own_families())
+
+    def metrics_text_gzip(self) -> bytes:
+        """The `/metrics` text exposition, gzip-compressed (from cached compressed chunks)."""
+        return self.exposition.gzip_text(self.own_families())
 
     def metrics_protobuf(self) -> bytes:
         """The `/metrics` delimited protobuf exposition."""

@@ -2,7 +2,8 @@
 
 Each series is rendered once, when it is written; each family keeps its series in the order
 client_golang's metricSorter gives (fewer labels first, then label values position by
-position) in chunks whose joined bytes are cached. A scrape re-joins only what changed.
+position), in chunks that keep their gzip-compressed form until they change. A plain scrape
+is one join of the rendered series; a gzip scrape recompresses only the chunks that changed.
 
 HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
 most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
@@ -12,8 +13,10 @@ Families sharing a name with one of the gateway's own metrics take the gateway's
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections.abc import Iterator
 from typing import Any
 
+from bridge.gateway.gzipjoin import deflate_piece, gzip_pieces
 from bridge.gateway.sorted_chunks import SortedChunks
 from bridge.gateway.store import Group, Store, StoredFamily
 from bridge.protocol import protobuf
@@ -23,16 +26,20 @@ from bridge.protocol.textrender import render_header, render_metric
 
 def sort_key(labels: Labels) -> tuple[Any, ...]:
     """client_golang's metric order: label count, then values by position; names break ties."""
-    return (len(labels), *(v for _, v in labels), *(n for n, _ in labels))
+    if not labels:
+        return (0,)
+    names, values = zip(*labels, strict=True)
+    return (len(labels), *values, *names)
 
 
 class _Family:
-    __slots__ = ("block", "helps", "series")
+    __slots__ = ("header", "header_gz", "helps", "series")
 
     def __init__(self) -> None:
         self.series: SortedChunks[Metric] = SortedChunks()
         self.helps: dict[str | None, int] = {}
-        self.block: bytes | None = None
+        self.header: bytes | None = None
+        self.header_gz: bytes | None = None
 
 
 class Exposition:
@@ -54,7 +61,7 @@ class Exposition:
             entry = self._families[name] = _Family()
             insort(self._names, name)
         entry.helps[family.help] = entry.helps.get(family.help, 0) + 1
-        entry.block = None
+        entry.header = entry.header_gz = None
         series = entry.series
         mtype = family.type
         for metric in family.metrics:
@@ -69,7 +76,7 @@ class Exposition:
             entry.helps[family.help] = left
         else:
             del entry.helps[family.help]
-        entry.block = None
+        entry.header = entry.header_gz = None
         series = entry.series
         for metric in family.metrics:
             series.remove(sort_key(metric.labels))
@@ -77,8 +84,34 @@ class Exposition:
             del self._families[name]
             del self._names[bisect_left(self._names, name)]
 
+    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
+        """A re-push of the same series (the usual case) updates them in place; anything else is remove + add."""
+        before, after = old.family, new.family
+        if before.type is not after.type or not _same_series(before.metrics, after.metrics):
+            self.family_removed(group, old)
+            self.family_added(group, new)
+            return
+        entry = self._families[after.name]
+        if before.help != after.help:
+            helps = entry.helps
+            left = helps[before.help] - 1
+            if left:
+                helps[before.help] = left
+            else:
+                del helps[before.help]
+            helps[after.help] = helps.get(after.help, 0) + 1
+        entry.header = entry.header_gz = None
+        series = entry.series
+        name, mtype = after.name, after.type
+        for metric in after.metrics:
+            series.replace(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
+
     def group_changed(self, group: Group, removed: bool) -> None:
         """Nothing to do: family events already invalidated what changed."""
+
+    def store_cleared(self) -> None:
+        self._families.clear()
+        self._names.clear()
 
     # ----------------------------------------------------------- read side
     def _help(self, name: str, entry: _Family) -> str | None:
@@ -116,16 +149,13 @@ class Exposition:
         """Stored family names in exposition order (families without series included)."""
         return self._names
 
-    def block(self, name: str) -> bytes:
-        """The rendered family (HELP, TYPE and every series), or b"" when it has no series."""
-        entry = self._families.get(name)
-        if entry is None or not len(entry.series):
-            return b""
-        if entry.block is None:
+    def _header(self, name: str, entry: _Family) -> bytes:
+        """HELP and TYPE lines of a stored family (kept until the family changes)."""
+        if entry.header is None:
             mtype = self._type(name)
             assert mtype is not None
-            entry.block = render_header(name, self._help(name, entry), mtype) + entry.series.joined()
-        return entry.block
+            entry.header = render_header(name, self._help(name, entry), mtype)
+        return entry.header
 
     def merged_block(self, own: MetricFamily) -> bytes:
         """A family of the gateway's own that pushed series share: one header, all series sorted."""
@@ -136,21 +166,48 @@ class Exposition:
         lines.sort(key=lambda item: item[0])
         return render_header(own.name, own.help, own.type) + b"".join(line for _, line in lines)
 
+    def _merged_names(self, own_families: list[MetricFamily]) -> tuple[list[str], dict[str, MetricFamily]]:
+        own_by_name = {f.name: f for f in own_families if f.metrics}
+        return sorted(set(own_by_name).union(self._names)), own_by_name
+
+    def _own_text(self, name: str, own: MetricFamily) -> bytes:
+        if name in self._families:
+            return self.merged_block(own)
+        return render_header(name, own.help, own.type) + b"".join(render_metric(name, own.type, m) for m in own.metrics)
+
     def text(self, own_families: list[MetricFamily]) -> bytes:
         """The whole text exposition: own families and stored ones, merged by name."""
-        own_by_name = {f.name: f for f in own_families if f.metrics}
-        names = sorted(set(own_by_name).union(self._names))
+        names, own_by_name = self._merged_names(own_families)
         parts: list[bytes] = []
         for name in names:
             own = own_by_name.get(name)
-            if own is None:
-                parts.append(self.block(name))
-            elif name in self._families:
-                parts.append(self.merged_block(own))
-            else:
-                parts.append(render_header(name, own.help, own.type))
-                parts.extend(render_metric(name, own.type, m) for m in own.metrics)
+            if own is not None:
+                parts.append(self._own_text(name, own))
+                continue
+            entry = self._families[name]
+            if len(entry.series):
+                parts.append(self._header(name, entry))
+                entry.series.extend_lines(parts)
         return b"".join(parts)
+
+    def gzip_text(self, own_families: list[MetricFamily]) -> bytes:
+        """`text()` gzip-compressed, from the compressed chunks kept per family."""
+        return gzip_pieces(self._gzip_parts(own_families))
+
+    def _gzip_parts(self, own_families: list[MetricFamily]) -> Iterator[tuple[bytes, bytes | None]]:
+        names, own_by_name = self._merged_names(own_families)
+        for name in names:
+            own = own_by_name.get(name)
+            if own is not None:
+                yield self._own_text(name, own), None
+                continue
+            entry = self._families[name]
+            if len(entry.series):
+                header = self._header(name, entry)
+                if entry.header_gz is None:
+                    entry.header_gz = deflate_piece(header)
+                yield header, entry.header_gz
+                yield from entry.series.pieces(deflate_piece)
 
     def families(self, own_families: list[MetricFamily]) -> list[MetricFamily]:
         """Merged families in exposition order, for the protobuf formats (not cached)."""
@@ -172,6 +229,12 @@ class Exposition:
     def protobuf(self, own_families: list[MetricFamily]) -> bytes:
         """Delimited protobuf of every merged family."""
         return protobuf.encode_delimited(self.families(own_families))
+
+
+def _same_series(before: list[Metric], after: list[Metric]) -> bool:
+    if len(before) != len(after):
+        return False
+    return all(a.labels == b.labels for a, b in zip(before, after, strict=True))
 
 
 class _Reverse:

@@ -149,18 +149,20 @@ class Handlers:
     # ----------------------------------------------------------------- reads
     async def metrics(self, request: Request, params: dict[str, str]) -> Response:
         fmt = negotiate(request.headers.get("accept", ""))
+        gzipped = gzip_accepted(request.headers.get("accept-encoding", ""))
+        headers = [("Content-Type", fmt.value)]
+        if gzipped:
+            headers.append(("Content-Encoding", "gzip"))
         if fmt is Format.TEXT:
+            if gzipped:
+                return Response(200, self.gateway.metrics_text_gzip(), headers)
             body = self.gateway.metrics_text()
         elif fmt is Format.PROTO_DELIM:
             body = self.gateway.metrics_protobuf()
         else:
             families = self.gateway.exposition.families(self.gateway.own_families())
             body = render_prototext(families, compact=fmt is Format.PROTO_COMPACT)
-        headers = [("Content-Type", fmt.value)]
-        if gzip_accepted(request.headers.get("accept-encoding", "")):
-            body = http.gzip_bytes(body)
-            headers.append(("Content-Encoding", "gzip"))
-        return Response(200, body, headers)
+        return Response(200, http.gzip_bytes(body) if gzipped else body, headers)
 
     async def healthy(self, request: Request, params: dict[str, str]) -> Response:
         if self.gateway.healthy_error:

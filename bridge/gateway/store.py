@@ -81,13 +81,17 @@ class NameIndex:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one write did to one group; persistence replays it."""
+    """What one write did to one group (or, with `wiped`, to the whole store); persistence replays it."""
 
     key: GroupKey
     labels: dict[str, str]
     written: dict[str, StoredFamily]
     removed: tuple[str, ...]
     group_removed: bool = False
+    wiped: bool = False
+
+
+WIPED = Change((), {}, {}, (), group_removed=True, wiped=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +110,33 @@ class StoreListener(Protocol):
 
     def family_removed(self, group: Group, stored: StoredFamily) -> None: ...
 
+    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None: ...
+
     def group_changed(self, group: Group, removed: bool) -> None: ...
 
+    def store_cleared(self) -> None: ...
 
-def sanitize(family: MetricFamily, grouping: dict[str, tuple[str, str]]) -> None:
-    """Force grouping labels onto every metric, add `instance=""` if absent, sort by name."""
+
+def bare_labels(grouping: dict[str, tuple[str, str]]) -> Labels:
+    """The labels of a metric that has none of its own: the grouping labels and `instance`, sorted."""
+    labels = list(grouping.values())
+    if "instance" not in grouping:
+        labels.append(_INSTANCE_EMPTY)
+    labels.sort(key=_BY_NAME)
+    return tuple(labels)
+
+
+def sanitize(family: MetricFamily, grouping: dict[str, tuple[str, str]], bare: Labels | None = None) -> None:
+    """Force grouping labels onto every metric, add `instance=""` if absent, sort by name.
+
+    Metrics without labels of their own share one tuple, `bare` (computed if not given).
+    """
     for metric in family.metrics:
+        if not metric.labels:
+            if bare is None:
+                bare = bare_labels(grouping)
+            metric.labels = bare
+            continue
         labels: list[tuple[str, str]] = []
         done: set[str] = set()
         has_instance = False
@@ -135,11 +160,13 @@ def sanitize(family: MetricFamily, grouping: dict[str, tuple[str, str]]) -> None
         metric.labels = tuple(labels)
 
 
-def timestamp_family(name: str, grouping: dict[str, tuple[str, str]], value: float) -> MetricFamily:
+def timestamp_family(
+    name: str, grouping: dict[str, tuple[str, str]], value: float, bare: Labels | None = None
+) -> MetricFamily:
     """A gateway-managed timestamp gauge for a group."""
     help_text = PUSH_TIME_HELP if name == PUSH_TIME else PUSH_FAILURE_TIME_HELP
     family = MetricFamily(name=name, type=MetricType.GAUGE, help=help_text, metrics=[Metric(gauge=value)])
-    sanitize(family, grouping)
+    sanitize(family, grouping, bare)
     return family
 
 
@@ -189,12 +216,13 @@ class Store:
         pairs = {name: (name, value) for name, value in grouping.items()}
         if _has_timestamps(families):
             return self._fail(key, grouping, group, pairs, [TIMESTAMP_ERROR], now_ns)
+        bare = bare_labels(pairs)
         for family in families.values():
-            sanitize(family, pairs)
+            sanitize(family, pairs, bare)
         writes = dict(families)
-        writes[PUSH_TIME] = timestamp_family(PUSH_TIME, pairs, now_ns / 1e9)
+        writes[PUSH_TIME] = timestamp_family(PUSH_TIME, pairs, now_ns / 1e9, bare)
         if group is None or PUSH_FAILURE_TIME not in group.families:
-            writes[PUSH_FAILURE_TIME] = timestamp_family(PUSH_FAILURE_TIME, pairs, 0.0)
+            writes[PUSH_FAILURE_TIME] = timestamp_family(PUSH_FAILURE_TIME, pairs, 0.0, bare)
         removes: tuple[str, ...] = ()
         if replace and group is not None:
             removes = tuple(n for n in group.families if n not in TIMESTAMP_FAMILIES and n not in writes)
@@ -237,11 +265,15 @@ class Store:
             listener.group_changed(group, True)
         return Change(group.key, group.labels, {}, tuple(group.families), group_removed=True)
 
-    def wipe(self) -> list[Change]:
-        """Delete every group."""
-        groups = list(self.groups.values())
+    def wipe(self) -> Change | None:
+        """Delete every group at once; the change that says so, or None if the store was empty."""
+        if not self.groups:
+            return None
         self.groups.clear()
-        return [self._drop_group(group) for group in groups]
+        self.names.clear()
+        for listener in self._listeners:
+            listener.store_cleared()
+        return WIPED
 
     def delete_family(self, grouping: dict[str, str], name: str) -> Change | None:
         """Extension: drop one family from a group, leaving its timestamps alone.
@@ -406,15 +438,16 @@ class Store:
             old = families.get(name)
             if old is not None:
                 self._unindex(key, name, old)
-                for listener in listeners:
-                    listener.family_removed(group, old)
             assert now_ns is not None
             stored = StoredFamily(family, now_ns)
             families[name] = stored
             written[name] = stored
             self._index(key, name, stored)
             for listener in listeners:
-                listener.family_added(group, stored)
+                if old is None:
+                    listener.family_added(group, stored)
+                else:
+                    listener.family_replaced(group, old, stored)
         for listener in listeners:
             listener.group_changed(group, False)
         return Change(key, group.labels, written, removes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 from bridge.errors import ParseError
 from bridge.protocol.floats import parse_float, to_uint64
@@ -21,6 +22,9 @@ _FAST_SAMPLE = re.compile(
     rb" ([^ \t]+)\Z"
 )
 _FAST_PAIR = re.compile(rb'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
+# `# HELP name text` without escapes and `# TYPE name type` in lower case: what every client writes.
+_FAST_COMMENT = re.compile(rb"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) ([^ \t\\][^\\]*)\Z")
+_FAST_TYPES = {t.name.lower().encode(): t for t in MetricType if t.name != "GAUGE_HISTOGRAM"}
 _TYPES = {t.name: t for t in MetricType}
 _BLANK = frozenset(b" \t")
 _LABEL_START = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -54,6 +58,24 @@ def _go_upper(token: bytes) -> str:
     if text.isascii():
         return text.upper()
     return "".join(up if len(up := ch.upper()) == 1 else ch for ch in text)
+
+
+# Stored series share their label names, values and pairs with every other series that has the
+# same ones (batch jobs push the same names and values from thousands of groups): interned
+# strings, and one tuple per distinct pair. The pair cache is bounded and starts over when full.
+_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
+_MAX_PAIRS = 1 << 16
+
+
+def _shared_pair(name: str, value: str) -> tuple[str, str]:
+    pair = (name, value)
+    shared = _PAIRS.get(pair)
+    if shared is not None:
+        return shared
+    if len(_PAIRS) >= _MAX_PAIRS:
+        _PAIRS.clear()
+    _PAIRS[pair] = pair
+    return pair
 
 
 def _decode_utf8(raw: bytes) -> str | None:
@@ -124,6 +146,8 @@ class TextParser:
 
     # ------------------------------------------------------------------- fast path
     def _fast_line(self, line: bytes) -> bool:
+        if line[0] == 0x23:  # '#'
+            return self._fast_comment(line)
         match = _FAST_SAMPLE.match(line)
         if match is None:
             return False
@@ -132,9 +156,37 @@ class TextParser:
         self._begin_sample(name.decode("ascii"))
         if labels:
             for lname, lvalue in _FAST_PAIR.findall(labels):
-                self._label_name(lname.decode("ascii"))
+                self._label_name(sys.intern(lname.decode("ascii")))
                 self._label_value(lvalue)
         self._value(value)
+        return True
+
+    def _fast_comment(self, line: bytes) -> bool:
+        """HELP and TYPE lines the byte machine would read the same way; anything else goes to it."""
+        match = _FAST_COMMENT.match(line)
+        if match is None:
+            return False
+        keyword, name, text = match.groups()
+        if keyword == b"TYPE":
+            mtype = _FAST_TYPES.get(text)
+            if mtype is None:
+                return False
+            self._line += 1
+            self._set_current_family(name.decode("ascii"))
+            mf = self._mf
+            assert mf is not None
+            if mf.name in self._types_set:
+                raise _Fail(f"second TYPE line for metric name {go_quote(mf.name)}, or TYPE reported after samples")
+            mf.type = mtype
+            self._types_set.add(mf.name)
+            return True
+        self._line += 1
+        self._set_current_family(name.decode("ascii"))
+        mf = self._mf
+        assert mf is not None
+        if mf.help is not None:
+            raise _Fail(f"second HELP line for metric name {go_quote(mf.name)}")
+        mf.help = text.decode("utf-8", "surrogateescape")
         return True
 
     # ------------------------------------------------------------ shared semantics
@@ -160,7 +212,7 @@ class TextParser:
             if mf is not None and mf.type is MetricType.HISTOGRAM and name[:-7] in self._types_set:
                 self._mf = mf
                 return
-        mf = MetricFamily(name=name, type=MetricType.UNTYPED, help=None)
+        mf = MetricFamily(name=sys.intern(name), type=MetricType.UNTYPED, help=None)
         families[name] = mf
         self._mf = mf
 
@@ -215,7 +267,7 @@ class TextParser:
         mf = self._mf
         assert mf is not None
         if not self._pending_special:
-            self._label_list.append((lname, value))
+            self._label_list.append(_shared_pair(lname, sys.intern(value)))
         if mf.type is MetricType.SUMMARY:
             if lname == "quantile":
                 try:
@@ -432,7 +484,7 @@ class TextParser:
             lname = self._read_name(_LABEL_START, _LABEL_CONT)
             if not lname:
                 raise _Fail(f"invalid label name for metric {go_quote(mf.name)}")
-            self._label_name(lname.decode("ascii"))
+            self._label_name(sys.intern(lname.decode("ascii")))
             if self._byte in _BLANK:
                 self._skip_blank_tab()
             if self._byte != ord("="):

@@ -28,8 +28,23 @@ def render_header(name: str, help_text: str | None, mtype: MetricType) -> bytes:
     return _encode(f"# HELP {name} {help_text.translate(_HELP_ESCAPES)}\n{type_line}")
 
 
+# Rendered `name="value"` per label pair: stored series share their pairs (see textparse), so
+# most are rendered once. Bounded; starts over when full.
+_PAIR_TEXT: dict[tuple[str, str], str] = {}
+_MAX_PAIR_TEXT = 1 << 16
+
+
+def _pair_text(pair: tuple[str, str]) -> str:
+    text = _PAIR_TEXT.get(pair)
+    if text is None:
+        if len(_PAIR_TEXT) >= _MAX_PAIR_TEXT:
+            _PAIR_TEXT.clear()
+        text = _PAIR_TEXT[pair] = f'{pair[0]}="{pair[1].translate(_LABEL_ESCAPES)}"'
+    return text
+
+
 def _label_text(labels: Labels) -> str:
-    return ",".join(f'{n}="{v.translate(_LABEL_ESCAPES)}"' for n, v in labels)
+    return ",".join([_pair_text(pair) for pair in labels])
 
 
 def render_metric(name: str, mtype: MetricType, metric: Metric) -> bytes:

@@ -210,6 +210,7 @@ async def _watch(options: SpoolOptions, settings: HttpSettings, metrics_listen: 
 def run_serve_spool(args: argparse.Namespace, config: GatewayConfig) -> int:
     """`pgw-bridge serve --spool DIR`: the embedded gateway, fed directly by the spool (no HTTP hop)."""
     from bridge.gateway.runtime import run_gateway
+    from bridge.gateway.server import run
     from bridge.push.inprocess import GatewayPusher
     from bridge.spool.metrics import KNOWN, BridgeMetrics
     from bridge.spool.runner import SpoolBridge
@@ -231,7 +232,7 @@ def run_serve_spool(args: argparse.Namespace, config: GatewayConfig) -> int:
             failures.append(exc)
             gateway.quit.set()
 
-    asyncio.run(run_gateway(config, [spool_task]))
+    run(run_gateway(config, [spool_task]))
     if failures:
         raise SpoolError(f"the spool bridge failed: {failures[0]}")
     return 0

@@ -165,6 +165,9 @@ BODIES: dict[str, list[R]] = {
         R("PUT", "/metrics/job/f", b'q{a="\\"x\\\\y\\nz"} 1\n'),
         R("PUT", "/metrics/job/g", b'q{a="\\q"} 1\n'),
     ],
+    "series sort by raw, unescaped label values": [
+        R("PUT", "/metrics/job/f", b'q{a="\\"q\\\\"} 1\nq{a="1"} 2\nq{a="\\n"} 3\n')
+    ],
     "literal tab and CR in label values": [R("PUT", "/metrics/job/f", b'q{a="x\ty\rz"} 1\n')],
     "unescaped newline in label value": [R("PUT", "/metrics/job/f", b'q{a="x\ny"} 1\n')],
     "HELP without space and with empty text": [

@@ -52,11 +52,15 @@ def _own(name: str) -> bool:
     return name.startswith(OWN_PREFIXES)
 
 
+_UNESCAPE = re.compile(r"\\(.)")
+
+
 def _labels(text: str | None) -> list[tuple[str, str]]:
+    """Label pairs of an exposition line, values unescaped (gateways sort by the raw values)."""
     if not text:
         return []
     pairs = re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', text)
-    return list(pairs)
+    return [(name, _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), value)) for name, value in pairs]
 
 
 def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] = ()) -> list[str]:

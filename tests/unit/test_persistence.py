@@ -93,10 +93,12 @@ async def test_restart_restores_exactly(tmp_path: Path) -> None:
     assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
 
 
-async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
+async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, in_flight: int) -> None:
     path = str(tmp_path / "state.db")
     journal = SqliteJournal(path)
     gateway = Gateway(journal=journal)
+    gateway.requests_in_flight = in_flight
     gateway.start()
     await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
     # Make the next commit fail inside SQLite.
@@ -111,3 +113,19 @@ async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path) -> 
     await gateway.push({"job": "later"}, parse_text(b"z 1\n"), replace=True)
     await gateway.close()
     assert [labels for labels, _ in SqliteJournal(path).load()] == [{"job": "kept"}, {"job": "later"}]
+
+
+async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    gateway = Gateway(journal=SqliteJournal(path))
+    gateway.start()
+    for i in range(50):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    assert await gateway.wipe() == 50
+    assert gateway.store.groups == {} and gateway.store.names == {}
+    assert gateway.metrics_text().count(b"\nx{") == 0
+    assert gateway.api_metrics() == b'{"status":"success","data":[]}'
+    await gateway.push({"job": "b"}, parse_text(b"x 2\n"), replace=True)
+    await gateway.close()
+    restored = SqliteJournal(path).load()
+    assert [labels for labels, _ in restored] == [{"job": "b"}]

@@ -1,0 +1,155 @@
+"""The results table: Go vs ours (in memory, durable), ratios against the issue's targets, as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _get(results: dict[str, Any], kind: str, *path: Any) -> Any:
+    value: Any = results.get(kind)
+    for key in path:
+        if value is None:
+            return None
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ms":
+        return f"{value:,.2f} ms" if value < 10 else f"{value:,.0f} ms"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "B":
+        return f"{value / 1e6:,.2f} MB" if value >= 1e6 else f"{value / 1e3:,.0f} KB"
+    if unit == "B/series":
+        return f"{value:,.0f} B"
+    return f"{value:,.3g}"
+
+
+def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
+    """Every figure as a row; `target` is (op, bound, ratio) where ratio picks what is compared."""
+    rows: list[Row] = []
+
+    def add(name: str, unit: str, getter: Callable[[str], Any], target: tuple[str, float] | None = None,
+            note: str = "") -> None:  # fmt: skip
+        values = {kind: getter(kind) for kind in ("go", "mem", "durable")}
+        go, mem = values["go"], values["mem"]
+        ratio = mem / go if go and mem is not None else None
+        rows.append({"scenario": name, "unit": unit, **values, "ratio": ratio, "target": target, "note": note})
+
+    for level in levels:
+        lat = ("levels", level, "latency")
+        n_go = _get(results, "go", *lat, "n")
+        note = f"Go n={n_go}" if n_go is not None and n_go < 50 else ""
+        target = {0: ("<=", 1.5), 10_000: ("<=", 0.01)}.get(level)
+        add(f"1. push p50, {level:,} groups", "ms", lambda k, p=lat: _get(results, k, *p, "p50_ms"), target, note)
+        add(f"1. push p99, {level:,} groups", "ms", lambda k, p=lat: _get(results, k, *p, "p99_ms"), None, note)
+    top = levels[-1]
+    rows.append(_flat_row(results, top))
+    add(
+        "2. throughput, 16 clients, 10 groups",
+        "/s",
+        lambda k: _get(results, k, "throughput_small", "pushes_per_s"),
+        (">=", 1.0),
+    )
+    add("2. throughput, 16 clients, 10,000 groups", "/s",
+        lambda k: _get(results, k, "levels", 10_000, "throughput", "pushes_per_s"), (">=", 20.0))  # fmt: skip
+    for level in levels:
+        for name, path, bound in (("/metrics", "metrics", 0.25), ("/api/v1/metrics", "api", 0.5)):
+            for enc in ("plain", "gzip"):
+                sc = ("levels", level, "scrape", f"{path}_{enc}")
+                if _get(results, "mem", *sc) is None and _get(results, "go", *sc) is None:
+                    continue
+                target = ("<=", bound) if (level >= 10_000 or path == "api") else None
+                add(f"3. {name} {enc}, {level:,} groups", "ms", lambda k, p=sc: _get(results, k, *p, "p50_ms"), target)
+                add(f"3. {name} {enc} size, {level:,} groups", "B", lambda k, p=sc: _get(results, k, *p, "bytes"))
+    for level in levels:
+        rss = ("levels", level, "rss", "per_series_bytes")
+        if _get(results, "mem", *rss) is not None:
+            add(
+                f"4. RSS per stored series, {level:,} groups",
+                "B/series",
+                lambda k, p=rss: _get(results, k, *p),
+                ("<=", 1.0),
+            )
+        after = ("levels", level, "rss_after_scrapes", "per_series_bytes")
+        if _get(results, "mem", *after) is not None:
+            add(
+                f"4. RSS per stored series after the scrapes, {level:,} groups",
+                "B/series",
+                lambda k, p=after: _get(results, k, *p),
+                note="no target; caches built by scrapes included",
+            )
+    for level in (0, 10_000):
+        if level in levels:
+            rows.append(_durable_row(results, level))
+    for op in ("delete", "wipe"):
+        dw = ("delete_wipe", op)
+        count = _get(results, "mem", *dw, "groups") or _get(results, "go", *dw, "groups")
+        what = f"DELETE {count:,} groups one by one" if op == "delete" else f"wipe {count:,} groups"
+        add(f"6. {what} at {top:,}: answered", "ms", lambda k, p=dw: _get(results, k, *p, "answered_ms"))
+        add(f"6. {what} at {top:,}: visible in the API", "ms", lambda k, p=dw: _get(results, k, *p, "visible_ms"),
+            note="includes the read that shows it")  # fmt: skip
+    for row in rows:
+        row["met"] = _met(row)
+    return rows
+
+
+def _flat_row(results: dict[str, Any], top: int) -> Row:
+    at0 = _get(results, "mem", "levels", 0, "latency", "p50_ms")
+    attop = _get(results, "mem", "levels", top, "latency", "p50_ms")
+    d0 = _get(results, "durable", "levels", 0, "latency", "p50_ms")
+    dtop = _get(results, "durable", "levels", top, "latency", "p50_ms")
+    g0 = _get(results, "go", "levels", 0, "latency", "p50_ms")
+    gtop = _get(results, "go", "levels", top, "latency", "p50_ms")
+    return {
+        "scenario": f"1. flat: push p50 at {top:,} ÷ at 0 groups", "unit": "x",
+        "go": gtop / g0 if g0 and gtop else None, "mem": attop / at0 if at0 and attop else None,
+        "durable": dtop / d0 if d0 and dtop else None, "target": ("<=", 2.0), "note": "ratio column: ours in memory",
+        "ratio": attop / at0 if at0 and attop else None,
+    }  # fmt: skip
+
+
+def _durable_row(results: dict[str, Any], level: int) -> Row:
+    mem = _get(results, "mem", "levels", level, "latency", "p50_ms")
+    dur = _get(results, "durable", "levels", level, "latency", "p50_ms")
+    return {
+        "scenario": f"5. durable push p50 ÷ in-memory p50, {level:,} groups", "unit": "ms", "go": None,
+        "mem": mem, "durable": dur, "ratio": dur / mem if dur and mem else None, "target": ("<=", 2.0),
+        "note": "ratio column: durable ÷ in memory",
+    }  # fmt: skip
+
+
+def _met(row: Row) -> str:
+    target, ratio = row["target"], row["ratio"]
+    if target is None:
+        return ""
+    if ratio is None:
+        return "n/a"
+    op, bound = target
+    ok = ratio <= bound if op == "<=" else ratio >= bound
+    return "yes" if ok else "**no**"
+
+
+def markdown_table(rows: list[Row]) -> str:
+    lines = [
+        "| scenario | Go 1.5.1 | ours in memory | ours durable | ratio ours/Go | target | met? |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    for row in rows:
+        unit = row["unit"]
+        ratio = row["ratio"]
+        ratio_text = "—" if ratio is None else (f"{ratio:.4f}" if ratio < 0.01 else f"{ratio:.3g}")
+        target = row["target"]
+        target_text = f"{'≤' if target[0] == '<=' else '≥'} {target[1]:g}" if target else ""
+        name = row["scenario"] + (f" ({row['note']})" if row["note"] else "")
+        lines.append(
+            f"| {name} | {_fmt(row['go'], unit)} | {_fmt(row['mem'], unit)} | {_fmt(row['durable'], unit)} "
+            f"| {ratio_text} | {target_text} | {row['met']} |"
+        )
+    return "\n".join(lines)
