@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -28,6 +27,7 @@ from pgwtui.errors import (
     ReadOnlyError,
 )
 from pgwtui.models import Group, GroupKey, parse_groups
+from pgwtui.neterrors import describe
 from pgwtui.repush import body_without
 
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
@@ -291,20 +291,7 @@ def _verify(connection: Connection) -> ssl.SSLContext | bool:
 
 
 def _reason(exc: Exception) -> str:
-    """Find the most useful words in an httpx error's cause chain."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused (is the gateway running, and is this its port?)"
-        if isinstance(seen, socket.gaierror):
-            return f"unknown host ({seen.strerror})"
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return f"TLS certificate not trusted ({seen.verify_message}); set ca_file, or --insecure"
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc).strip() or type(exc).__name__
-    if "connection refused" in text.lower():
-        return "connection refused (is the gateway running, and is this its port?)"
-    return text.splitlines()[0]
+    return describe(exc, peer="the gateway", tls_hint="; set ca_file, or --insecure")
 
 
 def _message(response: httpx.Response) -> str:

@@ -6,13 +6,13 @@ answer in-process. Only reads: pgwtui never changes anything in Prometheus.
 
 from __future__ import annotations
 
-import socket
 import ssl
 
 import httpx
 
 from pgwtui.alerts import Alert, parse_alerts
 from pgwtui.errors import PrometheusError
+from pgwtui.neterrors import describe
 
 
 class PrometheusClient:
@@ -58,16 +58,4 @@ class PrometheusClient:
 
 
 def _reason(exc: BaseException) -> str:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused (is Prometheus running, and is this its port?)"
-        if isinstance(seen, socket.gaierror):
-            return f"unknown host ({seen.strerror})"
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return f"TLS certificate not trusted ({seen.verify_message})"
-        seen = seen.__cause__ or seen.__context__
-    text = str(exc).strip() or type(exc).__name__
-    if "connection refused" in text.lower():
-        return "connection refused (is Prometheus running, and is this its port?)"
-    return text.splitlines()[0]
+    return describe(exc, peer="Prometheus")

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from bridge.errors import BodyError
+from bridge.errors import BodyError, PersistenceError
 from bridge.gateway import http
 from bridge.gateway.api import CORS_HEADERS
 from bridge.gateway.core import Gateway
@@ -132,6 +132,9 @@ class GatewayApp:
             return await self._dispatch(request)
         except BodyError as exc:
             return http.error(exc.status, str(exc))
+        except PersistenceError as exc:
+            # The write is not durable and the store was reloaded from the file: say so.
+            return http.error(500, str(exc))
         except Exception:
             log.exception("internal error", extra={"kv": {"method": request.method, "path": request.path}})
             return http.error(500, "internal server error")

@@ -129,3 +129,24 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     await gateway.close()
     restored = SqliteJournal(path).load()
     assert [labels for labels, _ in restored] == [{"job": "b"}]
+
+
+async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
+    import httpx
+
+    from bridge.gateway.app import GatewayApp
+
+    journal = SqliteJournal(str(tmp_path / "state.db"))
+    gateway = Gateway(journal=journal)
+    gateway.start()
+    app = GatewayApp(gateway)
+    journal._conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        response = await client.put("/metrics/job/a", content=b"x 1\n")
+    assert response.status_code == 500
+    assert "could not persist the write" in response.text and "disk says no" in response.text
+    assert gateway.store.groups == {}
+    journal._conn.execute("DROP TRIGGER boom")
+    await gateway.close()
