@@ -9,165 +9,43 @@ Concurrency: not thread-safe; the gateway calls it from its event loop only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Protocol
-
-from bridge.gateway.consistency import family_errors, metric_text, suffix_base
-from bridge.protocol.gostr import go_quote
+from bridge.gateway import crosscheck
+from bridge.gateway.groups import (
+    WIPED,
+    Change,
+    Group,
+    NameIndex,
+    PushResult,
+    StoredFamily,
+    StoreListener,
+    bare_labels,
+    sanitize,
+    timestamp_family,
+)
 from bridge.protocol.grouping import GroupKey, group_key
 from bridge.protocol.model import (
     PUSH_FAILURE_TIME,
-    PUSH_FAILURE_TIME_HELP,
     PUSH_TIME,
-    PUSH_TIME_HELP,
     TIMESTAMP_FAMILIES,
-    Labels,
-    Metric,
     MetricFamily,
     MetricType,
 )
 
-_BY_NAME = itemgetter(0)
-_INSTANCE_EMPTY = ("instance", "")
+__all__ = [
+    "WIPED",
+    "Change",
+    "Group",
+    "NameIndex",
+    "PushResult",
+    "Store",
+    "StoreListener",
+    "StoredFamily",
+    "bare_labels",
+    "sanitize",
+    "timestamp_family",
+]
+
 TIMESTAMP_ERROR = "pushed metrics must not have timestamps"
-
-
-@dataclass(slots=True)
-class StoredFamily:
-    """A family as stored in one group, with the arrival time of the request that wrote it."""
-
-    family: MetricFamily
-    timestamp_ns: int
-
-
-@dataclass(slots=True)
-class Group:
-    """One grouping key and its families."""
-
-    key: GroupKey
-    labels: dict[str, str]
-    families: dict[str, StoredFamily] = field(default_factory=dict)
-
-    def timestamp_value(self, name: str) -> float | None:
-        """The first sample of a gateway timestamp family (as a gauge), or None if absent."""
-        stored = self.families.get(name)
-        if stored is None:
-            return None
-        metrics = stored.family.metrics
-        if not metrics:
-            return None
-        return metrics[0].gauge or 0.0
-
-    @property
-    def last_push_successful(self) -> bool:
-        """`failure <= success`, true when either is missing (storage/interface.go LastPushSuccess)."""
-        failure = self.timestamp_value(PUSH_FAILURE_TIME)
-        success = self.timestamp_value(PUSH_TIME)
-        if failure is None or success is None:
-            return True
-        return failure <= success
-
-
-@dataclass(slots=True)
-class NameIndex:
-    """Everything the store knows about one family name across groups."""
-
-    groups: dict[GroupKey, StoredFamily] = field(default_factory=dict)
-    type_counts: dict[MetricType, int] = field(default_factory=dict)
-    nonempty_type_counts: dict[MetricType, int] = field(default_factory=dict)
-    owners: dict[Labels, GroupKey] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """What one write did to one group (or, with `wiped`, to the whole store); persistence replays it."""
-
-    key: GroupKey
-    labels: dict[str, str]
-    written: dict[str, StoredFamily]
-    removed: tuple[str, ...]
-    group_removed: bool = False
-    wiped: bool = False
-
-
-WIPED = Change((), {}, {}, (), group_removed=True, wiped=True)
-
-
-@dataclass(frozen=True, slots=True)
-class PushResult:
-    """The verdict on a push. `changes` is not empty when something was stored (even a failure)."""
-
-    accepted: bool
-    errors: list[str]
-    changes: list[Change]
-
-
-class StoreListener(Protocol):
-    """Observes changes in order; called synchronously inside the store's methods."""
-
-    def family_added(self, group: Group, stored: StoredFamily) -> None: ...
-
-    def family_removed(self, group: Group, stored: StoredFamily) -> None: ...
-
-    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None: ...
-
-    def group_changed(self, group: Group, removed: bool) -> None: ...
-
-    def store_cleared(self) -> None: ...
-
-
-def bare_labels(grouping: dict[str, tuple[str, str]]) -> Labels:
-    """The labels of a metric that has none of its own: the grouping labels and `instance`, sorted."""
-    labels = list(grouping.values())
-    if "instance" not in grouping:
-        labels.append(_INSTANCE_EMPTY)
-    labels.sort(key=_BY_NAME)
-    return tuple(labels)
-
-
-def sanitize(family: MetricFamily, grouping: dict[str, tuple[str, str]], bare: Labels | None = None) -> None:
-    """Force grouping labels onto every metric, add `instance=""` if absent, sort by name.
-
-    Metrics without labels of their own share one tuple, `bare` (computed if not given).
-    """
-    for metric in family.metrics:
-        if not metric.labels:
-            if bare is None:
-                bare = bare_labels(grouping)
-            metric.labels = bare
-            continue
-        labels: list[tuple[str, str]] = []
-        done: set[str] = set()
-        has_instance = False
-        for pair in metric.labels:
-            name = pair[0]
-            if name in grouping and name not in done:
-                labels.append(grouping[name])
-                done.add(name)
-            else:
-                labels.append(pair)
-            if name == "instance":
-                has_instance = True
-        for name, pair in grouping.items():
-            if name not in done:
-                labels.append(pair)
-                if name == "instance":
-                    has_instance = True
-        if not has_instance:
-            labels.append(_INSTANCE_EMPTY)
-        labels.sort(key=_BY_NAME)
-        metric.labels = tuple(labels)
-
-
-def timestamp_family(
-    name: str, grouping: dict[str, tuple[str, str]], value: float, bare: Labels | None = None
-) -> MetricFamily:
-    """A gateway-managed timestamp gauge for a group."""
-    help_text = PUSH_TIME_HELP if name == PUSH_TIME else PUSH_FAILURE_TIME_HELP
-    family = MetricFamily(name=name, type=MetricType.GAUGE, help=help_text, metrics=[Metric(gauge=value)])
-    sanitize(family, grouping, bare)
-    return family
 
 
 def _has_timestamps(families: dict[str, MetricFamily]) -> bool:
@@ -307,111 +185,8 @@ class Store:
 
     # ------------------------------------------------------------------ checks
     def check(self, key: GroupKey, writes: dict[str, MetricFamily], removes: tuple[str, ...]) -> list[str]:
-        """Errors that writing `writes` and removing `removes` in group `key` would cause.
-
-        The store is consistent before the write, so only the written names, their series and
-        their summary/histogram suffix neighbours need checking.
-        """
-        group = self.groups.get(key)
-        errors: list[str] = []
-        for name, family in writes.items():
-            problems = family_errors(family)
-            if problems:
-                errors.extend(problems)
-                continue
-            own = self.own_families.get(name)
-            if own is not None and own[0] is not family.type:
-                errors.append(
-                    f"gathered metric family {name} has type {family.type.name} but should have {own[0].name}"
-                )
-                continue
-            index = self.names.get(name)
-            if index is not None:
-                old = group.families.get(name) if group is not None else None
-                errors.extend(self._cross_group_errors(key, family, index, old))
-            errors.extend(self._suffix_errors(name, family.type, group, writes, removes))
-        return errors
-
-    @staticmethod
-    def _cross_group_errors(
-        key: GroupKey, family: MetricFamily, index: NameIndex, old: StoredFamily | None
-    ) -> list[str]:
-        errors: list[str] = []
-        if family.metrics:
-            for mtype, count in index.nonempty_type_counts.items():
-                if mtype is family.type:
-                    continue
-                if old is not None and old.family.metrics and old.family.type is mtype:
-                    count -= 1
-                if count > 0:
-                    errors.append(
-                        f"collected metric {go_quote(family.name)} {{ {metric_text(family.metrics[0])}}} "
-                        f"is not a {mtype.name}"
-                    )
-                    break
-        owners = index.owners
-        for metric in family.metrics:
-            owner = owners.get(metric.labels)
-            if owner is not None and owner != key:
-                errors.append(
-                    f"collected metric {go_quote(family.name)} {{ {metric_text(metric)}}} was collected "
-                    "before with the same name and label values"
-                )
-        return errors
-
-    def _types_after(
-        self, name: str, group: Group | None, writes: dict[str, MetricFamily], removes: tuple[str, ...]
-    ) -> set[MetricType]:
-        """The family types `name` would have anywhere in the gathered result after the write."""
-        types: set[MetricType] = set()
-        own = self.own_families.get(name)
-        if own is not None:
-            types.add(own[0])
-        written = writes.get(name)
-        if written is not None:
-            types.add(written.type)
-        index = self.names.get(name)
-        if index is not None:
-            old = group.families.get(name) if group is not None else None
-            replaced = old is not None and (name in writes or name in removes)
-            for mtype, count in index.type_counts.items():
-                if replaced and old is not None and old.family.type is mtype:
-                    count -= 1
-                if count > 0:
-                    types.add(mtype)
-        return types
-
-    def _suffix_errors(
-        self,
-        name: str,
-        mtype: MetricType,
-        group: Group | None,
-        writes: dict[str, MetricFamily],
-        removes: tuple[str, ...],
-    ) -> list[str]:
-        errors: list[str] = []
-        split = suffix_base(name)
-        if split is not None:
-            base, suffix = split
-            base_types = self._types_after(base, group, writes, removes)
-            if MetricType.SUMMARY in base_types and suffix != "_bucket":
-                errors.append(
-                    f"collected metric named {go_quote(name)} collides with previously collected summary named {go_quote(base)}"
-                )
-            if MetricType.HISTOGRAM in base_types:
-                errors.append(
-                    f"collected metric named {go_quote(name)} collides with previously collected histogram named {go_quote(base)}"
-                )
-        if mtype is MetricType.SUMMARY or mtype is MetricType.HISTOGRAM:
-            suffixes = ("_count", "_sum", "_bucket") if mtype is MetricType.HISTOGRAM else ("_count", "_sum")
-            for suffix in suffixes:
-                if self._types_after(name + suffix, group, writes, removes):
-                    kind = "histogram" if suffix == "_bucket" else "histogram or summary"
-                    errors.append(
-                        f"collected {kind} named {go_quote(name)} collides with previously collected "
-                        f"metric named {go_quote(name + suffix)}"
-                    )
-        return errors
+        """Errors that writing `writes` and removing `removes` in group `key` would cause (see crosscheck)."""
+        return crosscheck.check(self, key, writes, removes)
 
     # ------------------------------------------------------------------ application
     def _apply(
