@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests.support import metrics_pb
 from tests.support.servers import REPO, free_port
 
 T = TypeVar("T")
@@ -111,3 +112,20 @@ def family_blocks(text: str, names: Iterable[str]) -> str:
 def siblings(path: Path) -> set[str]:
     """Names in the file's directory that start with the file's name (SQLite's -wal/-shm/-journal)."""
     return {p.name for p in path.parent.iterdir() if p.name.startswith(path.name)}
+
+
+def client_view(
+    url: str, families: Iterable[str]
+) -> tuple[dict[tuple[tuple[str, str], ...], dict[str, Any]], str, list[bytes]]:
+    """Everything a client can see of these families: API groups, their text blocks, their protobuf."""
+    names = tuple(families)
+    with httpx.Client(base_url=url, timeout=10) as client:
+        api = groups_by_labels(api_groups(client))
+        text = client.get("/metrics")
+        assert text.status_code == 200, text.text
+        proto = client.get("/metrics", headers={"Accept": metrics_pb.PROTO_CT})
+        assert proto.status_code == 200
+    encoded = [
+        mf.SerializeToString(deterministic=True) for mf in metrics_pb.parse_delimited(proto.content) if mf.name in names
+    ]
+    return api, family_blocks(text.text, names), encoded

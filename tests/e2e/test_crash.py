@@ -15,8 +15,7 @@ import pytest
 
 from tests.e2e.conftest import StartBridge
 from tests.e2e.crashload import Checker, Labels, Load, Observed, make_groups
-from tests.e2e.helpers import TIMESTAMP_FAMILIES, api_groups, family_blocks, groups_by_labels, poll
-from tests.support import metrics_pb
+from tests.e2e.helpers import TIMESTAMP_FAMILIES, api_groups, client_view, groups_by_labels, poll
 from tests.support.servers import BridgeProcess
 
 pytestmark = pytest.mark.slow
@@ -43,18 +42,7 @@ def seed() -> int:
 
 def _snapshot(server: BridgeProcess) -> tuple[dict[Labels, dict[str, Any]], str, list[bytes]]:
     """Everything a client can see of the pushed groups: API JSON, text and protobuf exposition."""
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        api = groups_by_labels(api_groups(client))
-        text = client.get("/metrics")
-        assert text.status_code == 200, text.text
-        proto = client.get("/metrics", headers={"Accept": metrics_pb.PROTO_CT})
-        assert proto.status_code == 200
-    families = [
-        mf.SerializeToString(deterministic=True)
-        for mf in metrics_pb.parse_delimited(proto.content)
-        if mf.name in USER_FAMILIES
-    ]
-    return api, family_blocks(text.text, USER_FAMILIES), families
+    return client_view(server.url, USER_FAMILIES)
 
 
 def _observe_after_restart(

@@ -16,9 +16,7 @@ from tests.conftest import require_binary
 from tests.e2e.conftest import StartBridge
 from tests.e2e.helpers import (
     TIMESTAMP_FAMILIES,
-    api_groups,
-    family_blocks,
-    groups_by_labels,
+    client_view,
     label_key,
     poll,
     run_serve,
@@ -224,18 +222,7 @@ def _populate(client: httpx.Client) -> None:
 
 
 def _snapshot(url: str) -> tuple[dict[Any, Any], str, list[bytes]]:
-    with httpx.Client(base_url=url, timeout=10) as client:
-        api = groups_by_labels(api_groups(client))
-        text = client.get("/metrics")
-        assert text.status_code == 200, text.text
-        proto = client.get("/metrics", headers={"Accept": metrics_pb.PROTO_CT})
-        assert proto.status_code == 200
-    families = [
-        mf.SerializeToString(deterministic=True)
-        for mf in metrics_pb.parse_delimited(proto.content)
-        if mf.name in OUR_FAMILIES
-    ]
-    return api, family_blocks(text.text, OUR_FAMILIES), families
+    return client_view(url, OUR_FAMILIES)
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
