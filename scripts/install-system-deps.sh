@@ -39,7 +39,10 @@ if [ ! -e "$policy" ]; then
   "${run[@]}" chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" -eq 1 ] && "${run[@]}" rm -f "$policy"; }
+# An `if`, not `[ … ] && …`: a false test as the trap's last command would make the script exit 1.
+cleanup() {
+  if [ "$created_policy" -eq 1 ]; then "${run[@]}" rm -f "$policy"; fi
+}
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 "${run[@]}" apt-get update -qq
