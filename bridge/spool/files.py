@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger("bridge.spool")
+
+_PARKED = re.compile(r"^\.(?P<name>.+)\.retired\.(?P<pid>[0-9]+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +62,17 @@ def stat_identity(path: Path) -> FileIdentity | None:
         return None
 
 
+def parking_path(path: Path, pid: int | None = None) -> Path:
+    """Return the hidden name a file is moved to while it is retired (the bridge's pid in it)."""
+    return path.with_name(f".{path.name}.retired.{os.getpid() if pid is None else pid}")
+
+
 def retire(path: Path, identity: FileIdentity, archive: Path | None) -> bool:
     """Remove (or move to `archive`) the version of `path` that was read, and nothing newer.
 
-    The file is first renamed away atomically; if what was renamed is not the version read (the
-    producer replaced it meanwhile), it is linked back unless an even newer file took the name.
+    The file is first renamed to a hidden parking name atomically; if what was renamed is not the
+    version read (the producer replaced it meanwhile), it is linked back unless an even newer file
+    took the name. A bridge killed mid-way leaves the parked file for `recover_parked`.
 
     Args:
         path: the spool file.
@@ -74,7 +86,7 @@ def retire(path: Path, identity: FileIdentity, archive: Path | None) -> bool:
         OSError: the file could not be moved.
 
     """
-    parking = archive or path.with_name(f".{path.name}.retired.{os.getpid()}")
+    parking = parking_path(path)
     try:
         os.replace(path, parking)
     except FileNotFoundError:
@@ -83,11 +95,66 @@ def retire(path: Path, identity: FileIdentity, archive: Path | None) -> bool:
     if moved == identity:
         if archive is None:
             parking.unlink()
+        else:
+            os.replace(parking, archive)
         return True
     with contextlib.suppress(FileExistsError):
         os.link(parking, path)
     parking.unlink()
     return False
+
+
+def _owned_by_another_live_process(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a pid reused after a restart (containers): nothing is parked by this process yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:
+        return False
+    return True
+
+
+def recover_parked(directory: Path) -> list[str]:
+    """Put back the files a bridge killed mid-retire left parked in `directory`; return the names re-queued.
+
+    Which version a parked file is (already pushed, or a newer one caught by the move) is not known,
+    so it goes back under its name and is pushed again: after a crash, delivery is at least once.
+    If a newer file holds the name meanwhile, the parked one is dropped, as consecutive files of one
+    name coalesce. Files parked by another live process (a second bridge) are left alone.
+
+    Raises:
+        OSError: the directory cannot be read, or a file cannot be moved.
+
+    """
+    requeued: list[str] = []
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return requeued
+    for name in names:
+        match = _PARKED.match(name)
+        if match is None or _owned_by_another_live_process(int(match["pid"])):
+            continue
+        parked = directory / name
+        original = directory / match["name"]
+        try:
+            os.link(parked, original)
+        except FileExistsError:
+            log.info(
+                "dropped a parked spool file: a newer file of the same name supersedes it",
+                extra={"kv": {"file": str(parked)}},
+            )
+        except FileNotFoundError:
+            continue
+        else:
+            requeued.append(match["name"])
+        with contextlib.suppress(FileNotFoundError):
+            parked.unlink()
+    return requeued
 
 
 def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bridge.errors import SpoolError
 from bridge.protocol.grouping import GroupKey
-from bridge.spool import naming
+from bridge.spool import files, naming
 from bridge.spool.naming import Method
 
 
@@ -66,6 +66,21 @@ class SpoolLayout:
                 directory.mkdir(exist_ok=True)
         except OSError as exc:
             raise SpoolError(f"cannot prepare spool directory {str(self.root)!r}: {exc}") from None
+
+    def recover(self) -> list[Path]:
+        """Re-queue files a bridge killed mid-retire left parked (hidden) in the watched directories.
+
+        Raises:
+            SpoolError: a parked file cannot be moved back.
+
+        """
+        requeued: list[Path] = []
+        for directory in self.watched():
+            try:
+                requeued += [directory / name for name in files.recover_parked(directory)]
+            except OSError as exc:
+                raise SpoolError(f"cannot recover parked files in {str(directory)!r}: {exc}") from None
+        return requeued
 
     def method_of(self, path: Path) -> Method | None:
         """Return the method a path asks for, or None if it is not a watched spool file (hidden, temp, elsewhere)."""

@@ -70,6 +70,12 @@ class SpoolBridge:
 
         """
         self.layout.prepare()
+        requeued = self.layout.recover()
+        if requeued:
+            log.warning(
+                "re-queued files a stopped bridge left mid-move; they are pushed again",
+                extra={"kv": {"n": len(requeued), "first": str(requeued[0])}},
+            )
         if self.state is not None:
             self.state.load()
         self._prepared = True

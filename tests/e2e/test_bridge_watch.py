@@ -156,7 +156,10 @@ def test_bridge_killed_mid_stream_then_restarted_loses_nothing(gateway: Restarta
     bridge.close()
     bridge = watch(spool, gateway.url)
     try:
-        wait_for(lambda: spool_files(spool) == [], timeout=60, what="spool drained after restart")
+        try:
+            wait_for(lambda: spool_files(spool) == [], timeout=60, what="spool drained after restart")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\nstill there: {spool_files(spool)[:10]}\n{bridge.logs()[-4000:]}") from None
         series = scrape(gateway.url)
         missing = [i for i in range(400) if value(series, "stream_value", job="stream", n=str(i)) != float(i)]
         assert missing == [], f"{len(missing)} lost ({left} were left at the kill)"

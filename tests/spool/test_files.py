@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-from bridge.spool.files import atomic_write, error_report, read_snapshot, retire, stat_identity
+from bridge.spool.files import (
+    atomic_write,
+    error_report,
+    parking_path,
+    read_snapshot,
+    recover_parked,
+    retire,
+    stat_identity,
+)
 
 
 def replace_atomically(path: Path, body: bytes) -> None:
@@ -55,6 +65,60 @@ def test_retire_into_an_archive(tmp_path: Path) -> None:
     assert snapshot is not None and snapshot.identity is not None
     assert retire(path, snapshot.identity, tmp_path / "done" / "job.prom")
     assert (tmp_path / "done" / "job.prom").read_bytes() == b"a 1\n"
+
+
+def test_retire_into_an_archive_leaves_nothing_parked(tmp_path: Path) -> None:
+    path = tmp_path / "job.prom"
+    path.write_bytes(b"a 1\n")
+    (tmp_path / "failed").mkdir()
+    snapshot = read_snapshot(path)
+    assert snapshot is not None and snapshot.identity is not None
+    assert retire(path, snapshot.identity, tmp_path / "failed" / "job.prom")
+    assert sorted(os.listdir(tmp_path)) == ["failed"]
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_parked_file_left_by_a_killed_bridge_goes_back_under_its_name(tmp_path: Path) -> None:
+    # The bridge was killed between parking the file and removing it: it may or may not have
+    # been pushed, so it is queued again (at least once).
+    parking_path(tmp_path / "job@n=1.prom", dead_pid()).write_bytes(b"a 1\n")
+    assert recover_parked(tmp_path) == ["job@n=1.prom"]
+    assert os.listdir(tmp_path) == ["job@n=1.prom"]
+    assert (tmp_path / "job@n=1.prom").read_bytes() == b"a 1\n"
+
+
+def test_a_parked_file_is_dropped_when_a_newer_file_took_its_name(tmp_path: Path) -> None:
+    parking_path(tmp_path / "job.prom", dead_pid()).write_bytes(b"a 1\n")
+    (tmp_path / "job.prom").write_bytes(b"a 2\n")
+    assert recover_parked(tmp_path) == []
+    assert os.listdir(tmp_path) == ["job.prom"]
+    assert (tmp_path / "job.prom").read_bytes() == b"a 2\n"
+
+
+def test_recovery_treats_its_own_pid_as_a_previous_run(tmp_path: Path) -> None:
+    # In a container the bridge often gets the same pid on every start.
+    parking_path(tmp_path / "job.prom").write_bytes(b"a 1\n")
+    assert recover_parked(tmp_path) == ["job.prom"]
+
+
+def test_recovery_leaves_files_parked_by_another_live_process(tmp_path: Path) -> None:
+    parked = parking_path(tmp_path / "job.prom", os.getppid())
+    parked.write_bytes(b"a 1\n")
+    assert recover_parked(tmp_path) == []
+    assert os.listdir(tmp_path) == [parked.name]
+
+
+def test_recovery_ignores_other_hidden_files(tmp_path: Path) -> None:
+    for name in (".job.prom.tmp.1", ".job.prom.retired.", ".retired.1", "job.prom.retired.1"):
+        (tmp_path / name).write_bytes(b"")
+    assert recover_parked(tmp_path) == []
+    assert recover_parked(tmp_path / "missing") == []
+    assert len(os.listdir(tmp_path)) == 4
 
 
 def test_vanished_files(tmp_path: Path) -> None:

@@ -292,3 +292,18 @@ async def test_a_file_replaced_during_its_push_is_not_lost(tmp_path: Path) -> No
         await until(lambda: value(local_series(gateway), "version", job="race") == 2.0)
         await until(lambda: spool_files(tmp_path) == [])
     assert [r.body for r in gated.delivered] == [b"version 1\n", b"version 2\n"]
+
+
+async def test_files_a_killed_bridge_left_parked_are_pushed_at_start_up(tmp_path: Path) -> None:
+    from bridge.spool.files import parking_path
+
+    for sub in ("", "add"):
+        (tmp_path / sub).mkdir(exist_ok=True)
+    # 2**22 is the largest pid_max Linux allows, so this pid never belongs to a live process.
+    parking_path(tmp_path / "parked@n=1.prom", 2**22 + 7).write_bytes(b"parked 1\n")
+    parking_path(tmp_path / "add" / "parked@n=2.prom", 2**22 + 7).write_bytes(b"parked_add 2\n")
+    bridge, _, gateway = make(tmp_path)
+    async with running(bridge):
+        await until(lambda: value(local_series(gateway), "parked", job="parked", n="1") == 1.0)
+        await until(lambda: value(local_series(gateway), "parked_add", job="parked", n="2") == 2.0)
+        await until(lambda: spool_files(tmp_path) == [])
