@@ -14,7 +14,7 @@ from bridge.gateway.core import Gateway
 from bridge.gateway.handlers import Handlers
 from bridge.gateway.http import MalformedRequest, Receive, Request, Response, Scope, Send
 from bridge.gateway.router import Allowed, Match, NotFound, Redirect, Router, clean_path
-from bridge.gateway.webconfig import TLSSettings
+from bridge.gateway.tlsreload import ReloadingTLS
 
 log = logging.getLogger("bridge.gateway")
 
@@ -45,7 +45,7 @@ class GatewayApp:
         self.handlers = Handlers(gateway)
         self.middleware = middleware or []
         self.extra_headers = extra_headers
-        self.tls: TLSSettings | None = None
+        self.tls: ReloadingTLS | None = None
         config = gateway.config
         prefix = config.prefix
         self.api_root = prefix + "/api/v1/"

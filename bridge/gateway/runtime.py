@@ -16,6 +16,7 @@ from bridge.gateway.core import Gateway
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
 from bridge.gateway.persistence import SqliteJournal
 from bridge.gateway.server import serve
+from bridge.gateway.tlsreload import ReloadingTLS
 from bridge.gateway.webconfig import load_web_config
 
 log = logging.getLogger("bridge.gateway")
@@ -45,7 +46,8 @@ def build_app(config: GatewayConfig) -> GatewayApp:
     auth = BasicAuth(web, config.web_config_file, config.prefix)
     gateway.roles_enabled = auth.roles_enabled
     app = GatewayApp(gateway, middleware=[auth], extra_headers=web.headers)
-    app.tls = web.tls
+    if web.tls is not None:
+        app.tls = ReloadingTLS(web.tls, config.web_config_file)
     return app
 
 
@@ -61,7 +63,7 @@ async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None
                 await task
 
     try:
-        tls = app.tls.context() if app.tls is not None else None
+        tls = app.tls.listener if app.tls is not None else None
         await serve(app, ssl_context=tls, before_close=stop_tasks)
     finally:
         await stop_tasks()

@@ -475,3 +475,62 @@ def test_changed_password_is_picked_up_without_restart(bridge: StartBridge, tmp_
         lambda: httpx.put(push, auth=("admin", "second"), content="x 1\n").status_code == 403, timeout=10, what="roles"
     )
     assert httpx.get(url, auth=("admin", "second")).status_code == 200
+
+
+def _install(source: Path, target: Path) -> None:
+    """Replace a file atomically with a later mtime, as cert-manager or an ACME client would."""
+    staging = target.with_name(f".{target.name}.new")
+    staging.write_bytes(source.read_bytes())
+    os.utime(staging, ns=(time.time_ns(), time.time_ns() + 2_000_000_000))
+    os.replace(staging, target)
+
+
+def _serves(url: str, ctx: ssl.SSLContext) -> bool:
+    try:
+        return httpx.get(f"{url}/-/healthy", verify=ctx, timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_rotated_certificates_are_served_without_restart(bridge: StartBridge, tmp_path: Path, pki: Pki) -> None:
+    from tests.e2e.pki import make_pki
+
+    (tmp_path / "next").mkdir()
+    rotated = make_pki(tmp_path / "next")
+    live = tmp_path / "live"
+    live.mkdir()
+    for source, name in ((pki.server_cert, "cert.pem"), (pki.server_key, "key.pem"), (pki.ca_cert, "clients.pem")):
+        _install(source, live / name)
+    tls = {
+        "cert_file": "live/cert.pem",
+        "key_file": "live/key.pem",
+        "client_auth_type": "RequireAndVerifyClientCert",
+        "client_ca_file": "live/clients.pem",
+    }
+    config = write_config(tmp_path / "web.yml", tls_server_config=tls)
+    old = client_context(pki.ca_cert, cert=(pki.client_cert, pki.client_key))
+    new = client_context(rotated.ca_cert, cert=(rotated.client_cert, rotated.client_key))
+    server = start(bridge, config, scheme="https", verify=old)
+    assert _serves(server.url, old) and not _serves(server.url, new)
+
+    # The server certificate and the client CA are both rotated in place.
+    _install(rotated.server_cert, live / "cert.pem")
+    _install(rotated.server_key, live / "key.pem")
+    _install(rotated.ca_cert, live / "clients.pem")
+    poll(lambda: _serves(server.url, new), timeout=10, what="the rotated certificate")
+    assert not _serves(server.url, old)
+    assert "TLS certificates reloaded" in server.logs()
+
+    # A half-written rotation (a key that does not match the certificate) keeps the last good pair.
+    _install(pki.server_key, live / "key.pem")
+    # (Files are checked at each handshake, so every probe connects.)
+    poll(lambda: _serves(server.url, new) and "keeping the previous ones" in server.logs(), timeout=10, what="error")
+    _install(rotated.server_key, live / "key.pem")
+    assert _serves(server.url, new)
+
+    # What OpenSSL fixes per listening socket is reported as needing a restart, and not applied.
+    write_config(tmp_path / "web.yml", tls_server_config={**tls, "client_auth_type": "VerifyClientCertIfGiven"})
+    os.utime(config, ns=(time.time_ns(), time.time_ns() + 4_000_000_000))
+    poll(lambda: _serves(server.url, new) and "only after a restart" in server.logs(), timeout=10, what="warning")
+    assert not _serves(server.url, client_context(rotated.ca_cert))
+    assert "BEGIN" not in server.logs(), "no key material in the logs"
