@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--prometheus", metavar="URL", help="show this Prometheus's firing and pending alerts on the groups they match"
     )
+    p.add_argument("--prometheus-ca-file", metavar="PEM", help="CA bundle to verify Prometheus's TLS certificate")
+    p.add_argument("--prometheus-insecure", action="store_true", help="do not verify Prometheus's TLS certificate")
     p.add_argument("--refresh", metavar="DURATION", help="auto-refresh interval, e.g. 5s (0 disables)")
     p.add_argument("--demo", action="store_true", help="start the embedded demo gateway even if one is configured")
     p.add_argument("--spool", type=Path, default=Path("spool"), metavar="DIR", help="demo spool directory (./spool)")
@@ -86,6 +88,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         read_only=args.read_only,
         refresh_interval=refresh,
         prometheus=args.prometheus,
+        prometheus_ca_file=args.prometheus_ca_file,
+        prometheus_insecure=args.prometheus_insecure,
     )
     return resolve(overrides, environment())
 

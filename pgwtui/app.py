@@ -342,7 +342,5 @@ def create_app(
     client = GatewayClient(settings.connection, transport=transport, read_only=settings.read_only)
     prometheus = None
     if settings.prometheus:
-        prometheus = PrometheusClient(
-            settings.prometheus, transport=prometheus_transport, timeout=settings.connection.timeout
-        )
+        prometheus = PrometheusClient(settings.prometheus, transport=prometheus_transport)
     return PgwApp(settings, client, clock=clock, tz=tz, notes=notes, prometheus=prometheus)

@@ -35,7 +35,7 @@ TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 @dataclass(frozen=True, slots=True)
 class Connection:
-    """Where a gateway is and how to authenticate to it."""
+    """Where a server (a gateway, or Prometheus for alerts) is and how to authenticate to it."""
 
     url: str
     username: str | None = None
@@ -48,7 +48,7 @@ class Connection:
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"gateway URL must look like http://host:9091, got {self.url!r}")
+            raise ConfigError(f"URL must look like http://host:port, got {self.url!r}")
         if self.token and (self.username or self.password):
             raise ConfigError("use either basic auth (username/password) or a bearer token, not both")
         if self.password and not self.username:
@@ -95,19 +95,7 @@ class GatewayClient:
         parts = urlsplit(connection.url)
         self.url = connection.url.rstrip("/")
         self.prefix = parts.path.rstrip("/")
-        headers = {"User-Agent": "pgwtui"}
-        if connection.token:
-            headers["Authorization"] = f"Bearer {connection.token}"
-        auth = httpx.BasicAuth(connection.username, connection.password or "") if connection.username else None
-        self._http = httpx.AsyncClient(
-            base_url=f"{parts.scheme}://{parts.netloc}",
-            headers=headers,
-            auth=auth,
-            timeout=connection.timeout,
-            verify=_verify(connection),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._http = open_client(connection, base_url=f"{parts.scheme}://{parts.netloc}", transport=transport)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -277,6 +265,34 @@ class GatewayClient:
             location = response.headers.get("location", "?")
             raise GatewayProtocolError(f"{what}: the gateway redirects to {location}; check the URL / route prefix")
         raise GatewayHTTPError(status, f"{what}: gateway answered {status}: {_message(response)}", response.text)
+
+
+def open_client(
+    connection: Connection,
+    *,
+    base_url: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.AsyncClient:
+    """An httpx client with the connection's auth, TLS verification and timeout (no redirects followed).
+
+    Raises:
+        ConfigError: the CA file cannot be loaded.
+
+    """
+    sent = {"User-Agent": "pgwtui", **(headers or {})}
+    if connection.token:
+        sent["Authorization"] = f"Bearer {connection.token}"
+    auth = httpx.BasicAuth(connection.username, connection.password or "") if connection.username else None
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=sent,
+        auth=auth,
+        timeout=connection.timeout,
+        verify=_verify(connection),
+        transport=transport,
+        follow_redirects=False,
+    )
 
 
 def _verify(connection: Connection) -> ssl.SSLContext | bool:

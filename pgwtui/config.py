@@ -29,6 +29,17 @@ _GATEWAY_KEYS = {
     "url", "username", "password", "password_env", "token", "token_env", "ca_file", "insecure", "timeout", "read_only",
     "prometheus",
 }  # fmt: skip
+_PROMETHEUS_KEYS = {
+    "url",
+    "username",
+    "password",
+    "password_env",
+    "token",
+    "token_env",
+    "ca_file",
+    "insecure",
+    "timeout",
+}
 _STALENESS_KEYS = {"default_max_age", "rules"}
 _RULE_KEYS = {"job", "max_age"}
 _ALERT_KEYS = {
@@ -53,6 +64,8 @@ class Overrides:
     read_only: bool = False
     refresh_interval: float | None = None
     prometheus: str | None = None
+    prometheus_ca_file: str | None = None
+    prometheus_insecure: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +78,8 @@ class Settings:
     policy: StalenessPolicy = field(default_factory=StalenessPolicy)
     config_path: Path | None = None
     gateway_name: str | None = None
-    prometheus: str | None = None
-    """Base URL of the Prometheus whose alerts are shown on the groups (None: no alerts)."""
+    prometheus: Connection | None = None
+    """The Prometheus whose alerts are shown on the groups (None: no alerts)."""
     alert_options: AlertOptions = field(default_factory=AlertOptions)
 
 
@@ -246,7 +259,17 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
             raise ConfigError(f"{label}: `url` is required")
         return Settings(None, read_only, refresh, policy, path, None, prometheus, alert_options)
     read_only = read_only or gateway.get("read_only") is True
-    connection = Connection(
+    try:
+        connection = _gateway_connection(overrides, env, gateway, url, label)
+    except ConfigError as exc:
+        raise ConfigError(f"gateway: {exc}") from None
+    return Settings(connection, read_only, refresh, policy, path, name, prometheus, alert_options)
+
+
+def _gateway_connection(
+    overrides: Overrides, env: Mapping[str, str], gateway: Mapping[str, Any], url: str, label: str
+) -> Connection:
+    return Connection(
         url=url,
         username=overrides.username or env.get("PGWTUI_USERNAME") or _opt_str(gateway.get("username"), label),
         password=overrides.password or env.get("PGWTUI_PASSWORD") or _secret(gateway, "password", env, label),
@@ -255,7 +278,6 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
         insecure=overrides.insecure or gateway.get("insecure") is True,
         timeout=parse_duration(gateway.get("timeout", 10.0), what=f"{label}: timeout") or 10.0,
     )
-    return Settings(connection, read_only, refresh, policy, path, name, prometheus, alert_options)
 
 
 def _prometheus(
@@ -265,17 +287,52 @@ def _prometheus(
     document: Mapping[str, Any],
     where: str,
     label: str,
-) -> str | None:
-    """`--prometheus`, else `PGWTUI_PROMETHEUS`, else the gateway table's, else the top-level `prometheus`."""
-    for value, what in (
+) -> Connection | None:
+    """`--prometheus`, else `PGWTUI_PROMETHEUS`, else the gateway table's, else the top-level `prometheus`.
+
+    `prometheus` is a URL or a table (url, basic auth or token, ca_file, insecure, timeout). A
+    table's credentials only ever go to its own URL: a URL from the flag or the environment takes
+    credentials from `PGWTUI_PROMETHEUS_USERNAME` / `_PASSWORD` / `_TOKEN` only.
+    """
+    url: str | None = None
+    table: dict[str, Any] = {}
+    what = ""
+    for value, source in (
         (overrides.prometheus, "--prometheus"),
         (env.get("PGWTUI_PROMETHEUS") or None, "PGWTUI_PROMETHEUS"),
-        (_opt_str(gateway.get("prometheus"), f"{label}: prometheus"), f"{label}: prometheus"),
-        (_opt_str(document.get("prometheus"), f"{where}: prometheus"), f"{where}: prometheus"),
     ):
         if value:
-            return check_prometheus_url(value, what)
-    return None
+            url, what = check_prometheus_url(value, source), source
+            break
+    else:
+        for raw, source in (
+            (gateway.get("prometheus"), f"{label}: prometheus"),
+            (document.get("prometheus"), f"{where}: prometheus"),
+        ):
+            if raw is None or raw == "":
+                continue
+            if isinstance(raw, dict):
+                table = raw
+                _known(table, _PROMETHEUS_KEYS, source)
+                raw = table.get("url")
+                if not raw:
+                    raise ConfigError(f"{source}: `url` is required")
+            url, what = check_prometheus_url(_opt_str(raw, source) or "", source), source
+            break
+    if url is None:
+        return None
+    try:
+        return Connection(
+            url=url,
+            username=env.get("PGWTUI_PROMETHEUS_USERNAME") or _opt_str(table.get("username"), what),
+            password=env.get("PGWTUI_PROMETHEUS_PASSWORD") or _secret(table, "password", env, what),
+            token=env.get("PGWTUI_PROMETHEUS_TOKEN") or _secret(table, "token", env, what),
+            ca_file=overrides.prometheus_ca_file or _opt_str(table.get("ca_file"), what),
+            insecure=overrides.prometheus_insecure or table.get("insecure") is True,
+            timeout=parse_duration(table.get("timeout", 10.0), what=f"{what}: timeout") or 10.0,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{what}: {exc}") from None
 
 
 def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], label: str) -> str | None:

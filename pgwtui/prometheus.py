@@ -11,6 +11,7 @@ import ssl
 import httpx
 
 from pgwtui.alerts import Alert, parse_alerts
+from pgwtui.client import Connection, open_client
 from pgwtui.errors import PrometheusError
 from pgwtui.neterrors import describe
 
@@ -18,15 +19,12 @@ from pgwtui.neterrors import describe
 class PrometheusClient:
     """An async client for one Prometheus server. Use it from the app's event loop."""
 
-    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/")
-        self.timeout = timeout
-        self._http = httpx.AsyncClient(
-            base_url=self.url,
-            headers={"User-Agent": "pgwtui", "Accept": "application/json"},
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=False,
+    def __init__(self, connection: Connection, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.connection = connection
+        self.url = connection.url.rstrip("/")
+        self.timeout = connection.timeout
+        self._http = open_client(
+            connection, base_url=self.url, transport=transport, headers={"Accept": "application/json"}
         )
 
     async def aclose(self) -> None:
@@ -49,7 +47,12 @@ class PrometheusClient:
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
             raise PrometheusError(f"cannot reach Prometheus at {self.url}: {_reason(exc)}") from None
         if response.status_code in (401, 403):
-            raise PrometheusError(f"Prometheus at {self.url} refused us ({response.status_code})")
+            hint = (
+                "check its username/password or token"
+                if self.connection.username or self.connection.token
+                else "it needs credentials: set [prometheus] username/password or token (docs/alerts.md)"
+            )
+            raise PrometheusError(f"Prometheus at {self.url} refused us ({response.status_code}): {hint}")
         if response.status_code != 200:
             first = response.text.strip().splitlines()[0][:200] if response.text.strip() else response.reason_phrase
             hint = " (is this the Prometheus URL, with its route prefix?)" if response.status_code == 404 else ""
@@ -58,4 +61,4 @@ class PrometheusClient:
 
 
 def _reason(exc: BaseException) -> str:
-    return describe(exc, peer="Prometheus")
+    return describe(exc, peer="Prometheus", tls_hint="; set its ca_file, or --prometheus-insecure")

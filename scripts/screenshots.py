@@ -46,7 +46,7 @@ Steps = Callable[[Any], Awaitable[None]]
 
 def make_app(transport: httpx.AsyncBaseTransport | None = None, *, alerts: bool = False) -> PgwApp:
     gateway = build_demo_gateway(NOW)
-    prometheus = "http://prometheus:9090" if alerts else None
+    prometheus = Connection("http://prometheus:9090") if alerts else None
     settings = Settings(
         Connection("http://127.0.0.1:9091"), refresh_interval=5.0, policy=DEMO_POLICY, prometheus=prometheus
     )

@@ -204,7 +204,7 @@ async def test_stale_group_alert_fires_shows_in_pgwtui_and_resolves_after_delete
 
     # pgwtui, from the same config file, against the gateway and Prometheus.
     settings = resolve(Overrides(url=stack.gateway, config=stack.config), {})
-    assert settings.prometheus == prometheus.url
+    assert settings.prometheus is not None and settings.prometheus.url == prometheus.url
     app = create_app(settings)
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_for(

@@ -29,11 +29,13 @@ class PrometheusProcess:
         interval: str = "1s",
         metrics_paths: Sequence[str] = ("/metrics",),
         port: int | None = None,
+        web_config: dict[str, Any] | None = None,
     ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
         root = Path(self._tmp.name)
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        scheme = "https" if web_config and "tls_server_config" in web_config else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         config = {
             "global": {"scrape_interval": interval, "evaluation_interval": interval, "scrape_timeout": interval},
             "rule_files": [str(p) for p in rule_files],
@@ -51,6 +53,11 @@ class PrometheusProcess:
         self.config_path.write_text(yaml.safe_dump(config))
         self.log_path = root / "prometheus.log"
         self._log = self.log_path.open("wb")
+        extra = []
+        if web_config is not None:
+            web_path = root / "web.yml"
+            web_path.write_text(yaml.safe_dump(web_config))
+            extra.append(f"--web.config.file={web_path}")
         self.proc = subprocess.Popen(
             [
                 binary,
@@ -58,12 +65,14 @@ class PrometheusProcess:
                 f"--storage.tsdb.path={root / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
+                *extra,
             ],
             stdout=self._log,
             stderr=self._log,
         )
         try:
-            wait_ready(f"{self.url}/-/ready", timeout=30, proc=self.proc)
+            # Readiness only: a 401 from an auth-protected server counts, and the test's own CA is not needed.
+            wait_ready(f"{self.url}/-/ready", timeout=30, proc=self.proc, verify=False)
         except Exception:
             self.stop()
             raise

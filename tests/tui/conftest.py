@@ -45,7 +45,7 @@ def make_app(
         read_only=read_only,
         refresh_interval=refresh,
         policy=policy,
-        prometheus=PROMETHEUS_URL if prometheus is not None else None,
+        prometheus=Connection(PROMETHEUS_URL) if prometheus is not None else None,
     )
     return create_app(settings, transport=transport, clock=clock, tz=UTC, prometheus_transport=prometheus)
 

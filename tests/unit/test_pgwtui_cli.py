@@ -26,7 +26,7 @@ def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
 def test_bad_url_exits_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     assert main(["not-a-url"]) == 2
-    assert "gateway URL must look like" in capsys.readouterr().err
+    assert "gateway: URL must look like" in capsys.readouterr().err
 
 
 def test_flags_to_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
@@ -52,7 +52,7 @@ def test_console_script_runs_without_a_terminal_trace():
 def test_prometheus_flag_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.setenv("PGWTUI_PROMETHEUS", "http://from-env:9090")
-    assert settings_from(parser().parse_args(["http://gw:9091"])).prometheus == "http://from-env:9090"
+    assert settings_from(parser().parse_args(["http://gw:9091"])).prometheus.url == "http://from-env:9090"
     args = parser().parse_args(["http://gw:9091", "--prometheus", "http://prom:9090/"])
-    assert settings_from(args).prometheus == "http://prom:9090"
+    assert settings_from(args).prometheus.url == "http://prom:9090"
     assert "--prometheus" in parser().format_help() and "pgwtui rules" in parser().format_help()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from pgwtui.client import Connection
 from pgwtui.errors import PrometheusError
 from pgwtui.prometheus import PrometheusClient
 from tests.support.prometheus import FakePrometheus, api_alert
@@ -18,7 +19,7 @@ async def test_reads_alerts_under_a_route_prefix() -> None:
         seen.append(str(request.url))
         return httpx.Response(200, json={"status": "success", "data": {"alerts": [api_alert("X", {}, active_at=1.0)]}})
 
-    client = PrometheusClient("http://prom:9090/prometheus/", transport=httpx.MockTransport(answer))
+    client = PrometheusClient(Connection("http://prom:9090/prometheus/"), transport=httpx.MockTransport(answer))
     try:
         assert [a.name for a in await client.fetch_alerts()] == ["X"]
     finally:
@@ -27,7 +28,7 @@ async def test_reads_alerts_under_a_route_prefix() -> None:
 
 
 async def test_a_closed_port_is_connection_refused() -> None:
-    client = PrometheusClient(f"http://127.0.0.1:{free_port()}", timeout=2.0)
+    client = PrometheusClient(Connection(f"http://127.0.0.1:{free_port()}", timeout=2.0))
     try:
         with pytest.raises(PrometheusError, match="connection refused \\(is Prometheus running"):
             await client.fetch_alerts()
@@ -43,7 +44,7 @@ async def test_a_closed_port_is_connection_refused() -> None:
     ],
 )
 async def test_http_errors_in_words(response: httpx.Response, message: str) -> None:
-    client = PrometheusClient("http://prom:9090", transport=httpx.MockTransport(lambda r: response))
+    client = PrometheusClient(Connection("http://prom:9090"), transport=httpx.MockTransport(lambda r: response))
     try:
         with pytest.raises(PrometheusError, match=message):
             await client.fetch_alerts()
@@ -55,7 +56,7 @@ async def test_timeout_in_words() -> None:
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    client = PrometheusClient("http://prom:9090", transport=httpx.MockTransport(slow), timeout=3.0)
+    client = PrometheusClient(Connection("http://prom:9090", timeout=3.0), transport=httpx.MockTransport(slow))
     try:
         with pytest.raises(PrometheusError, match="did not answer within 3s"):
             await client.fetch_alerts()
@@ -66,7 +67,7 @@ async def test_timeout_in_words() -> None:
 async def test_fake_prometheus_down() -> None:
     fake = FakePrometheus()
     fake.down = True
-    client = PrometheusClient("http://prom:9090", transport=fake)
+    client = PrometheusClient(Connection("http://prom:9090"), transport=fake)
     try:
         with pytest.raises(PrometheusError, match="connection refused"):
             await client.fetch_alerts()

@@ -133,11 +133,11 @@ def test_prometheus_url_precedence(tmp_path: Path) -> None:
     config.write_text(
         'prometheus = "http://top:9090"\n[gateways.a]\nurl = "http://gw:9091"\nprometheus = "http://per-gw:9090/"\n'
     )
-    assert resolve(Overrides(config=config), {}).prometheus == "http://per-gw:9090"
-    assert resolve(Overrides(config=config, url="http://other:9091"), {}).prometheus == "http://top:9090"
+    assert resolve(Overrides(config=config), {}).prometheus.url == "http://per-gw:9090"
+    assert resolve(Overrides(config=config, url="http://other:9091"), {}).prometheus.url == "http://top:9090"
     env = {"PGWTUI_PROMETHEUS": "http://env:9090"}
-    assert resolve(Overrides(config=config), env).prometheus == "http://env:9090"
-    assert resolve(Overrides(config=config, prometheus="http://flag:9090"), env).prometheus == "http://flag:9090"
+    assert resolve(Overrides(config=config), env).prometheus.url == "http://env:9090"
+    assert resolve(Overrides(config=config, prometheus="http://flag:9090"), env).prometheus.url == "http://flag:9090"
     with pytest.raises(ConfigError, match="Prometheus URL must look like"):
         resolve(Overrides(config=config, prometheus="prometheus:9090"), {})
     assert resolve(Overrides(url="http://gw:9091"), {}).prometheus is None

@@ -1,0 +1,104 @@
+"""pgwtui's alert reader against a real Prometheus behind basic auth and TLS (its own --web.config.file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pgwtui.client import Connection
+from pgwtui.config import Overrides, resolve
+from pgwtui.errors import ConfigError, PrometheusError
+from pgwtui.prometheus import PrometheusClient
+from tests.conftest import require_binary
+from tests.e2e.pki import Pki, bcrypt_hash
+from tests.support.prometheus import PrometheusProcess
+
+pytestmark = [pytest.mark.prometheus]
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PrometheusProcess, Pki]]:
+    from tests.e2e.pki import make_pki
+
+    pki = make_pki(Path(tmp_path_factory.mktemp("prom-pki")))
+    web = {
+        "tls_server_config": {"cert_file": str(pki.server_cert), "key_file": str(pki.server_key)},
+        "basic_auth_users": {"oncall": bcrypt_hash("pager-secret")},
+    }
+    server = PrometheusProcess(require_binary("prometheus"), [], web_config=web)
+    yield server, pki
+    server.stop()
+
+
+async def alerts_with(connection: Connection) -> object:
+    client = PrometheusClient(connection)
+    try:
+        return await client.fetch_alerts()
+    finally:
+        await client.aclose()
+
+
+async def test_credentials_and_ca_from_the_config_file(
+    prometheus: tuple[PrometheusProcess, Pki], tmp_path: Path
+) -> None:
+    server, pki = prometheus
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[gateways.prod]\nurl = "http://127.0.0.1:9"\n'
+        f'[gateways.prod.prometheus]\nurl = "{server.url}"\nusername = "oncall"\npassword_env = "PROM_PASSWORD"\n'
+        f'ca_file = "{pki.ca_cert}"\ntimeout = "5s"\n'
+    )
+    settings = resolve(Overrides(config=config), {"PROM_PASSWORD": "pager-secret"})
+    assert settings.prometheus is not None
+    assert (settings.prometheus.username, settings.prometheus.timeout) == ("oncall", 5.0)
+    assert await alerts_with(settings.prometheus) == []
+
+
+async def test_refusals_say_what_to_set(prometheus: tuple[PrometheusProcess, Pki]) -> None:
+    server, pki = prometheus
+    ca = str(pki.ca_cert)
+    with pytest.raises(PrometheusError, match=r"refused us \(401\): it needs credentials"):
+        await alerts_with(Connection(server.url, ca_file=ca))
+    with pytest.raises(PrometheusError, match=r"refused us \(401\): check its username/password"):
+        await alerts_with(Connection(server.url, username="oncall", password="wrong", ca_file=ca))
+    with pytest.raises(PrometheusError, match=r"TLS certificate not trusted.*--prometheus-insecure"):
+        await alerts_with(Connection(server.url, username="oncall", password="pager-secret"))
+    assert await alerts_with(Connection(server.url, username="oncall", password="pager-secret", insecure=True)) == []
+
+
+async def test_flag_and_environment_give_url_and_credentials(prometheus: tuple[PrometheusProcess, Pki]) -> None:
+    server, pki = prometheus
+    env = {"PGWTUI_PROMETHEUS_USERNAME": "oncall", "PGWTUI_PROMETHEUS_PASSWORD": "pager-secret"}
+    overrides = Overrides(url="http://127.0.0.1:9", prometheus=server.url, prometheus_ca_file=str(pki.ca_cert))
+    connection = resolve(overrides, env).prometheus
+    assert connection is not None
+    assert await alerts_with(connection) == []
+
+
+def test_a_tables_credentials_never_go_to_another_url(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[prometheus]\nurl = "https://prom.internal:9090"\nusername = "oncall"\npassword = "s"\n')
+    own = resolve(Overrides(config=config, url="http://gw:9091"), {}).prometheus
+    assert own is not None and (own.url, own.username, own.password) == ("https://prom.internal:9090", "oncall", "s")
+    elsewhere = resolve(Overrides(config=config, url="http://gw:9091", prometheus="http://other:9090"), {}).prometheus
+    assert elsewhere is not None and (elsewhere.username, elsewhere.password) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[prometheus]\nusername = "a"\n', r"\[prometheus\]|prometheus: `url` is required"),
+        ('[prometheus]\nurl = "http://p:9090"\npassword = "x"\n', "password was given without a username"),
+        ('[prometheus]\nurl = "http://p:9090"\nusername = "a"\ntoken = "t"\n', "either basic auth"),
+        ('[prometheus]\nurl = "http://p:9090"\nuser = "a"\n', "unknown key"),
+        ('[prometheus]\nurl = "http://p:9090"\ntoken_env = "NOPE"\n', r"\$NOPE, which is not set"),
+        ("prometheus = 9090\n", "expected a string"),
+    ],
+)
+def test_bad_prometheus_tables(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(toml)
+    with pytest.raises(ConfigError, match=message):
+        resolve(Overrides(config=config, url="http://gw:9091"), {})
