@@ -49,24 +49,33 @@ def push_rules(options: AlertOptions) -> list[AlertRule]:
         ),
         AlertRule(
             alert=ALERT_REJECTED,
-            expr=(
-                'sum by (job, instance) (rate(pushgateway_http_requests_total{code="400",handler="push"}'
-                f"[{window}])) > 0"
-            ),
-            hold=options.hold,
+            expr=rejected_pushes_expr(window),
+            hold=0.0,
             labels=labels(options),
             annotations=(
                 ("summary", "Pushgateway {{ $labels.instance }} rejects pushes (400)"),
                 (
                     "description",
-                    f"{{{{ $labels.instance }}}} answered 400 to {{{{ $value | humanize }}}} pushes per second over "
-                    f"the last {window}. A body that does not parse touches no group, so only the gateway's log and "
+                    f"{{{{ $labels.instance }}}} answered 400 to about {{{{ $value | humanize }}}} push(es) in the "
+                    f"last {window}. A body that does not parse touches no group, so only the gateway's log and "
                     "the pushers' output name the culprit; a push the store refuses also marks its group failed.",
                 ),
                 *runbook(options, f"{PGWTUI}: groups marked 'failed' are the ones whose pushes were rejected."),
             ),
         ),
     ]
+
+
+def rejected_pushes_expr(window: str) -> str:
+    """Pushes answered 400 within `window`, the first one included.
+
+    The `code="400"` counter comes into being at 1 with the first rejected push, and `increase()`
+    cannot see a rise it did not watch; a series that is new within the window counts in full.
+    An event alert: it fires at once (no `for:`) and clears a window after the last rejection,
+    so a nightly job's single rejected push is not lost to the hold time.
+    """
+    counter = 'pushgateway_http_requests_total{code="400",handler="push"}'
+    return f"sum by (job, instance) (({counter} unless {counter} offset {window}) or increase({counter}[{window}])) > 0"
 
 
 def exec_rules(options: AlertOptions) -> list[AlertRule]:
@@ -141,7 +150,7 @@ def bridge_rules(options: AlertOptions) -> list[AlertRule]:
         AlertRule(
             alert=ALERT_BRIDGE_QUARANTINE,
             expr=(f"sum by (job, instance, reason) (increase(pgw_bridge_spool_files_failed_total[{window}])) > 0"),
-            hold=options.hold,
+            hold=0.0,  # an event: fires at once, clears a window after the last quarantined file
             labels=labels(options),
             annotations=(
                 ("summary", "pgw-bridge {{ $labels.instance }} quarantined spool files ({{ $labels.reason }})"),

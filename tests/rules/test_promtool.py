@@ -119,6 +119,16 @@ INPUT = [
         job="pushgateway",
         instance="pgw:9091",
     ),
+    # another gateway whose 400 counter comes into being, at 1, with its only rejected push (minute 10)
+    series(
+        "pushgateway_http_requests_total",
+        f"_x10 1x{POINTS}",
+        code="400",
+        handler="push",
+        method="post",
+        job="pushgateway",
+        instance="pgw2:9091",
+    ),
     series(
         "pushgateway_http_requests_total",
         f"0+5x{POINTS}",
@@ -162,6 +172,9 @@ def check(minutes: int, name: str, *alerts: dict[str, Any]) -> dict[str, Any]:
     return {"eval_time": f"{minutes}m", "alertname": name, "exp_alerts": list(alerts)}
 
 
+REJECTED_PGW = bare(alertname="PushgatewayPushesRejected", job="pushgateway", instance="pgw:9091")
+REJECTED_PGW2 = bare(alertname="PushgatewayPushesRejected", job="pushgateway", instance="pgw2:9091")
+QUARANTINE = bare(alertname="PushBridgeQuarantine", job="bridge", instance="b:9092", reason="parse_error")
 EXEC = {"job": "exec-job", "instance": "h1"}
 EXEC_KEY = 'job="exec-job" instance="h1"'
 STALE_EXEC = stale("pushed *_max_age_seconds", "pushed", EXEC_KEY, **EXEC)
@@ -194,24 +207,24 @@ CHECKS = [
         alert('job="failing" instance="x"', alertname="PushgatewayPushFailed", job="failing", instance="x"),
         alert('job="neverok"', alertname="PushgatewayPushFailed", job="neverok"),
     ),
-    check(15, "PushgatewayPushesRejected"),
-    check(
-        20,
-        "PushgatewayPushesRejected",
-        bare(alertname="PushgatewayPushesRejected", **{"job": "pushgateway", "instance": "pgw:9091"}),
-    ),
+    # An event alert: it fires at the first rejected push and clears a window after the last one.
+    check(9, "PushgatewayPushesRejected"),
+    check(10, "PushgatewayPushesRejected", REJECTED_PGW2),
+    check(11, "PushgatewayPushesRejected", REJECTED_PGW, REJECTED_PGW2),
+    check(14, "PushgatewayPushesRejected", REJECTED_PGW, REJECTED_PGW2),
+    check(15, "PushgatewayPushesRejected", REJECTED_PGW),
+    check(35, "PushgatewayPushesRejected", REJECTED_PGW),
+    check(36, "PushgatewayPushesRejected"),
     check(60, "PushgatewayPushesRejected"),
     check(20, "PgwExecFailed", alert(EXEC_KEY, alertname="PgwExecFailed", **EXEC)),
     check(20, "PgwExecNoRecentSuccess", alert(EXEC_KEY, alertname="PgwExecNoRecentSuccess", **EXEC)),
     check(20, "PushBridgeBacklog"),
     check(35, "PushBridgeBacklog", bare(alertname="PushBridgeBacklog", job="bridge", instance="b:9092")),
     check(50, "PushBridgeBacklog"),
-    check(
-        40,
-        "PushBridgeQuarantine",
-        bare(alertname="PushBridgeQuarantine", job="bridge", instance="b:9092", reason="parse_error"),
-    ),
-    check(120, "PushBridgeQuarantine"),
+    check(30, "PushBridgeQuarantine"),
+    check(31, "PushBridgeQuarantine", QUARANTINE),  # an event: no `for:` to wait out
+    check(90, "PushBridgeQuarantine", QUARANTINE),
+    check(91, "PushBridgeQuarantine"),
 ]
 
 
