@@ -119,8 +119,9 @@ class ApiCache:
     def group_changed(self, group: Group, removed: bool) -> None:
         self._encoded.pop(group.key, None)
 
-    def store_cleared(self) -> None:
-        self._encoded.clear()
+    def store_cleared(self, released: list[object]) -> None:
+        released.append(self._encoded)
+        self._encoded = {}
 
     def metrics_body(self) -> bytes:
         """The whole `/api/v1/metrics` answer."""

@@ -12,6 +12,7 @@ from bridge.gateway.api import ApiCache, status_body
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.exposition import Exposition
 from bridge.gateway.ownmetrics import OwnMetrics, build_info
+from bridge.gateway.release import drop_some, release_gradually
 from bridge.gateway.store import Change, PushResult, Store, StoredFamily
 from bridge.protocol.model import MetricFamily
 
@@ -75,6 +76,7 @@ class Gateway:
         # HTTP requests being answered (the app counts them): a push alone may commit in place.
         self.requests_in_flight = 0
         self.roles_enabled = False
+        self._releasing: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         """Start durability on the running loop; a failed commit reloads the store from the journal."""
@@ -88,6 +90,7 @@ class Gateway:
     def reload(self, groups: Persisted) -> None:
         """Replace the whole store with `groups` (after a failed commit: the file is the truth)."""
         self.store.wipe()
+        self._free_released()
         self.restore(groups)
 
     async def push(self, grouping: dict[str, str], families: dict[str, MetricFamily], *, replace: bool) -> PushResult:
@@ -122,9 +125,22 @@ class Gateway:
         """Delete every group; the number deleted."""
         count = len(self.store.groups)
         change = self.store.wipe()
+        self._free_released()
         if change is not None:
             await self.journal.commit([change], alone=self.requests_in_flight <= 1)
         return count
+
+    def _free_released(self) -> None:
+        """Free what a wipe dropped in the background, a batch at a time (at once without a running loop)."""
+        if self._releasing is not None and not self._releasing.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            while drop_some(self.store.released):
+                pass
+            return
+        self._releasing = loop.create_task(release_gradually(self.store.released))
 
     def own_families(self) -> list[MetricFamily]:
         """The gateway's own metrics right now."""
@@ -160,4 +176,6 @@ class Gateway:
 
     async def close(self) -> None:
         """Flush and close the journal."""
+        if self._releasing is not None:
+            self._releasing.cancel()
         await self.journal.close()

@@ -109,9 +109,12 @@ class Exposition:
     def group_changed(self, group: Group, removed: bool) -> None:
         """Nothing to do: family events already invalidated what changed."""
 
-    def store_cleared(self) -> None:
-        self._families.clear()
-        self._names.clear()
+    def store_cleared(self, released: list[object]) -> None:
+        for entry in self._families.values():
+            released += entry.series.detach()
+        released += [self._families, self._names]
+        self._families = {}
+        self._names = []
 
     # ----------------------------------------------------------- read side
     def _help(self, name: str, entry: _Family) -> str | None:

@@ -103,7 +103,12 @@ class StoreListener(Protocol):
 
     def group_changed(self, group: Group, removed: bool) -> None: ...
 
-    def store_cleared(self) -> None: ...
+    def store_cleared(self, released: list[object]) -> None:
+        """The store was wiped: swap big containers for empty ones and put the old ones in `released`.
+
+        They are freed a batch at a time after the answer (freeing half a million series at once
+        would stall every request for a second).
+        """
 
 
 def bare_labels(grouping: dict[str, tuple[str, str]]) -> Labels:

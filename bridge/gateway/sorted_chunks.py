@@ -32,6 +32,13 @@ class SortedChunks(Generic[V]):
     def __len__(self) -> int:
         return self._size
 
+    def detach(self) -> list[list[Any]]:
+        """Empty the container and return its chunks, for the caller to free when it suits it."""
+        chunks: list[list[Any]] = [*self._keys, *self._lines, *self._values]
+        self._keys, self._lines, self._values = [], [], []
+        self._maxes, self._deflated, self._size = [], [], 0
+        return chunks
+
     def add(self, key: Any, line: bytes, value: V) -> None:
         """Insert an entry; the key must not be present."""
         maxes = self._maxes

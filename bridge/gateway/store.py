@@ -65,6 +65,8 @@ class Store:
         """
         self.groups: dict[GroupKey, Group] = {}
         self.names: dict[str, NameIndex] = {}
+        self.released: list[object] = []
+        """What wipes dropped, still to be freed (`bridge.gateway.release`)."""
         self.own_families = own_families or {}
         self._listeners: list[StoreListener] = []
 
@@ -147,10 +149,14 @@ class Store:
         """Delete every group at once; the change that says so, or None if the store was empty."""
         if not self.groups:
             return None
-        self.groups.clear()
-        self.names.clear()
+        released = self.released
+        released += [self.groups, self.names]
+        for index in self.names.values():
+            released += [index.groups, index.owners]
+        self.groups = {}
+        self.names = {}
         for listener in self._listeners:
-            listener.store_cleared()
+            listener.store_cleared(released)
         return WIPED
 
     def delete_family(self, grouping: dict[str, str], name: str) -> Change | None:

@@ -55,6 +55,8 @@ def test_cached_text_and_gzip_match_a_fresh_render(seed: int) -> None:
         action = rng.random()
         if action < 0.1:
             store.delete(grouping)
+        elif action < 0.115:
+            store.wipe()  # the old containers go to store.released; the read model must start afresh
         else:
             store.push(grouping, parse_text(body(i, step)), replace=action < 0.7, now_ns=NOW + step)
         if rng.random() < 0.05:
