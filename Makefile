@@ -53,7 +53,7 @@ check: lint typecheck imports test
 fuzz: deps
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/integration/test_fuzz.py tests/unit -q
 
-## bench: the Go Pushgateway and ours side by side (about 6 min; bench/RESULTS.md); smoke run: make bench BENCH_ARGS=--quick
+## bench: the Go Pushgateway and ours side by side (5-10 min; bench/RESULTS.md); smoke run: make bench BENCH_ARGS=--quick
 bench: deps
 	@scripts/install-system-deps.sh --bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
