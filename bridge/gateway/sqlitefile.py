@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS families (
     PRIMARY KEY (group_id, name)
 ) WITHOUT ROWID;
 """
+SCHEMA_STATEMENTS = tuple(statement.strip() for statement in _SCHEMA.split(";") if statement.strip())
+"""The schema one statement at a time (what a wipe re-creates inside its transaction)."""
 _KIND_GAUGE, _KIND_COUNTER, _KIND_UNTYPED, _KIND_SUMMARY, _KIND_HISTOGRAM = range(5)
 
 

@@ -131,6 +131,26 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     assert [labels for labels, _ in restored] == [{"job": "b"}]
 
 
+async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path) -> None:
+    # A wipe drops and re-creates the tables inside its transaction: a failure must undo the drop.
+    path = str(tmp_path / "state.db")
+    journal = SqliteJournal(path)
+    gateway = Gateway(journal=journal)
+    gateway.start()
+    for i in range(3):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    # Another table pointing at a group makes dropping `groups` violate a foreign key.
+    journal._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
+    journal._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
+    with pytest.raises(PersistenceError, match="FOREIGN KEY"):
+        await gateway.wipe()
+    await asyncio.sleep(0.05)
+    assert sorted(g.labels["instance"] for g in gateway.store.groups.values()) == ["0", "1", "2"]
+    assert gateway.metrics_text().count(b"\nx{") == 3
+    await gateway.close()
+    assert len(SqliteJournal(path).load()) == 3
+
+
 async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
     import httpx
 
