@@ -90,7 +90,9 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
             rows.append(_durable_row(results, level))
     for op in ("delete", "wipe"):
         dw = ("delete_wipe", op)
-        count = _get(results, "mem", *dw, "groups") or _get(results, "go", *dw, "groups")
+        count = next((c for k in ("mem", "durable", "go") if (c := _get(results, k, *dw, "groups")) is not None), None)
+        if count is None:
+            continue
         what = f"DELETE {count:,} groups one by one" if op == "delete" else f"wipe {count:,} groups"
         add(f"6. {what} at {top:,}: answered", "ms", lambda k, p=dw: _get(results, k, *p, "answered_ms"))
         add(f"6. {what} at {top:,}: visible in the API", "ms", lambda k, p=dw: _get(results, k, *p, "visible_ms"),
