@@ -50,7 +50,7 @@ class PrometheusClient:
             hint = (
                 "check its username/password or token"
                 if self.connection.username or self.connection.token
-                else "it needs credentials: set [prometheus] username/password or token (docs/alerts.md)"
+                else "it needs credentials: set [prometheus] username/password or token (docs/tui.md)"
             )
             raise PrometheusError(f"Prometheus at {self.url} refused us ({response.status_code}): {hint}")
         if response.status_code != 200:
