@@ -13,6 +13,9 @@ from pathlib import Path
 log = logging.getLogger("bridge.spool")
 
 _PARKED = re.compile(r"^\.(?P<name>.+)\.retired\.(?P<pid>[0-9]+)$")
+_TEMP = re.compile(r"^\..+\.tmp\.(?P<pid>[0-9]+)$")
+STALE_TEMP_AGE = 3600.0
+"""A temp file (`atomic_write`) untouched this long, whose writer is gone, was never finished."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,38 @@ def recover_parked(directory: Path) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             parked.unlink()
     return requeued
+
+
+def sweep_stale_temps(directory: Path, *, older_than: float = STALE_TEMP_AGE, now: float | None = None) -> list[str]:
+    """Remove the temp files of writers killed mid-write (`pgw-bridge drop`, `.error` files); return their names.
+
+    Such a file was never renamed into place, so nobody was told it was written: removing it
+    loses nothing. Only files whose writer is gone and that are older than `older_than` seconds
+    go (a writer in another pid namespace finishes in milliseconds, not an hour).
+
+    Raises:
+        OSError: the directory cannot be read.
+
+    """
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return removed
+    for name in names:
+        match = _TEMP.match(name)
+        if match is None or _owned_by_another_live_process(int(match["pid"])):
+            continue
+        path = directory / name
+        try:
+            if now - path.stat().st_mtime < older_than or not path.is_file():
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(name)
+    return removed
 
 
 def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:

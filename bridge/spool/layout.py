@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,8 @@ from bridge.errors import SpoolError
 from bridge.protocol.grouping import GroupKey
 from bridge.spool import files, naming
 from bridge.spool.naming import Method
+
+log = logging.getLogger("bridge.spool")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,20 +70,29 @@ class SpoolLayout:
         except OSError as exc:
             raise SpoolError(f"cannot prepare spool directory {str(self.root)!r}: {exc}") from None
 
-    def recover(self) -> list[Path]:
-        """Re-queue files a bridge killed mid-retire left parked (hidden) in the watched directories.
+    def recover(self) -> tuple[list[Path], list[Path]]:
+        """Re-queue files a bridge killed mid-retire left parked (hidden); remove temp files of killed writers.
+
+        Returns:
+            The files re-queued, and the stale temp files removed.
 
         Raises:
             SpoolError: a parked file cannot be moved back.
 
         """
         requeued: list[Path] = []
+        swept: list[Path] = []
         for directory in self.watched():
             try:
                 requeued += [directory / name for name in files.recover_parked(directory)]
             except OSError as exc:
                 raise SpoolError(f"cannot recover parked files in {str(directory)!r}: {exc}") from None
-        return requeued
+        for directory in [*self.watched(), self.failed]:
+            try:
+                swept += [directory / name for name in files.sweep_stale_temps(directory)]
+            except OSError as exc:
+                log.warning("cannot sweep stale temp files", extra={"kv": {"dir": str(directory), "err": str(exc)}})
+        return requeued, swept
 
     def method_of(self, path: Path) -> Method | None:
         """Return the method a path asks for, or None if it is not a watched spool file (hidden, temp, elsewhere)."""

@@ -70,7 +70,12 @@ class SpoolBridge:
 
         """
         self.layout.prepare()
-        requeued = self.layout.recover()
+        requeued, swept = self.layout.recover()
+        if swept:
+            log.info(
+                "removed temp files of writers killed mid-write (never acknowledged)",
+                extra={"kv": {"n": len(swept), "first": str(swept[0])}},
+            )
         if requeued:
             log.warning(
                 "re-queued files a stopped bridge left mid-move; they are pushed again",

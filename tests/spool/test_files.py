@@ -15,6 +15,7 @@ from bridge.spool.files import (
     recover_parked,
     retire,
     stat_identity,
+    sweep_stale_temps,
 )
 
 
@@ -119,6 +120,23 @@ def test_recovery_ignores_other_hidden_files(tmp_path: Path) -> None:
     assert recover_parked(tmp_path) == []
     assert recover_parked(tmp_path / "missing") == []
     assert len(os.listdir(tmp_path)) == 4
+
+
+def test_stale_temp_files_of_killed_writers_are_swept(tmp_path: Path) -> None:
+    dead = dead_pid()
+    old = [f".job.prom.tmp.{dead}", f".pgw-bridge-mirror.json.tmp.{os.getpid()}"]
+    recent = f".other.prom.tmp.{dead}"  # a writer in another pid namespace may still be at it
+    live = f".busy.prom.tmp.{os.getppid()}"
+    kept = ["job.prom", ".job.prom.tmp.", "notes.tmp.1", live, recent]
+    for name in [*old, *kept]:
+        (tmp_path / name).write_bytes(b"x")
+    hour_ago = 1_700_000_000.0 - 3601
+    for name in [*old, live, "job.prom"]:
+        os.utime(tmp_path / name, (hour_ago, hour_ago))
+    os.utime(tmp_path / recent, (1_700_000_000.0 - 60, 1_700_000_000.0 - 60))
+    assert sweep_stale_temps(tmp_path, now=1_700_000_000.0) == sorted(old)
+    assert sorted(os.listdir(tmp_path)) == sorted(kept)
+    assert sweep_stale_temps(tmp_path / "missing") == []
 
 
 def test_vanished_files(tmp_path: Path) -> None:

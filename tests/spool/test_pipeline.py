@@ -302,7 +302,11 @@ async def test_files_a_killed_bridge_left_parked_are_pushed_at_start_up(tmp_path
     # 2**22 is the largest pid_max Linux allows, so this pid never belongs to a live process.
     parking_path(tmp_path / "parked@n=1.prom", 2**22 + 7).write_bytes(b"parked 1\n")
     parking_path(tmp_path / "add" / "parked@n=2.prom", 2**22 + 7).write_bytes(b"parked_add 2\n")
+    stale_temp = tmp_path / f".half-written.prom.tmp.{2**22 + 7}"
+    stale_temp.write_bytes(b"half")
+    os.utime(stale_temp, (time.time() - 7200, time.time() - 7200))
     bridge, _, gateway = make(tmp_path)
+    assert not stale_temp.exists(), "a killed writer's temp file is swept at start-up"
     async with running(bridge):
         await until(lambda: value(local_series(gateway), "parked", job="parked", n="1") == 1.0)
         await until(lambda: value(local_series(gateway), "parked_add", job="parked", n="2") == 2.0)
