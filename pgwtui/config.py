@@ -29,17 +29,7 @@ _GATEWAY_KEYS = {
     "url", "username", "password", "password_env", "token", "token_env", "ca_file", "insecure", "timeout", "read_only",
     "prometheus",
 }  # fmt: skip
-_PROMETHEUS_KEYS = {
-    "url",
-    "username",
-    "password",
-    "password_env",
-    "token",
-    "token_env",
-    "ca_file",
-    "insecure",
-    "timeout",
-}
+_PROMETHEUS_KEYS = _GATEWAY_KEYS - {"read_only", "prometheus"}
 _STALENESS_KEYS = {"default_max_age", "rules"}
 _RULE_KEYS = {"job", "max_age"}
 _ALERT_KEYS = {

@@ -55,12 +55,6 @@ class ReloadingTLS:
         self._stamp = _stamp(self._watched(settings))
         self.listener = settings.context()
         self.listener.sni_callback = self._on_client_hello
-        self.reloads = 0
-
-    @property
-    def settings(self) -> TLSSettings:
-        """The settings the current context was built from."""
-        return self._settings
 
     def _watched(self, settings: TLSSettings) -> tuple[str, ...]:
         files = [self._config_path, settings.cert_file, settings.key_file]
@@ -101,7 +95,6 @@ class ReloadingTLS:
         self._settings = settings
         self._current = context
         self._stamp = _stamp(self._watched(settings))
-        self.reloads += 1
         log.info("TLS certificates reloaded", extra={"kv": {"cert": settings.cert_file}})
 
     def _on_client_hello(

@@ -121,6 +121,25 @@ def _owned_by_another_live_process(pid: int) -> bool:
     return True
 
 
+def _left_by_gone_processes(directory: Path, pattern: re.Pattern[str]) -> list[tuple[str, re.Match[str]]]:
+    """Names in `directory` matching `pattern` (a `pid` group) whose process is gone, sorted; none if no directory.
+
+    Raises:
+        OSError: the directory cannot be read.
+
+    """
+    try:
+        names = sorted(os.listdir(directory))
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.match(name)
+        if match is not None and not _owned_by_another_live_process(int(match["pid"])):
+            found.append((name, match))
+    return found
+
+
 def recover_parked(directory: Path) -> list[str]:
     """Put back the files a bridge killed mid-retire left parked in `directory`; return the names re-queued.
 
@@ -134,14 +153,7 @@ def recover_parked(directory: Path) -> list[str]:
 
     """
     requeued: list[str] = []
-    try:
-        names = sorted(os.listdir(directory))
-    except FileNotFoundError:
-        return requeued
-    for name in names:
-        match = _PARKED.match(name)
-        if match is None or _owned_by_another_live_process(int(match["pid"])):
-            continue
+    for name, match in _left_by_gone_processes(directory, _PARKED):
         parked = directory / name
         original = directory / match["name"]
         try:
@@ -173,14 +185,7 @@ def sweep_stale_temps(directory: Path, *, older_than: float = STALE_TEMP_AGE, no
     """
     now = time.time() if now is None else now
     removed: list[str] = []
-    try:
-        names = sorted(os.listdir(directory))
-    except FileNotFoundError:
-        return removed
-    for name in names:
-        match = _TEMP.match(name)
-        if match is None or _owned_by_another_live_process(int(match["pid"])):
-            continue
+    for name, _match in _left_by_gone_processes(directory, _TEMP):
         path = directory / name
         try:
             if now - path.stat().st_mtime < older_than or not path.is_file():
@@ -192,6 +197,11 @@ def sweep_stale_temps(directory: Path, *, older_than: float = STALE_TEMP_AGE, no
     return removed
 
 
+def temp_path(path: Path, pid: int | None = None) -> Path:
+    """Return the hidden name `atomic_write` writes through (the writer's pid in it; `sweep_stale_temps` knows it)."""
+    return path.with_name(f".{path.name}.tmp.{os.getpid() if pid is None else pid}")
+
+
 def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:
     """Write `path` through a hidden temp file in the same directory, then rename it into place.
 
@@ -199,7 +209,7 @@ def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:
         OSError: the directory is not writable, or the disk is full.
 
     """
-    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    temp = temp_path(path)
     try:
         with temp.open("wb") as handle:
             handle.write(body)

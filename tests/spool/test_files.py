@@ -16,6 +16,7 @@ from bridge.spool.files import (
     retire,
     stat_identity,
     sweep_stale_temps,
+    temp_path,
 )
 
 
@@ -124,7 +125,7 @@ def test_recovery_ignores_other_hidden_files(tmp_path: Path) -> None:
 
 def test_stale_temp_files_of_killed_writers_are_swept(tmp_path: Path) -> None:
     dead = dead_pid()
-    old = [f".job.prom.tmp.{dead}", f".pgw-bridge-mirror.json.tmp.{os.getpid()}"]
+    old = [temp_path(tmp_path / "job.prom", dead).name, f".pgw-bridge-mirror.json.tmp.{os.getpid()}"]
     recent = f".other.prom.tmp.{dead}"  # a writer in another pid namespace may still be at it
     live = f".busy.prom.tmp.{os.getppid()}"
     kept = ["job.prom", ".job.prom.tmp.", "notes.tmp.1", live, recent]
