@@ -12,7 +12,9 @@
 #   PGW_ORACLE_CACHE   cache directory (default: <repo>/.cache/oracles)
 #   PGW_ORACLE_MIRROR  Debian mirror (default: http://deb.debian.org/debian); once trixie leaves
 #                      the mirrors, a snapshot such as
-#                      https://snapshot.debian.org/archive/debian/20250601T000000Z works too
+#                      http://snapshot.debian.org/archive/debian/20251201T000000Z can be used
+#                      (signatures still checked; only the Release file's expiry is not, since
+#                      a snapshot is old on purpose)
 #   --check            only report whether the cache is complete (exit 1 if not); no network
 set -euo pipefail
 
@@ -32,17 +34,25 @@ binary_version() {
   "$1" --version 2>&1 | sed -n 's/^[a-z-]*, version \([0-9][0-9.]*\).*/\1/p' | head -n 1
 }
 
-cache_ok() {
-  local bin want got
+# Every binary under $1 reports its oracle version; with $2 = loud, says which one does not.
+versions_ok() {
+  local entry bin want got
   for entry in "prometheus-pushgateway:$PUSHGATEWAY_VERSION" "prometheus:$PROMETHEUS_VERSION" \
     "promtool:$PROMETHEUS_VERSION"; do
-    bin=$root/usr/bin/${entry%%:*}
+    bin=$1/usr/bin/${entry%%:*}
     want=${entry#*:}
-    [ -x "$bin" ] || return 1
-    got=$(binary_version "$bin") || return 1
-    [ "$got" = "$want" ] || return 1
+    got=$([ -x "$bin" ] && binary_version "$bin" || true)
+    if [ "$got" != "$want" ]; then
+      [ "${2:-}" = loud ] && say "${entry%%:*} reports version '${got:-?}', the oracle must be $want;" \
+        "set PGW_ORACLE_MIRROR to a snapshot.debian.org date that has $want"
+      return 1
+    fi
   done
-  [ -f "$cache/debs/SHA256SUMS" ] && (cd "$cache/debs" && sha256sum --check --quiet --status SHA256SUMS)
+}
+
+cache_ok() {
+  versions_ok "$root" && [ -f "$cache/debs/SHA256SUMS" ] &&
+    (cd "$cache/debs" && sha256sum --check --quiet --status SHA256SUMS)
 }
 
 if [ "${1:-}" = "--check" ]; then
@@ -63,7 +73,7 @@ done
 started=$(date +%s)
 apt_dir=$cache/apt
 rm -rf "$apt_dir" "$cache/debs.new" "$root.new"
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/parts" "$cache/debs.new"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$cache/debs.new"
 : >"$apt_dir/status"
 # Layered over the system's apt.conf.d (kept for proxies): its update and dpkg hooks (PackageKit,
 # appstream) act on the system's caches, and its Check-Valid-Until=false would weaken this source.
@@ -77,6 +87,9 @@ Acquire::Check-Valid-Until "true";
 Acquire::AllowInsecureRepositories "false";
 Acquire::AllowDowngradeToInsecureRepositories "false";
 EOF
+case $mirror in
+*://snapshot.debian.org/*) echo 'Acquire::Check-Valid-Until "false";' >>"$apt_dir/apt.conf" ;;
+esac
 cat >"$apt_dir/trixie.sources" <<EOF
 Types: deb
 URIs: $mirror
@@ -104,7 +117,7 @@ if [ "$(id -u)" -eq 0 ] && getent passwd _apt >/dev/null; then
   chown _apt "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$cache/debs.new"
 fi
 
-say "fetching prometheus-pushgateway $PUSHGATEWAY_VERSION and prometheus $PROMETHEUS_VERSION from $mirror trixie"
+say "fetching prometheus-pushgateway $PUSHGATEWAY_VERSION, prometheus and promtool $PROMETHEUS_VERSION from $mirror trixie"
 # apt-get update exits 0 on some fetch failures; --error-on=any makes a bad signature fatal.
 "${apt[@]}" --error-on=any update >"$apt_dir/update.log" 2>&1 || {
   cat "$apt_dir/update.log" >&2
@@ -125,17 +138,7 @@ mkdir -p "$root.new"
 for deb in "$cache/debs.new"/*.deb; do
   dpkg-deb -x "$deb" "$root.new"
 done
-for entry in "prometheus-pushgateway:$PUSHGATEWAY_VERSION" "prometheus:$PROMETHEUS_VERSION" \
-  "promtool:$PROMETHEUS_VERSION"; do
-  bin=$root.new/usr/bin/${entry%%:*}
-  want=${entry#*:}
-  got=$( [ -x "$bin" ] && binary_version "$bin" || true)
-  if [ "$got" != "$want" ]; then
-    say "${entry%%:*} from trixie reports version '${got:-?}', the oracle must be $want;"
-    say "set PGW_ORACLE_MIRROR to a snapshot.debian.org date that has $want"
-    exit 1
-  fi
-done
+versions_ok "$root.new" loud || exit 1
 rm -rf "$root" "$cache/debs"
 mv "$cache/debs.new" "$cache/debs"
 mv "$root.new" "$root"
