@@ -12,15 +12,16 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pgwtui.client import Connection
+from bridge.protocol.grouping import is_label_name
+from pgwtui.connection import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
-from pgwtui.rules_model import AlertOptions
+from pgwtui.rules.names import AlertOptions
 from pgwtui.staleness import DEFAULT_MAX_AGE, StalenessPolicy, StalenessRule
 
 DEFAULT_REFRESH = 5.0
@@ -36,7 +37,6 @@ _ALERT_KEYS = {
     "for", "severity", "labels", "rejected_pushes_window", "bridge_backlog_max_age", "bridge_quarantine_window",
     "runbook_url",
 }  # fmt: skip
-_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +149,7 @@ def parse_alert_options(document: Mapping[str, Any], where: str = "config") -> A
     extra = _table(table.get("labels", {}), f"{label}: labels")
     pairs: list[tuple[str, str]] = []
     for name, value in extra.items():
-        if not _LABEL_NAME.fullmatch(name) or name.startswith("__") or name in ("alertname", "severity"):
+        if not is_label_name(name) or name.startswith("__") or name in ("alertname", "severity"):
             raise ConfigError(f"{label}: labels: {name!r} cannot be an alert label (severity has its own key)")
         if not isinstance(value, str):
             raise ConfigError(f"{label}: labels: {name} must be a string, got {value!r}")
@@ -165,6 +165,34 @@ def parse_alert_options(document: Mapping[str, Any], where: str = "config") -> A
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """The config file in use (if any), as a document, with the two tables both commands read already parsed."""
+
+    path: Path | None
+    document: Mapping[str, Any]
+    where: str
+    """How messages name the file (its path, or `config` when there is none)."""
+    policy: StalenessPolicy
+    alert_options: AlertOptions
+
+
+def read_config(path: Path | None, env: Mapping[str, str]) -> ConfigFile:
+    """Read `path`, else the default config file if it exists, else nothing (the built-in defaults).
+
+    Raises:
+        ConfigError: unreadable or invalid config, unknown top-level keys, bad `[staleness]` or `[alerts]`.
+
+    """
+    if path is None:
+        candidate = default_config_path(env)
+        path = candidate if candidate.is_file() else None
+    document: dict[str, Any] = load_file(path) if path is not None else {}
+    where = str(path) if path is not None else "config"
+    _known(document, _TOP_KEYS, where)
+    return ConfigFile(path, document, where, parse_policy(document, where), parse_alert_options(document, where))
+
+
 def rules_inputs(config: Path | None, env: Mapping[str, str]) -> tuple[StalenessPolicy, AlertOptions, str]:
     """The policy, the alert options and a description of their source, for `pgwtui rules`.
 
@@ -174,16 +202,9 @@ def rules_inputs(config: Path | None, env: Mapping[str, str]) -> tuple[Staleness
         ConfigError: unreadable or invalid config.
 
     """
-    path = config
-    if path is None:
-        candidate = default_config_path(env)
-        path = candidate if candidate.is_file() else None
-    if path is None:
-        return StalenessPolicy(), AlertOptions(), "the built-in defaults (no config file)"
-    document = load_file(path)
-    where = str(path)
-    _known(document, _TOP_KEYS, where)
-    return parse_policy(document, where), parse_alert_options(document, where), where
+    read = read_config(config, env)
+    source = read.where if read.path is not None else "the built-in defaults (no config file)"
+    return read.policy, read.alert_options, source
 
 
 def check_prometheus_url(url: str, label: str) -> str:
@@ -206,22 +227,58 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
         ConfigError: anything unusable, with the file and key in the message.
 
     """
-    path = overrides.config
-    if path is None:
-        candidate = default_config_path(env)
-        path = candidate if candidate.is_file() else None
-    document: dict[str, Any] = load_file(path) if path is not None else {}
-    where = str(path) if path is not None else "config"
-    _known(document, _TOP_KEYS, where)
-    policy = parse_policy(document, where)
-    alert_options = parse_alert_options(document, where)
+    config = read_config(overrides.config, env)
+    document, where = config.document, config.where
     refresh = overrides.refresh_interval
     if refresh is None:
         refresh = parse_duration(document.get("refresh_interval", DEFAULT_REFRESH), what=f"{where}: refresh_interval")
     if refresh and refresh < 0.5:
         raise ConfigError(f"refresh interval must be at least 0.5s (or 0 to disable), got {refresh:g}s")
     read_only = overrides.read_only or document.get("read_only") is True
+    choice = _choose_gateway(overrides, env, document, where)
+    prometheus = _prometheus(overrides, env, choice.table, document, where, choice.label)
+    settings = Settings(None, read_only, refresh, config.policy, config.path, None, prometheus, config.alert_options)
 
+    url = choice.explicit_url or _opt_str(choice.table.get("url"), f"{choice.label}: url")
+    if not url:
+        if choice.several and choice.name is None:
+            raise ConfigError(f'{where}: several gateways configured; pick one with --gateway or `gateway = "…"`')
+        if choice.name is not None:
+            raise ConfigError(f"{choice.label}: `url` is required")
+        return settings
+    try:
+        connection = _gateway_connection(overrides, env, choice.table, url, choice.label)
+    except ConfigError as exc:
+        raise ConfigError(f"gateway: {exc}") from None
+    return replace(
+        settings,
+        connection=connection,
+        read_only=read_only or choice.table.get("read_only") is True,
+        gateway_name=choice.name,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GatewayChoice:
+    """Which `[gateways.NAME]` table applies (if any), and the URL the flags or the environment give."""
+
+    name: str | None
+    table: Mapping[str, Any]
+    label: str
+    explicit_url: str | None
+    several: bool
+    """More than one gateway table is configured."""
+
+
+def _choose_gateway(
+    overrides: Overrides, env: Mapping[str, str], document: Mapping[str, Any], where: str
+) -> _GatewayChoice:
+    """`--gateway NAME`; else, with no URL from the flags or the environment, `gateway = "NAME"` or the only table.
+
+    Raises:
+        ConfigError: `[gateways]` is not a table, names an unknown table, or a table has unknown keys.
+
+    """
     gateways = _table(document.get("gateways", {}), f"{where}: [gateways]")
     explicit_url = overrides.url or env.get("PGWTUI_URL") or None
     name = overrides.gateway
@@ -229,31 +286,17 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
         name = _opt_str(document.get("gateway"), f"{where}: gateway")
         if name is None and len(gateways) == 1:
             name = next(iter(gateways))
-    gateway: dict[str, Any] = {}
+    table: dict[str, Any] = {}
     if name is not None:
         # A gateway table's credentials are only ever sent to that table's URL, unless the user
         # names the table explicitly (--gateway) and overrides its URL.
         if name not in gateways:
             known = ", ".join(sorted(gateways)) or "none"
             raise ConfigError(f"{where}: no [gateways.{name}] table (known: {known})")
-        gateway = _table(gateways[name], f"{where}: [gateways.{name}]")
+        table = _table(gateways[name], f"{where}: [gateways.{name}]")
     label = f"{where}: [gateways.{name}]"
-    _known(gateway, _GATEWAY_KEYS, label)
-    prometheus = _prometheus(overrides, env, gateway, document, where, label)
-
-    url = explicit_url or _opt_str(gateway.get("url"), f"{label}: url")
-    if not url:
-        if len(gateways) > 1 and name is None:
-            raise ConfigError(f'{where}: several gateways configured; pick one with --gateway or `gateway = "…"`')
-        if name is not None:
-            raise ConfigError(f"{label}: `url` is required")
-        return Settings(None, read_only, refresh, policy, path, None, prometheus, alert_options)
-    read_only = read_only or gateway.get("read_only") is True
-    try:
-        connection = _gateway_connection(overrides, env, gateway, url, label)
-    except ConfigError as exc:
-        raise ConfigError(f"gateway: {exc}") from None
-    return Settings(connection, read_only, refresh, policy, path, name, prometheus, alert_options)
+    _known(table, _GATEWAY_KEYS, label)
+    return _GatewayChoice(name, table, label, explicit_url, len(gateways) > 1)
 
 
 def _gateway_connection(

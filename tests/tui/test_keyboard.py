@@ -10,8 +10,7 @@ from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, key_display
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.tables import VimDataTable
-from tests.support.tui import screen_text, wait_for
-from tests.tui.test_browse import loaded, table
+from tests.support.tui import loaded, screen_text, table, wait_for
 
 
 async def test_help_lists_every_binding(demo_app):
