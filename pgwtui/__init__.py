@@ -13,7 +13,8 @@ The map, by feature and by purity (pure: no UI, no HTTP, no event loop; checked 
     alerts/         Prometheus's alerts: the pure model, its HTTP client, the watcher the app owns
     views/          pure: each screen's rows, cells and texts, one module per screen
     rules/          pure: `pgwtui rules`, the staleness and health rules as a Prometheus rule file
-    config.py       pure: TOML + environment + flags → Settings
+    config.py       pure: flags + environment + config file → Settings (gateway, Prometheus, refresh)
+    config_file.py  pure: where the config file is, reading it, its [staleness] and [alerts] tables
     connection.py   pure: Connection (where and how to reach a server), GatewayInfo, Extensions
     models.py       pure: `/api/v1/metrics` → Group, Family, Series
     labels.py       pure: grouping keys and label sets as text, one quoting rule

@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from pgwtui import __version__
-from pgwtui.config import Overrides, Settings, default_config_path, environment, resolve
+from pgwtui.config import Overrides, Settings, resolve
+from pgwtui.config_file import default_config_path, environment
 from pgwtui.connection import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import PgwtuiError

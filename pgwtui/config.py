@@ -8,35 +8,25 @@ starts the embedded demo gateway. The file format is documented in docs/tui.md.
 
 from __future__ import annotations
 
-import os
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bridge.protocol.grouping import is_label_name
+from pgwtui.config_file import as_table, check_known, optional_str, read_config
 from pgwtui.connection import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
 from pgwtui.rules.names import AlertOptions
-from pgwtui.staleness import DEFAULT_MAX_AGE, StalenessPolicy, StalenessRule
+from pgwtui.staleness import StalenessPolicy
 
 DEFAULT_REFRESH = 5.0
-_TOP_KEYS = {"refresh_interval", "read_only", "gateway", "gateways", "staleness", "prometheus", "alerts"}
 _GATEWAY_KEYS = {
     "url", "username", "password", "password_env", "token", "token_env", "ca_file", "insecure", "timeout", "read_only",
     "prometheus",
 }  # fmt: skip
 _PROMETHEUS_KEYS = _GATEWAY_KEYS - {"read_only", "prometheus"}
-_STALENESS_KEYS = {"default_max_age", "rules"}
-_RULE_KEYS = {"job", "max_age"}
-_ALERT_KEYS = {
-    "for", "severity", "labels", "rejected_pushes_window", "bridge_backlog_max_age", "bridge_quarantine_window",
-    "runbook_url",
-}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,140 +63,6 @@ class Settings:
     alert_options: AlertOptions = field(default_factory=AlertOptions)
 
 
-def default_config_path(env: Mapping[str, str]) -> Path:
-    """`$XDG_CONFIG_HOME/pgwtui/config.toml`, falling back to `~/.config/pgwtui/config.toml`."""
-    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
-    return Path(base) / "pgwtui" / "config.toml"
-
-
-def load_file(path: Path) -> dict[str, Any]:
-    """Parse a TOML file.
-
-    Raises:
-        ConfigError: unreadable or invalid TOML.
-
-    """
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-def parse_policy(document: Mapping[str, Any], where: str = "config") -> StalenessPolicy:
-    """Read the `[staleness]` table as a policy.
-
-    Raises:
-        ConfigError: unknown keys, bad durations or bad regexes.
-
-    """
-    table = _table(document.get("staleness", {}), f"{where}: [staleness]")
-    _known(table, _STALENESS_KEYS, f"{where}: [staleness]")
-    default = parse_duration(table.get("default_max_age", DEFAULT_MAX_AGE), what=f"{where}: default_max_age")
-    rules: list[StalenessRule] = []
-    raw_rules = table.get("rules", [])
-    if not isinstance(raw_rules, list):
-        raise ConfigError(f"{where}: staleness.rules must be an array of tables ([[staleness.rules]])")
-    for index, raw in enumerate(raw_rules, 1):
-        label = f"{where}: staleness rule #{index}"
-        rule = _table(raw, label)
-        _known(rule, _RULE_KEYS, label)
-        job = rule.get("job")
-        if not isinstance(job, str) or not job:
-            raise ConfigError(f"{label}: `job` must be a non-empty regex string")
-        if "max_age" not in rule:
-            raise ConfigError(f"{label}: `max_age` is required (0 means never stale)")
-        try:
-            rules.append(StalenessRule(job, parse_duration(rule["max_age"], what=f"{label}: max_age")))
-        except re.error as exc:
-            raise ConfigError(f"{label}: invalid regex {job!r}: {exc}") from None
-    return StalenessPolicy(default, tuple(rules))
-
-
-def parse_alert_options(document: Mapping[str, Any], where: str = "config") -> AlertOptions:
-    """Read the `[alerts]` table (what `pgwtui rules` puts around the staleness rules).
-
-    Raises:
-        ConfigError: unknown keys, bad durations, bad label names.
-
-    """
-    label = f"{where}: [alerts]"
-    table = _table(document.get("alerts", {}), label)
-    _known(table, _ALERT_KEYS, label)
-    defaults = AlertOptions()
-
-    def duration(key: str, default: float, *, positive: bool = True) -> float:
-        value = parse_duration(table.get(key, default), what=f"{label}: {key}")
-        if positive and value <= 0:
-            raise ConfigError(f"{label}: {key} must be longer than 0")
-        return value
-
-    severity = _opt_str(table.get("severity"), f"{label}: severity") or defaults.severity
-    extra = _table(table.get("labels", {}), f"{label}: labels")
-    pairs: list[tuple[str, str]] = []
-    for name, value in extra.items():
-        if not is_label_name(name) or name.startswith("__") or name in ("alertname", "severity"):
-            raise ConfigError(f"{label}: labels: {name!r} cannot be an alert label (severity has its own key)")
-        if not isinstance(value, str):
-            raise ConfigError(f"{label}: labels: {name} must be a string, got {value!r}")
-        pairs.append((name, value))
-    return AlertOptions(
-        hold=duration("for", defaults.hold, positive=False),
-        severity=severity,
-        labels=tuple(pairs),
-        rejected_pushes_window=duration("rejected_pushes_window", defaults.rejected_pushes_window),
-        bridge_backlog_max_age=duration("bridge_backlog_max_age", defaults.bridge_backlog_max_age),
-        bridge_quarantine_window=duration("bridge_quarantine_window", defaults.bridge_quarantine_window),
-        runbook_url=_opt_str(table.get("runbook_url"), f"{label}: runbook_url"),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigFile:
-    """The config file in use (if any), as a document, with the two tables both commands read already parsed."""
-
-    path: Path | None
-    document: Mapping[str, Any]
-    where: str
-    """How messages name the file (its path, or `config` when there is none)."""
-    policy: StalenessPolicy
-    alert_options: AlertOptions
-
-
-def read_config(path: Path | None, env: Mapping[str, str]) -> ConfigFile:
-    """Read `path`, else the default config file if it exists, else nothing (the built-in defaults).
-
-    Raises:
-        ConfigError: unreadable or invalid config, unknown top-level keys, bad `[staleness]` or `[alerts]`.
-
-    """
-    if path is None:
-        candidate = default_config_path(env)
-        path = candidate if candidate.is_file() else None
-    document: dict[str, Any] = load_file(path) if path is not None else {}
-    where = str(path) if path is not None else "config"
-    _known(document, _TOP_KEYS, where)
-    return ConfigFile(path, document, where, parse_policy(document, where), parse_alert_options(document, where))
-
-
-def rules_inputs(config: Path | None, env: Mapping[str, str]) -> tuple[StalenessPolicy, AlertOptions, str]:
-    """The policy, the alert options and a description of their source, for `pgwtui rules`.
-
-    `config` None: the default config file if it exists, else the built-in defaults.
-
-    Raises:
-        ConfigError: unreadable or invalid config.
-
-    """
-    read = read_config(config, env)
-    source = read.where if read.path is not None else "the built-in defaults (no config file)"
-    return read.policy, read.alert_options, source
-
-
 def check_prometheus_url(url: str, label: str) -> str:
     """Return a Prometheus base URL without its trailing slash.
 
@@ -239,7 +95,7 @@ def resolve(overrides: Overrides, env: Mapping[str, str]) -> Settings:
     prometheus = _prometheus(overrides, env, choice.table, document, where, choice.label)
     settings = Settings(None, read_only, refresh, config.policy, config.path, None, prometheus, config.alert_options)
 
-    url = choice.explicit_url or _opt_str(choice.table.get("url"), f"{choice.label}: url")
+    url = choice.explicit_url or optional_str(choice.table.get("url"), f"{choice.label}: url")
     if not url:
         if choice.several and choice.name is None:
             raise ConfigError(f'{where}: several gateways configured; pick one with --gateway or `gateway = "…"`')
@@ -279,11 +135,11 @@ def _choose_gateway(
         ConfigError: `[gateways]` is not a table, names an unknown table, or a table has unknown keys.
 
     """
-    gateways = _table(document.get("gateways", {}), f"{where}: [gateways]")
+    gateways = as_table(document.get("gateways", {}), f"{where}: [gateways]")
     explicit_url = overrides.url or env.get("PGWTUI_URL") or None
     name = overrides.gateway
     if name is None and explicit_url is None:
-        name = _opt_str(document.get("gateway"), f"{where}: gateway")
+        name = optional_str(document.get("gateway"), f"{where}: gateway")
         if name is None and len(gateways) == 1:
             name = next(iter(gateways))
     table: dict[str, Any] = {}
@@ -293,9 +149,9 @@ def _choose_gateway(
         if name not in gateways:
             known = ", ".join(sorted(gateways)) or "none"
             raise ConfigError(f"{where}: no [gateways.{name}] table (known: {known})")
-        table = _table(gateways[name], f"{where}: [gateways.{name}]")
+        table = as_table(gateways[name], f"{where}: [gateways.{name}]")
     label = f"{where}: [gateways.{name}]"
-    _known(table, _GATEWAY_KEYS, label)
+    check_known(table, _GATEWAY_KEYS, label)
     return _GatewayChoice(name, table, label, explicit_url, len(gateways) > 1)
 
 
@@ -304,10 +160,10 @@ def _gateway_connection(
 ) -> Connection:
     return Connection(
         url=url,
-        username=overrides.username or env.get("PGWTUI_USERNAME") or _opt_str(gateway.get("username"), label),
+        username=overrides.username or env.get("PGWTUI_USERNAME") or optional_str(gateway.get("username"), label),
         password=overrides.password or env.get("PGWTUI_PASSWORD") or _secret(gateway, "password", env, label),
         token=overrides.token or env.get("PGWTUI_TOKEN") or _secret(gateway, "token", env, label),
-        ca_file=overrides.ca_file or _opt_str(gateway.get("ca_file"), label),
+        ca_file=overrides.ca_file or optional_str(gateway.get("ca_file"), label),
         insecure=overrides.insecure or gateway.get("insecure") is True,
         timeout=parse_duration(gateway.get("timeout", 10.0), what=f"{label}: timeout") or 10.0,
     )
@@ -346,21 +202,21 @@ def _prometheus(
                 continue
             if isinstance(raw, dict):
                 table = raw
-                _known(table, _PROMETHEUS_KEYS, source)
+                check_known(table, _PROMETHEUS_KEYS, source)
                 raw = table.get("url")
                 if not raw:
                     raise ConfigError(f"{source}: `url` is required")
-            url, what = check_prometheus_url(_opt_str(raw, source) or "", source), source
+            url, what = check_prometheus_url(optional_str(raw, source) or "", source), source
             break
     if url is None:
         return None
     try:
         return Connection(
             url=url,
-            username=env.get("PGWTUI_PROMETHEUS_USERNAME") or _opt_str(table.get("username"), what),
+            username=env.get("PGWTUI_PROMETHEUS_USERNAME") or optional_str(table.get("username"), what),
             password=env.get("PGWTUI_PROMETHEUS_PASSWORD") or _secret(table, "password", env, what),
             token=env.get("PGWTUI_PROMETHEUS_TOKEN") or _secret(table, "token", env, what),
-            ca_file=overrides.prometheus_ca_file or _opt_str(table.get("ca_file"), what),
+            ca_file=overrides.prometheus_ca_file or optional_str(table.get("ca_file"), what),
             insecure=overrides.prometheus_insecure or table.get("insecure") is True,
             timeout=parse_duration(table.get("timeout", 10.0), what=f"{what}: timeout") or 10.0,
         )
@@ -370,8 +226,8 @@ def _prometheus(
 
 def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], label: str) -> str | None:
     """`key = "…"` or `key_env = "VAR"` (read from the environment, so the file holds no secret)."""
-    direct = _opt_str(table.get(key), f"{label}: {key}")
-    variable = _opt_str(table.get(f"{key}_env"), f"{label}: {key}_env")
+    direct = optional_str(table.get(key), f"{label}: {key}")
+    variable = optional_str(table.get(f"{key}_env"), f"{label}: {key}_env")
     if direct and variable:
         raise ConfigError(f"{label}: give {key} or {key}_env, not both")
     if variable:
@@ -380,28 +236,3 @@ def _secret(table: Mapping[str, Any], key: str, env: Mapping[str, str], label: s
             raise ConfigError(f"{label}: {key}_env names ${variable}, which is not set")
         return value
     return direct
-
-
-def _table(value: object, label: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{label} must be a table")
-    return value
-
-
-def _known(table: Mapping[str, Any], keys: set[str], label: str) -> None:
-    unknown = sorted(set(table) - keys)
-    if unknown:
-        raise ConfigError(f"{label}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(keys))})")
-
-
-def _opt_str(value: object, label: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ConfigError(f"{label}: expected a string, got {value!r}")
-    return value
-
-
-def environment() -> Mapping[str, str]:
-    """Return the process environment (a seam for tests)."""
-    return os.environ

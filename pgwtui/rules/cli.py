@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pgwtui import __version__
-from pgwtui.config import environment, rules_inputs
+from pgwtui.config_file import environment, rules_inputs
 from pgwtui.errors import PgwtuiError
 from pgwtui.rules.render import render
 

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from pgwtui.__main__ import main
-from pgwtui.config import Overrides, parse_alert_options, resolve, rules_inputs
+from pgwtui.config import Overrides, resolve
+from pgwtui.config_file import parse_alert_options, rules_inputs
 from pgwtui.errors import ConfigError
 from pgwtui.rules.names import (
     ALERT_BRIDGE_QUARANTINE,
