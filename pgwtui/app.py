@@ -38,17 +38,12 @@ from pgwtui.messages import (
     GroupsLoaded,
 )
 from pgwtui.models import Group, Snapshot
-from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.base import AppContext, PgwScreen
-from pgwtui.screens.confirm import ConfirmScreen
-from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
-from pgwtui.screens.help import HelpScreen, HelpSection, help_text
+from pgwtui.screens.help import HelpScreen, help_sections, help_text
 from pgwtui.state import AppState, Clock
 from pgwtui.views.groups import build_rows
 from pgwtui.views.help import about_lines
-from pgwtui.widgets.groups_table import GroupsTable
-from pgwtui.widgets.tables import VimDataTable
 
 REREAD_DEADLINE = 3.0
 """How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
@@ -290,21 +285,6 @@ class PgwApp(App[None]):
         self.notify(text, title="Action failed", severity="error", timeout=15)
 
     # ----------------------------------------------------------------- help & palette
-    def help_sections(self) -> list[HelpSection]:
-        """Every binding a user can press, by where it works."""
-        everywhere = [
-            *self.BINDINGS,
-            Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
-            Binding("tab,shift+tab", "focus_next", "Move focus"),
-        ]
-        return [
-            HelpSection("Everywhere", everywhere),
-            HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
-            HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
-            HelpSection("Alerts view (a, with --prometheus)", [*AlertsScreen.BINDINGS, *VimDataTable.BINDINGS]),
-            HelpSection("Confirmations", ConfirmScreen.BINDINGS),
-        ]
-
     def about_lines(self) -> list[str]:
         """Describe where we are and what statuses, rules and alerts mean (top of the help page)."""
         info = self.state.info.identity() if self.state.info else "not known yet"
@@ -315,7 +295,7 @@ class PgwApp(App[None]):
         """Show every binding."""
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_text(self.help_sections(), self.about_lines())))
+        self.push_screen(HelpScreen(help_text(help_sections(self.BINDINGS), self.about_lines())))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Ctrl+P: Textual's commands, the app's, then the screen's own actions by name."""
