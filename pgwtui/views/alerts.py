@@ -103,7 +103,7 @@ def details(row: AlertRow, fmt: CellFormatter) -> str:
     key = row.target if row.target is not None else row.deleted
     dropped = [name for name, value in key or () if value == "" and not alert.label(name)]
     if dropped:
-        empty = ", ".join(f'{name}=""' for name in dropped)
+        empty = pairs_text(((name, "") for name in dropped), sep=", ")
         lines.append(f"            (Prometheus drops empty labels: the group's {empty} arrives as no label)")
     if alert.value:
         lines.append(f"value       {_number(alert.value)}")
