@@ -31,11 +31,11 @@ from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
 from bridge.protocol.textparse import parse_text
 from pgwtui.app import PgwApp, create_app
-from pgwtui.client import Connection
 from pgwtui.config import Settings
+from pgwtui.connection import Connection
 from pgwtui.models import Snapshot, parse_groups
 from pgwtui.staleness import StalenessPolicy
-from pgwtui.views import RowFilter, build_rows, sort_rows
+from pgwtui.views.groups import RowFilter, build_rows, sort_rows
 from pgwtui.widgets.groups_table import GroupsTable
 
 NOW = 1_780_000_000.0

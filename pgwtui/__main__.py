@@ -10,11 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from pgwtui import __version__, rules_cli
-from pgwtui.client import Connection
-from pgwtui.config import Overrides, Settings, default_config_path, environment, resolve
+from pgwtui import __version__
+from pgwtui.config import Overrides, Settings, resolve
+from pgwtui.config_file import default_config_path, environment
+from pgwtui.connection import Connection
 from pgwtui.durations import parse_duration
 from pgwtui.errors import PgwtuiError
+from pgwtui.rules import cli as rules_cli
 
 EPILOG = """\
 environment: PGWTUI_URL, PGWTUI_USERNAME, PGWTUI_PASSWORD, PGWTUI_TOKEN, PGWTUI_PROMETHEUS

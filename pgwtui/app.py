@@ -1,4 +1,4 @@
-"""PgwApp: wires screens, global keys, the gateway and Prometheus workers and the one worker-error router."""
+"""PgwApp: wires screens, global keys, the gateway workers, the alerts watcher and the one worker-error router."""
 
 from __future__ import annotations
 
@@ -11,43 +11,51 @@ from typing import ClassVar
 
 import httpx
 from textual import work
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from pgwtui.about import about_lines
-from pgwtui.alerting import ALERT_WORKERS, AlertsFeature, Clock
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.prometheus import PrometheusClient
+from pgwtui.alerts.watch import ALERT_WORKERS, AlertsWatcher
 from pgwtui.client import GatewayClient
 from pgwtui.config import Settings
-from pgwtui.errors import ConfigError, GatewayError, PrometheusError, describe
+from pgwtui.errors import ConfigError, GatewayError, PrometheusError, user_message
+from pgwtui.labels import key_text
 from pgwtui.messages import (
     AlertsFailed,
+    AlertsLoaded,
     ConnectionFailed,
+    DeleteFamilyRequested,
+    DeleteGroupsRequested,
     FamilyDeleted,
     GatewayInfoLoaded,
+    GatewayInfoRequested,
     GroupsDeleted,
     GroupsLoaded,
 )
-from pgwtui.models import Group, GroupKey, Snapshot, label_text
-from pgwtui.prometheus import PrometheusClient
-from pgwtui.screens.alerts import AlertsScreen
-from pgwtui.screens.confirm import ConfirmScreen
-from pgwtui.screens.group_detail import GroupDetailScreen
+from pgwtui.models import Group, Snapshot
+from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
-from pgwtui.screens.help import HelpScreen, HelpSection, help_text
-from pgwtui.state import AppState
-from pgwtui.views import build_rows
-from pgwtui.widgets.groups_table import GroupsTable
-from pgwtui.widgets.tables import VimDataTable
+from pgwtui.screens.help import HelpScreen, help_sections, help_text
+from pgwtui.state import AppState, Clock
+from pgwtui.views.groups import build_rows
+from pgwtui.views.help import about_lines
 
 REREAD_DEADLINE = 3.0
 """How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
+READ_GROUPS = "refresh"
+"""Worker group of the reads of every group: a GatewayError there becomes the banner."""
+PROBE_GATEWAY = "info"
+"""Worker group of the version and extensions probe: its GatewayError is left to the reads."""
+MUTATE = "mutate"
+"""Worker group of the deletes: a failure there is a notification."""
 
 
-class PgwApp(AlertsFeature):
+class PgwApp(App[None]):
     """The pgwtui application. Build it with `create_app`."""
 
     CSS_PATH = "app.tcss"
@@ -76,9 +84,9 @@ class PgwApp(AlertsFeature):
         self.notes = tuple(notes)
         self.state = AppState()
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
+        self.alerts = AlertsWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
         self._timer: Timer | None = None
         self._reading = False
-        self._reading_alerts = False
         self._probing = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -90,15 +98,14 @@ class PgwApp(AlertsFeature):
             self._timer = self.set_interval(self.settings.refresh_interval, self._tick, name="refresh")
         self.refresh_groups()
         self.load_info()
-        self.refresh_alerts()
+        self.alerts.refresh()
         for note in self.notes:
             self.notify(note, timeout=12)
 
     async def on_unmount(self) -> None:
         """Close the HTTP clients."""
         await self.client.aclose()
-        if self.prometheus is not None:
-            await self.prometheus.aclose()
+        await self.alerts.aclose()
 
     def _publish(self, state: AppState) -> None:
         self.state = state
@@ -110,15 +117,14 @@ class PgwApp(AlertsFeature):
         # answer, an exclusive restart on every tick would never finish a read.
         if not self._reading:
             self.refresh_groups()
-        if not self._reading_alerts:
-            self.refresh_alerts()
+        self.alerts.tick()
 
     def action_refresh_now(self) -> None:
         """Read the gateway (and Prometheus) now (restarts a read in flight)."""
         self.refresh_groups()
-        self.refresh_alerts()
+        self.alerts.refresh()
 
-    @work(exclusive=True, group="refresh", exit_on_error=False)
+    @work(exclusive=True, group=READ_GROUPS, exit_on_error=False)
     async def refresh_groups(self) -> None:
         """Read every group; the result arrives as GroupsLoaded."""
         self._reading = True
@@ -132,9 +138,9 @@ class PgwApp(AlertsFeature):
         """Assess every group off the UI thread; the screens then only sort and draw."""
         now = self.clock()
         rows = await asyncio.to_thread(build_rows, groups, self.settings.policy, now)
-        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows), time.perf_counter())
+        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
 
-    @work(exclusive=True, group="info", exit_on_error=False)
+    @work(exclusive=True, group=PROBE_GATEWAY, exit_on_error=False)
     async def load_info(self) -> None:
         """Ask the gateway for its version and extensions."""
         self._probing = True
@@ -145,7 +151,7 @@ class PgwApp(AlertsFeature):
         self.post_message(GatewayInfoLoaded(info))
 
     # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
-    @work(group="mutate", exit_on_error=False)
+    @work(group=MUTATE, exit_on_error=False)
     async def delete_groups(self, keys: tuple[GroupKey, ...]) -> None:
         """Delete groups one by one, then re-read until they are gone (or a deadline passes)."""
         deleted: list[GroupKey] = []
@@ -158,7 +164,7 @@ class PgwApp(AlertsFeature):
                     await self.client.delete_group(key)
                     deleted.append(key)
                 except GatewayError as exc:
-                    failed.append((key, describe(exc)))
+                    failed.append((key, user_message(exc)))
 
         await asyncio.gather(*(one(k) for k in keys))
         gone = set(deleted)
@@ -166,7 +172,7 @@ class PgwApp(AlertsFeature):
         still = tuple(k for k in deleted if k in present)
         self.post_message(GroupsDeleted(tuple(deleted), tuple(failed), still))
 
-    @work(group="mutate", exit_on_error=False)
+    @work(group=MUTATE, exit_on_error=False)
     async def delete_family(self, group: Group, family: str, *, repush: bool) -> None:
         """Delete one family (extension), or re-push the group without it (Go, after a warning)."""
         if repush:
@@ -193,11 +199,26 @@ class PgwApp(AlertsFeature):
                 return {g.key for g in groups}
             await asyncio.sleep(0.1)
 
+    # ----------------------------------------------------------------- requests (from the screens)
+    def on_delete_groups_requested(self, message: DeleteGroupsRequested) -> None:
+        """Delete what the user confirmed."""
+        self.delete_groups(message.keys)
+
+    def on_delete_family_requested(self, message: DeleteFamilyRequested) -> None:
+        """Delete (or re-push without) the family the user confirmed."""
+        self.delete_family(message.group, message.family, repush=message.repush)
+
+    def on_gateway_info_requested(self, message: GatewayInfoRequested) -> None:
+        """Probe the gateway again (a screen needs its extensions)."""
+        self.load_info()
+
     # ----------------------------------------------------------------- results
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
-        self._publish(self.rematch(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None)))
+        self._publish(
+            self.alerts.rematch(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
+        )
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
         if self.state.info is None and not self._probing:
@@ -205,7 +226,7 @@ class PgwApp(AlertsFeature):
 
     def on_gateway_info_loaded(self, message: GatewayInfoLoaded) -> None:
         """Show who we talk to."""
-        self.title = f"pgwtui · {message.info.describe()}"
+        self.title = f"pgwtui · {message.info.identity()}"
         self._publish(replace(self.state, info=message.info))
 
     def on_connection_failed(self, message: ConnectionFailed) -> None:
@@ -216,7 +237,7 @@ class PgwApp(AlertsFeature):
         """Tell the user what happened, group by group when something failed; watch their alerts resolve."""
         if message.deleted:
             self.notify(f"Deleted {len(message.deleted)} group(s).", title="Deleted")
-        self.watch_deleted(message.deleted)
+        self.alerts.watch_deleted(message.deleted)
         if message.still_present:
             self.notify(
                 f"{len(message.still_present)} deleted group(s) still listed after {REREAD_DEADLINE:g}s; "
@@ -224,14 +245,22 @@ class PgwApp(AlertsFeature):
                 severity="warning",
             )
         for key, text in message.failed[:5]:
-            self.notify(f"{label_text(key)}: {text}", title="Delete failed", severity="error", timeout=15)
+            self.notify(f"{key_text(key)}: {text}", title="Delete failed", severity="error", timeout=15)
         if len(message.failed) > 5:
             self.notify(f"… and {len(message.failed) - 5} more failures.", severity="error", timeout=15)
 
     def on_family_deleted(self, message: FamilyDeleted) -> None:
         """Confirm a family delete."""
         how = " by re-pushing the group (push_time_seconds is now fresh)" if message.repushed else ""
-        self.notify(f"Deleted {message.family} from {label_text(message.key)}{how}.", title="Deleted")
+        self.notify(f"Deleted {message.family} from {key_text(message.key)}{how}.", title="Deleted")
+
+    def on_alerts_loaded(self, message: AlertsLoaded) -> None:
+        """Match Prometheus's new answer to the groups."""
+        self.alerts.loaded(message.snapshot)
+
+    def on_alerts_failed(self, message: AlertsFailed) -> None:
+        """Keep the last alerts, show the alerts banner."""
+        self.alerts.failed(message.text)
 
     # ----------------------------------------------------------------- the one error router
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -244,11 +273,11 @@ class PgwApp(AlertsFeature):
             return
         error = worker.error
         self.log.error(f"worker {worker.name!r} in group {worker.group!r} failed", error)
-        text = describe(error) if error is not None else "unknown error"
-        if isinstance(error, GatewayError) and worker.group == "refresh":
+        text = user_message(error) if error is not None else "unknown error"
+        if isinstance(error, GatewayError) and worker.group == READ_GROUPS:
             self.post_message(ConnectionFailed(text))
             return
-        if isinstance(error, GatewayError) and worker.group == "info":
+        if isinstance(error, GatewayError) and worker.group == PROBE_GATEWAY:
             return  # the refresh loop owns the banner; the probe is retried after the next good read
         if isinstance(error, PrometheusError) and worker.group in ALERT_WORKERS:
             self.post_message(AlertsFailed(text))
@@ -256,24 +285,9 @@ class PgwApp(AlertsFeature):
         self.notify(text, title="Action failed", severity="error", timeout=15)
 
     # ----------------------------------------------------------------- help & palette
-    def help_sections(self) -> list[HelpSection]:
-        """Every binding a user can press, by where it works."""
-        everywhere = [
-            *self.BINDINGS,
-            Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
-            Binding("tab,shift+tab", "focus_next", "Move focus"),
-        ]
-        return [
-            HelpSection("Everywhere", everywhere),
-            HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
-            HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
-            HelpSection("Alerts view (a, with --prometheus)", [*AlertsScreen.BINDINGS, *VimDataTable.BINDINGS]),
-            HelpSection("Confirmations", ConfirmScreen.BINDINGS),
-        ]
-
     def about_lines(self) -> list[str]:
         """Describe where we are and what statuses, rules and alerts mean (top of the help page)."""
-        info = self.state.info.describe() if self.state.info else "not known yet"
+        info = self.state.info.identity() if self.state.info else "not known yet"
         prometheus = self.prometheus.url if self.prometheus is not None else None
         return about_lines(self.settings, self.client.url, info, prometheus)
 
@@ -281,42 +295,20 @@ class PgwApp(AlertsFeature):
         """Show every binding."""
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_text(self.help_sections(), self.about_lines())))
+        self.push_screen(HelpScreen(help_text(help_sections(self.BINDINGS), self.about_lines())))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Ctrl+P: the app's actions by name, besides Textual's own."""
+        """Ctrl+P: Textual's commands, the app's, then the screen's own actions by name."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh now", "Read every group from the gateway again", self.action_refresh_now)
         yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
-        if isinstance(screen, GroupsScreen) and self.prometheus is not None:
-            yield SystemCommand("Show alerts", "Prometheus's alerts about these groups (a)", screen.action_alerts)
-        if isinstance(screen, GroupsScreen):
-            yield SystemCommand("Filter groups", "Regex over grouping labels (/)", screen.action_filter)
-            yield SystemCommand("Clear filter", "Show every group again (esc)", screen.action_clear_filter)
-            yield SystemCommand("Mark all stale", "Mark every stale group shown (m)", screen.action_mark_stale)
-            yield SystemCommand("Unmark all", "Clear every mark (u)", screen.action_unmark_all)
-            yield SystemCommand(
-                "Delete marked groups", "One confirmation for all marked (D)", screen.action_delete_marked
-            )
-            yield SystemCommand("Delete highlighted group", "After a confirmation (d)", screen.action_delete_current)
-            for column_id, title in (
-                ("key", "grouping key"),
-                ("families", "families"),
-                ("series", "series"),
-                ("last_push", "last push"),
-                ("last_failure", "last failure"),
-                ("status", "status"),
-            ):
-                yield SystemCommand(f"Sort by {title}", "Again to reverse", _bind(screen.action_sort, column_id))
-        if isinstance(screen, GroupDetailScreen):
-            yield SystemCommand("Delete this group", "After a confirmation (d)", screen.action_delete_group)
-            yield SystemCommand(
-                "Delete highlighted family", "Extension, or warned re-push (x)", screen.action_delete_family
-            )
+        if isinstance(screen, PgwScreen):
+            yield from screen.palette_commands()
 
 
-def _bind(action: Callable[[str], None], value: str) -> Callable[[], None]:
-    return lambda: action(value)
+def _screen_context(app: PgwApp) -> AppContext:
+    """Never called: makes mypy check that the app is everything a screen reads."""
+    return app
 
 
 def create_app(

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from bridge.protocol.grouping import grouping_path
+from bridge.protocol.grouping import GroupKey, grouping_path
+from pgwtui.connection import Connection, Extensions, GatewayInfo
 from pgwtui.errors import (
     ConfigError,
     ExtensionUnavailable,
@@ -25,59 +25,12 @@ from pgwtui.errors import (
     GatewayProtocolError,
     GatewayUnreachable,
     ReadOnlyError,
+    transport_reason,
 )
-from pgwtui.models import Group, GroupKey, parse_groups
-from pgwtui.neterrors import describe
+from pgwtui.models import Group, parse_groups
 from pgwtui.repush import body_without
 
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """Where a server (a gateway, or Prometheus for alerts) is and how to authenticate to it."""
-
-    url: str
-    username: str | None = None
-    password: str | None = None
-    token: str | None = None
-    ca_file: str | None = None
-    insecure: bool = False
-    timeout: float = 10.0
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"URL must look like http://host:port, got {self.url!r}")
-        if self.token and (self.username or self.password):
-            raise ConfigError("use either basic auth (username/password) or a bearer token, not both")
-        if self.password and not self.username:
-            raise ConfigError("a password was given without a username")
-
-
-@dataclass(frozen=True, slots=True)
-class Extensions:
-    """What `GET /api/v1/extensions` says the gateway offers beyond the Pushgateway API."""
-
-    implementation: str = "prometheus/pushgateway"
-    version: str = ""
-    family_delete: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayInfo:
-    """Who answers: version from `/api/v1/status`, and the extensions."""
-
-    version: str
-    extensions: Extensions
-
-    def describe(self) -> str:
-        """`Pushgateway 1.5.1` or `pgw-bridge 0.1.0 (family delete)`."""
-        ext = self.extensions
-        if ext.implementation != "prometheus/pushgateway":
-            extra = " +family delete" if ext.family_delete else ""
-            return f"{ext.implementation} {ext.version or self.version}{extra}".strip()
-        return f"Pushgateway {self.version or '(version unknown)'}"
 
 
 class GatewayClient:
@@ -307,7 +260,7 @@ def _verify(connection: Connection) -> ssl.SSLContext | bool:
 
 
 def _reason(exc: Exception) -> str:
-    return describe(exc, peer="the gateway", tls_hint="; set ca_file, or --insecure")
+    return transport_reason(exc, peer="the gateway", tls_hint="; set ca_file, or --insecure")
 
 
 def _message(response: httpx.Response) -> str:

@@ -1,10 +1,11 @@
-"""Every exception pgwtui raises on purpose, and the one place that turns them into words.
+"""Every exception pgwtui raises on purpose, and the one place that turns errors into words.
 
 Hierarchy::
 
     PgwtuiError
     ├── ConfigError              bad config file, flag or environment value; the CLI exits 2
     ├── ReadOnlyError            a mutation was asked for in --read-only mode (no request is sent)
+    ├── RepushError              a group cannot be re-pushed without one family (the text format cannot carry it)
     ├── GatewayError             talking to a Pushgateway went wrong
     │   ├── GatewayUnreachable   connection refused, DNS, TLS handshake, timeout
     │   ├── GatewayAuthError     401 / 403: credentials missing or wrong
@@ -13,12 +14,16 @@ Hierarchy::
     │   └── ExtensionUnavailable the gateway lacks an extension the action needs
     └── PrometheusError          reading alerts from Prometheus went wrong (the groups keep working)
 
-Errors are translated once, at the edge: the client turns httpx failures into these classes,
-and the app's single worker-error router turns any of them into a banner or a notification via
-`describe`. Nothing else reaches the screen, least of all a traceback.
+Errors are translated once, at the edge: the HTTP clients turn httpx failures into these classes
+(`transport_reason` finds the words for a failed connection), and the app's single worker-error
+router turns any error into a banner or a notification via `user_message`. Nothing else reaches
+the screen, least of all a traceback.
 """
 
 from __future__ import annotations
+
+import socket
+import ssl
 
 
 class PgwtuiError(Exception):
@@ -31,6 +36,10 @@ class ConfigError(PgwtuiError):
 
 class ReadOnlyError(PgwtuiError):
     """A mutation was requested while the app runs with --read-only."""
+
+
+class RepushError(PgwtuiError):
+    """The group holds something the text format cannot carry back faithfully."""
 
 
 class GatewayError(PgwtuiError):
@@ -70,10 +79,37 @@ class PrometheusError(PgwtuiError):
     """Reading alerts from Prometheus failed (unreachable, refused, or not Prometheus)."""
 
 
-def describe(error: BaseException) -> str:
+def user_message(error: BaseException) -> str:
     """One line a user can act on, for any error (ours get their message; others their type)."""
     if isinstance(error, PgwtuiError):
         return str(error) or type(error).__name__
     text = str(error).strip().splitlines()
     detail = f": {text[0]}" if text else ""
     return f"unexpected {type(error).__name__}{detail} (this is a bug in pgwtui; please report it)"
+
+
+def transport_reason(exc: BaseException, *, peer: str, tls_hint: str = "") -> str:
+    """Why a connection failed, in the few words a user can act on (refused, unknown host, TLS).
+
+    Walks the cause chain of an httpx transport error to the OS or TLS error underneath.
+
+    Args:
+        exc: the error httpx raised.
+        peer: what we tried to reach, for the hint ("the gateway", "Prometheus").
+        tls_hint: appended to a TLS verification failure (how to fix it).
+
+    """
+    refused = f"connection refused (is {peer} running, and is this its port?)"
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return refused
+        if isinstance(seen, socket.gaierror):
+            return f"unknown host ({seen.strerror})"
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"TLS certificate not trusted ({seen.verify_message}){tls_hint}"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).strip() or type(exc).__name__
+    if "connection refused" in text.lower():
+        return refused
+    return text.splitlines()[0]

@@ -1,4 +1,8 @@
-"""Results of the app's workers, as small dataclass messages (the only way results reach the UI)."""
+"""The app's messages, as small dataclasses: what workers found out, and what screens ask the app to do.
+
+Results travel from the workers to the app (the only way they reach the UI); requests travel
+from the screens to the app, which owns every worker, so a screen never starts I/O itself.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from pgwtui.alerts import AlertsSnapshot
-from pgwtui.client import GatewayInfo
-from pgwtui.models import GroupKey, Snapshot
-from pgwtui.views import GroupRow
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import AlertsSnapshot
+from pgwtui.connection import GatewayInfo
+from pgwtui.models import Group, Snapshot
+from pgwtui.views.groups import GroupRow
 
 
+# ----------------------------------------------------------------- results (workers → app)
 @dataclass
 class GroupsLoaded(Message):
     """A fresh read of `/api/v1/metrics`. A newer one replaces an older one still queued."""
@@ -19,8 +25,6 @@ class GroupsLoaded(Message):
     snapshot: Snapshot
     rows: tuple[GroupRow, ...]
     """Every group assessed at `snapshot.fetched_at` (done off the UI thread)."""
-    received_at: float
-    """`time.perf_counter()` when the response was parsed (for the benchmark)."""
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest snapshot matters."""
@@ -75,3 +79,25 @@ class AlertsFailed(Message):
     """Reading Prometheus failed; `text` is for the alerts banner (the groups keep working)."""
 
     text: str
+
+
+# ----------------------------------------------------------------- requests (screens → app)
+@dataclass
+class DeleteGroupsRequested(Message):
+    """The user confirmed deleting these groups."""
+
+    keys: tuple[GroupKey, ...]
+
+
+@dataclass
+class DeleteFamilyRequested(Message):
+    """The user confirmed deleting one family of a group: by the extension, or (`repush`) by re-pushing the rest."""
+
+    group: Group
+    family: str
+    repush: bool
+
+
+@dataclass
+class GatewayInfoRequested(Message):
+    """A screen needs the gateway's identity and extensions, and they are not known yet."""

@@ -15,14 +15,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bridge.protocol.grouping import GroupKey
+from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME, TIMESTAMP_FAMILIES
 from pgwtui.errors import GatewayProtocolError
+from pgwtui.labels import key_text
 
-GroupKey = tuple[tuple[str, str], ...]
-"""A grouping key: label pairs sorted by name, `job` included."""
-
-PUSH_TIME = "push_time_seconds"
-PUSH_FAILURE_TIME = "push_failure_time_seconds"
-TIMESTAMP_FAMILIES = frozenset({PUSH_TIME, PUSH_FAILURE_TIME})
 MAX_AGE_SUFFIX = "_max_age_seconds"
 _ENTRY_FIELDS = frozenset({"labels", "last_push_successful"})
 
@@ -70,7 +67,7 @@ class Group:
     """The group's `/api/v1/metrics` entry, verbatim (decoded on demand by `families`)."""
     family_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
     text: str = field(default="", compare=False, hash=False)
-    """The key as one line (`label_text`), computed once while parsing."""
+    """The key as one line (`labels.key_text`), computed once while parsing."""
 
     @property
     def labels(self) -> dict[str, str]:
@@ -106,18 +103,6 @@ class Snapshot:
     groups: tuple[Group, ...]
     fetched_at: float
     unreadable: int = 0
-
-
-def label_text(key: GroupKey) -> str:
-    """Write a grouping key as one line, `job` first: `job=backup instance="" path=/var/log`."""
-    pairs = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
-    return " ".join(f"{name}={_show(value)}" for name, value in pairs)
-
-
-def _show(value: str) -> str:
-    if value == "" or any(c.isspace() or c in '"=' for c in value):
-        return json.dumps(value, ensure_ascii=False)
-    return value
 
 
 _DECODER = json.JSONDecoder()
@@ -249,7 +234,7 @@ def parse_group(entry: object, raw: str | None = None) -> Group | None:
         pushed_max_age=max_age,
         raw=raw if raw is not None else json.dumps(entry),
         family_names=frozenset(names),
-        text=label_text(key),
+        text=key_text(key),
     )
 
 

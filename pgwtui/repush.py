@@ -7,10 +7,12 @@ the TUI only does it after an explicit warning.
 
 from __future__ import annotations
 
-from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+from bridge.protocol.grouping import GroupKey
+from bridge.protocol.model import TIMESTAMP_FAMILIES, Histogram, Metric, MetricFamily, MetricType, Summary
 from bridge.protocol.textrender import render_family
-from pgwtui.errors import PgwtuiError
-from pgwtui.models import TIMESTAMP_FAMILIES, Family, Group, Series
+from pgwtui.errors import RepushError
+from pgwtui.labels import own_labels
+from pgwtui.models import Family, Group, Series
 
 _TYPES = {
     "COUNTER": MetricType.COUNTER,
@@ -19,10 +21,6 @@ _TYPES = {
     "SUMMARY": MetricType.SUMMARY,
     "HISTOGRAM": MetricType.HISTOGRAM,
 }
-
-
-class RepushError(PgwtuiError):
-    """The group holds something the text format cannot carry back faithfully."""
 
 
 def body_without(group: Group, family_name: str) -> bytes:
@@ -40,29 +38,24 @@ def body_without(group: Group, family_name: str) -> bytes:
     families = group.families()
     if all(f.name != family_name for f in families):
         raise RepushError(f"the group has no family {family_name!r}")
-    grouping = dict(group.key)
     parts = [
-        render_family(_to_model(family, grouping))
+        render_family(_to_model(family, group.key))
         for family in families
         if family.name != family_name and not family.managed
     ]
     return b"".join(parts)
 
 
-def _to_model(family: Family, grouping: dict[str, str]) -> MetricFamily:
+def _to_model(family: Family, key: GroupKey) -> MetricFamily:
     mtype = _TYPES.get(family.type)
     if mtype is None:
         raise RepushError(f"family {family.name} has type {family.type}, which the text format cannot re-push")
-    metrics = [_metric(s, mtype, grouping, family.name) for s in family.series]
+    metrics = [_metric(s, mtype, key, family.name) for s in family.series]
     return MetricFamily(name=family.name, type=mtype, help=family.help, metrics=metrics)
 
 
-def _metric(series: Series, mtype: MetricType, grouping: dict[str, str], name: str) -> Metric:
-    labels = tuple(
-        (k, v)
-        for k, v in series.labels
-        if k not in grouping and not (k == "instance" and v == "" and "instance" not in grouping)
-    )
+def _metric(series: Series, mtype: MetricType, key: GroupKey, name: str) -> Metric:
+    labels = own_labels(series.labels, key)
     try:
         if mtype is MetricType.SUMMARY:
             summary = Summary(

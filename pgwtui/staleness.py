@@ -7,7 +7,8 @@ Which maximum age applies to a group, first match wins:
 2. the first per-job rule whose regex matches the whole `job` label;
 3. the default maximum age (0 disables it: such groups are never stale).
 
-The same rules are what `pgwtui rules` will export as Prometheus alerting rules.
+`pgwtui rules` exports the same rules as Prometheus alerting rules (`pgwtui.rules.staleness`), so
+Prometheus and the TUI agree on which groups are stale.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class Threshold:
     seconds: float
     source: str
 
-    def describe(self) -> str:
+    @property
+    def text(self) -> str:
         """`1h (default)`, `26h (rule job=~nightly-.*)`, `2h (pushed backup_max_age_seconds)`."""
         return f"{format_duration(self.seconds)} ({self.source})"
 
@@ -125,11 +127,11 @@ class Assessment:
         if self.failed:
             reasons.append("the last push to this group failed (push_failure_time_seconds > push_time_seconds)")
         if self.stale and self.threshold is not None:
-            reasons.append(f"no successful push for longer than {self.threshold.describe()}")
+            reasons.append(f"no successful push for longer than {self.threshold.text}")
         if not reasons:
             if self.threshold is None:
                 return "the last push succeeded; no maximum age applies to this group"
-            return f"the last push succeeded, within {self.threshold.describe()}"
+            return f"the last push succeeded, within {self.threshold.text}"
         return "; ".join(reasons)
 
 

@@ -1,13 +1,18 @@
-"""AppState: what the app currently knows about the gateway, published to screens on every change."""
+"""AppState: what the app currently knows about the gateway, published to screens on every change (pure)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pgwtui.alerts import AlertIndex, AlertsSnapshot, Resolving
-from pgwtui.client import GatewayInfo
-from pgwtui.models import Group, GroupKey, Snapshot
-from pgwtui.views import GroupRow
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import AlertIndex, AlertsSnapshot, Resolving
+from pgwtui.connection import GatewayInfo
+from pgwtui.models import Group, Snapshot
+from pgwtui.views.groups import GroupRow
+
+Clock = Callable[[], float]
+"""Wall-clock seconds (time.time); injected so tests and screenshots are reproducible."""
 
 
 @dataclass(frozen=True, slots=True)

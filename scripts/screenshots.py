@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pgwtui.app import PgwApp, create_app  # noqa: E402
-from pgwtui.client import Connection  # noqa: E402
 from pgwtui.config import Settings  # noqa: E402
+from pgwtui.connection import Connection  # noqa: E402
 from pgwtui.demo import DEMO_POLICY, build_demo_gateway  # noqa: E402
 from pgwtui.screens.alerts import AlertsScreen  # noqa: E402
 from pgwtui.screens.confirm import ConfirmScreen  # noqa: E402

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from pgwtui.alerts import count, unresolved
-from pgwtui.alerts_view import HEADERS, AlertRow, alert_rows, cells, details, hidden_count
-from pgwtui.models import GroupKey
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import count, unresolved
+from pgwtui.screens.base import PgwScreen
 from pgwtui.state import AppState
-from pgwtui.views import CellFormatter
+from pgwtui.views.alerts import HEADERS, AlertRow, alert_rows, cells, details, hidden_count
+from pgwtui.views.groups import CellFormatter
 from pgwtui.widgets.banner import AlertsBanner, Banner
 from pgwtui.widgets.tables import VimDataTable
-
-if TYPE_CHECKING:
-    from pgwtui.app import PgwApp
 
 
 class AlertsTable(VimDataTable):
@@ -33,7 +30,7 @@ class AlertsTable(VimDataTable):
     }
 
 
-class AlertsScreen(Screen[GroupKey | None]):
+class AlertsScreen(PgwScreen[GroupKey | None]):
     """Opened with `a` from the groups list; dismisses with the group to open (or None)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -45,11 +42,6 @@ class AlertsScreen(Screen[GroupKey | None]):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[AlertRow] = []
-
-    @property
-    def pgw(self) -> PgwApp:
-        """The app, typed."""
-        return cast("PgwApp", self.app)
 
     @property
     def table(self) -> AlertsTable:
@@ -84,17 +76,7 @@ class AlertsScreen(Screen[GroupKey | None]):
 
     def show_state(self, state: AppState) -> None:
         """Rebuild the rows; the cursor stays on the same alert."""
-        retry = self.pgw.settings.refresh_interval
-        banner = self.query_one("#banner", Banner)
-        if state.error:
-            banner.show_error(state.error, retry)
-        else:
-            banner.clear()
-        alerts_banner = self.query_one(AlertsBanner)
-        if state.alerts_error:
-            alerts_banner.show_error(state.alerts_error, retry)
-        else:
-            alerts_banner.clear()
+        self.show_banners(state)
         table = self.table
         current = self._rows[table.cursor_row].ident if self._rows and table.cursor_row < len(self._rows) else None
         self._rows = alert_rows(state.alert_index, state.resolving)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
-from pgwtui.prompts import Prompt
+from pgwtui.views.prompts import Prompt
 
 
 class ConfirmScreen(ModalScreen[bool]):

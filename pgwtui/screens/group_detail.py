@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Iterable
+from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
-from pgwtui import prompts
-from pgwtui.detail_view import family_row, family_title, series_lines
+from bridge.protocol.grouping import GroupKey
 from pgwtui.durations import format_age
-from pgwtui.models import Family, Group, GroupKey, label_text
+from pgwtui.labels import key_text
+from pgwtui.messages import DeleteFamilyRequested, DeleteGroupsRequested, GatewayInfoRequested
+from pgwtui.models import Family, Group
+from pgwtui.screens.base import PgwScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.staleness import assess
 from pgwtui.state import AppState
-from pgwtui.views import STATUS_CLASS, CellFormatter
+from pgwtui.views import prompts
+from pgwtui.views.detail import family_row, family_title, series_lines
+from pgwtui.views.groups import STATUS_CLASS, CellFormatter
 from pgwtui.widgets.banner import Banner
 from pgwtui.widgets.tables import VimDataTable
 
-if TYPE_CHECKING:
-    from pgwtui.app import PgwApp
 
-
-class GroupDetailScreen(Screen[None]):
+class GroupDetailScreen(PgwScreen[None]):
     """Opened with enter on a group; esc goes back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -44,17 +45,12 @@ class GroupDetailScreen(Screen[None]):
         self._family: str | None = None
         self._deleting = False
 
-    @property
-    def pgw(self) -> PgwApp:
-        """The app, typed."""
-        return cast("PgwApp", self.app)
-
     def compose(self) -> ComposeResult:
         """Summary on top, families left, series right."""
         yield Header()
         yield Banner(id="banner")
         with Vertical(id="summary"):
-            yield Label(label_text(self.key), id="summary-key", markup=False)
+            yield Label(key_text(self.key), id="summary-key", markup=False)
             yield Static("", id="summary-status", markup=False)
             yield Static("", id="summary-body", markup=False)
         with Horizontal(id="detail-tables"):
@@ -78,11 +74,7 @@ class GroupDetailScreen(Screen[None]):
     # ----------------------------------------------------------------- state → view
     def show_state(self, state: AppState) -> None:
         """Redraw from a new app state."""
-        banner = self.query_one(Banner)
-        if state.error:
-            banner.show_error(state.error, self.pgw.settings.refresh_interval)
-        else:
-            banner.clear()
+        self.show_banners(state)
         group = state.group(self.key)
         if group is None:
             if state.snapshot is not None and self._deleting:
@@ -125,7 +117,7 @@ class GroupDetailScreen(Screen[None]):
         if group.last_failure is not None:
             then = "  (a later push succeeded)" if group.last_push_successful else ""
             failure = f"{format_age(now - group.last_failure)} ago  ({fmt.timestamp(group.last_failure)}){then}"
-        threshold = verdict.threshold.describe() if verdict.threshold else "none (never stale)"
+        threshold = verdict.threshold.text if verdict.threshold else "none (never stale)"
         lines = [
             f"Last push     {age}",
             f"Last failure  {failure}",
@@ -188,12 +180,6 @@ class GroupDetailScreen(Screen[None]):
         """Back to the groups list."""
         self.dismiss(None)
 
-    def _writable(self) -> bool:
-        if self.pgw.settings.read_only:
-            self.notify("Read-only mode (--read-only): deleting is disabled.", severity="warning")
-            return False
-        return True
-
     def action_delete_group(self) -> None:
         """Delete this whole group, after a confirmation."""
         group = self.group
@@ -205,7 +191,7 @@ class GroupDetailScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._deleting = True
-                self.pgw.delete_groups((group.key,))
+                self.request(DeleteGroupsRequested((group.key,)))
 
         self.app.push_screen(ConfirmScreen(prompt), answered)
 
@@ -227,7 +213,7 @@ class GroupDetailScreen(Screen[None]):
         info = self.pgw.state.info
         if info is None:
             self.notify("Still asking the gateway what it supports; try again in a moment.", severity="warning")
-            self.pgw.load_info()
+            self.request(GatewayInfoRequested())
             return
         client = self.pgw.client
         repush = not info.extensions.family_delete
@@ -238,6 +224,12 @@ class GroupDetailScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pgw.delete_family(group, family.name, repush=repush)
+                self.request(DeleteFamilyRequested(group, family.name, repush))
 
         self.app.push_screen(ConfirmScreen(prompt), answered)
+
+    # ----------------------------------------------------------------- command palette
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """The two deletes, by name."""
+        yield SystemCommand("Delete this group", "After a confirmation (d)", self.action_delete_group)
+        yield SystemCommand("Delete highlighted family", "Extension, or warned re-push (x)", self.action_delete_family)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Callable, Iterable, Mapping
+from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-from pgwtui import prompts
-from pgwtui.alerts import AlertCounts, AlertIndex, unresolved
-from pgwtui.models import GroupKey, Snapshot
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import AlertCounts, AlertIndex, unresolved
+from pgwtui.messages import DeleteGroupsRequested
+from pgwtui.models import Snapshot
 from pgwtui.screens.alerts import AlertsScreen
+from pgwtui.screens.base import PgwScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.state import AppState
-from pgwtui.views import (
+from pgwtui.views import prompts
+from pgwtui.views.groups import (
     COLUMN_IDS,
     NO_ALERTS,
     NO_FILTER,
@@ -35,13 +37,10 @@ from pgwtui.widgets.banner import AlertsBanner, Banner
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.status_bar import StatusBar, StatusInfo
 
-if TYPE_CHECKING:
-    from pgwtui.app import PgwApp
-
 FILTER_HINT = 'regex over labels, e.g. job=backup or instance=""  (! in front inverts; enter keeps; esc clears)'
 
 
-class GroupsScreen(Screen[None]):
+class GroupsScreen(PgwScreen[None]):
     """The main view."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,7 +55,7 @@ class GroupsScreen(Screen[None]):
         Binding("r", "app.refresh_now", "Refresh", id="groups.refresh"),
         Binding("a", "alerts", "Alerts", id="groups.alerts"),
         *(
-            Binding(str(i), f"sort('{cid}')", f"Sort by {column(cid).title.lower()}", show=False, id=f"groups.sort{i}")
+            Binding(str(i), f"sort('{cid}')", column(cid).sort_title, show=False, id=f"groups.sort{i}")
             for i, cid in enumerate(COLUMN_IDS, 1)
         ),
     ]
@@ -70,11 +69,6 @@ class GroupsScreen(Screen[None]):
         self._now = 0.0
         self._index: AlertIndex | None = None
         self._alert_counts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
-
-    @property
-    def pgw(self) -> PgwApp:
-        """The app, typed."""
-        return cast("PgwApp", self.app)
 
     @property
     def table(self) -> GroupsTable:
@@ -101,16 +95,7 @@ class GroupsScreen(Screen[None]):
     # ----------------------------------------------------------------- state → view
     def show_state(self, state: AppState) -> None:
         """Redraw from a new app state (new snapshot, connection error, gateway info, alerts)."""
-        banner = self.query_one("#banner", Banner)
-        if state.error:
-            banner.show_error(state.error, self.pgw.settings.refresh_interval)
-        else:
-            banner.clear()
-        alerts_banner = self.query_one(AlertsBanner)
-        if state.alerts_error:
-            alerts_banner.show_error(state.alerts_error, self.pgw.settings.refresh_interval)
-        else:
-            alerts_banner.clear()
+        self.show_banners(state)
         if state.alert_index is not self._index:
             self._index = state.alert_index
             self._alert_counts = state.alert_index.counts()
@@ -291,12 +276,6 @@ class GroupsScreen(Screen[None]):
         self.table.unmark()
 
     # ----------------------------------------------------------------- delete
-    def _writable(self) -> bool:
-        if self.pgw.settings.read_only:
-            self.notify("Read-only mode (--read-only): deleting is disabled.", severity="warning")
-            return False
-        return True
-
     def action_delete_current(self) -> None:
         """Delete the highlighted group, after a confirmation."""
         row = self.table.current
@@ -325,6 +304,24 @@ class GroupsScreen(Screen[None]):
     def _confirm_then_delete(self, prompt: prompts.Prompt, keys: list[GroupKey]) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self.pgw.delete_groups(tuple(keys))
+                self.request(DeleteGroupsRequested(tuple(keys)))
 
         self.app.push_screen(ConfirmScreen(prompt), answered)
+
+    # ----------------------------------------------------------------- command palette
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Alerts, filter, marks, deletes and every sort, by name."""
+        if self.alerting:
+            yield SystemCommand("Show alerts", "Prometheus's alerts about these groups (a)", self.action_alerts)
+        yield SystemCommand("Filter groups", "Regex over grouping labels (/)", self.action_filter)
+        yield SystemCommand("Clear filter", "Show every group again (esc)", self.action_clear_filter)
+        yield SystemCommand("Mark all stale", "Mark every stale group shown (m)", self.action_mark_stale)
+        yield SystemCommand("Unmark all", "Clear every mark (u)", self.action_unmark_all)
+        yield SystemCommand("Delete marked groups", "One confirmation for all marked (D)", self.action_delete_marked)
+        yield SystemCommand("Delete highlighted group", "After a confirmation (d)", self.action_delete_current)
+        for col in columns(self.alerting):
+            yield SystemCommand(col.sort_title, "Again to reverse", _sort_by(self.action_sort, col.id))
+
+
+def _sort_by(action: Callable[[str], None], column_id: str) -> Callable[[], None]:
+    return lambda: action(column_id)

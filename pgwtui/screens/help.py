@@ -12,6 +12,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from pgwtui.screens.alerts import AlertsScreen
+from pgwtui.screens.confirm import ConfirmScreen
+from pgwtui.screens.group_detail import GroupDetailScreen
+from pgwtui.screens.groups import GroupsScreen
+from pgwtui.widgets.groups_table import GroupsTable
+from pgwtui.widgets.tables import VimDataTable
+
 _KEY_NAMES = {
     "down": "↓",
     "up": "↑",
@@ -54,6 +61,22 @@ def binding_lines(section: HelpSection) -> list[str]:
         if description:
             rows.append((key_display(key), description))
     return [f"  {key:<14} {description}" for key, description in rows]
+
+
+def help_sections(app_bindings: Sequence[BindingType]) -> list[HelpSection]:
+    """Every binding a user can press, by where it works: the app's own first, then each screen's."""
+    everywhere = [
+        *app_bindings,
+        Binding("ctrl+p", "command_palette", "Command palette: every action by name"),
+        Binding("tab,shift+tab", "focus_next", "Move focus"),
+    ]
+    return [
+        HelpSection("Everywhere", everywhere),
+        HelpSection("Groups list", [*GroupsScreen.BINDINGS, *GroupsTable.BINDINGS]),
+        HelpSection("Group detail", [*GroupDetailScreen.BINDINGS, *VimDataTable.BINDINGS]),
+        HelpSection("Alerts view (a, with --prometheus)", [*AlertsScreen.BINDINGS, *VimDataTable.BINDINGS]),
+        HelpSection("Confirmations", ConfirmScreen.BINDINGS),
+    ]
 
 
 def help_text(sections: Sequence[HelpSection], about: Sequence[str]) -> str:

@@ -1,1 +1,7 @@
-"""Widgets of the pgwtui screens."""
+"""Widgets of the pgwtui screens (styled only by app.tcss).
+
+groups_table.py  GroupsTable: a virtual table (Line API) with cursor, marks and sortable headers
+status_bar.py    StatusBar: ok / failed / stale counts, alerts, marks, filter, sort, refresh time
+banner.py        Banner and AlertsBanner: the gateway or Prometheus cannot be read, and we retry
+tables.py        VimDataTable: Textual's DataTable with vim keys
+"""

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from pgwtui.models import GroupKey
-from pgwtui.views import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
+from bridge.protocol.grouping import GroupKey
+from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
 
 MARK = "●"
 GAP = 2

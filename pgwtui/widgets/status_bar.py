@@ -8,8 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-from pgwtui.alerts import AlertCounts
-from pgwtui.views import Counts
+from pgwtui.alerts.model import AlertCounts
+from pgwtui.views.groups import Counts
 
 
 @dataclass(frozen=True, slots=True)

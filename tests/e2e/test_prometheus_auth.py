@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pgwtui.client import Connection
+from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.config import Overrides, resolve
+from pgwtui.connection import Connection
 from pgwtui.errors import ConfigError, PrometheusError
-from pgwtui.prometheus import PrometheusClient
 from tests.conftest import require_binary
 from tests.e2e.pki import Pki, bcrypt_hash
 from tests.support.prometheus import PrometheusProcess

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pgwtui import rules_cli
+from pgwtui.rules import cli as rules_cli
 from tests.conftest import require_binary
 
 CONFIG = """

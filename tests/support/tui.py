@@ -1,4 +1,4 @@
-"""Helpers for pgwtui Pilot tests: the screen as plain text, and waiting on predicates with a deadline."""
+"""Helpers for pgwtui Pilot tests: the screen as plain text, the groups table, waiting on predicates with a deadline."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
+
+from pgwtui.widgets.groups_table import GroupsTable
 
 
 def screen_text(app: App[Any]) -> str:
@@ -30,3 +32,14 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], what: str
             raise AssertionError(f"timed out after {timeout}s waiting for: {what}\n{screen_text(pilot.app)}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+def table(app: Any) -> GroupsTable:
+    """The groups table of the screen shown."""
+    return app.screen.query_one(GroupsTable)
+
+
+async def loaded(pilot: Pilot[Any]) -> None:
+    """Wait until the first read of the gateway is on screen."""
+    app: Any = pilot.app
+    await wait_for(pilot, lambda: app.state.snapshot is not None and table(app).row_count > 0, "groups loaded")

@@ -10,8 +10,8 @@ import pytest
 
 from bridge.gateway.app import GatewayApp
 from pgwtui.app import PgwApp, create_app
-from pgwtui.client import Connection
 from pgwtui.config import Settings
+from pgwtui.connection import Connection
 from pgwtui.demo import DEMO_POLICY, build_demo_gateway
 from pgwtui.staleness import StalenessPolicy
 from tests.support.family_ext import without_extensions

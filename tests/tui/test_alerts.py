@@ -12,15 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-import pgwtui.alerting
+import pgwtui.alerts.watch
 from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
 from tests.support.prometheus import FakePrometheus, demo_alerts
-from tests.support.tui import screen_text, wait_for
+from tests.support.tui import screen_text, table, wait_for
 from tests.tui.conftest import NOW, demo_gateway, make_app
-from tests.tui.test_browse import table
 
 SIZE = (160, 34)
 CRON = (("instance", ""), ("job", "cron-cleanup"))
@@ -118,7 +117,7 @@ async def test_an_alert_about_no_group_says_so(demo_app):
 
 
 async def test_after_a_delete_the_alert_is_watched_until_it_resolves(demo_app, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(pgwtui.alerting, "RESOLVE_POLL", 0.05)
+    monkeypatch.setattr(pgwtui.alerts.watch, "RESOLVE_POLL", 0.05)
     app, gateway, prometheus = build()  # auto-refresh is off: only the watch re-reads Prometheus
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)

@@ -7,22 +7,11 @@ from typing import Any
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.widgets.groups_table import GroupsTable
-from tests.support.tui import screen_text, wait_for
-
-TIMEOUT = 10.0
-
-
-def table(app: Any) -> GroupsTable:
-    return app.screen.query_one(GroupsTable)
+from tests.support.tui import loaded, screen_text, table, wait_for
 
 
 def jobs(app: Any) -> list[str]:
     return [row.text for row in table(app).rows]
-
-
-async def loaded(pilot: Any) -> None:
-    app = pilot.app
-    await wait_for(pilot, lambda: app.state.snapshot is not None and table(app).row_count > 0, "groups loaded")
 
 
 async def test_browse_shows_every_group_with_its_status(demo_app):

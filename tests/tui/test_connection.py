@@ -10,14 +10,13 @@ import httpx
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
 from pgwtui.app import create_app
-from pgwtui.client import Connection
 from pgwtui.config import Settings
+from pgwtui.connection import Connection
 from pgwtui.demo import DemoGateway, build_demo_gateway
 from tests.support.family_ext import require_basic_auth
 from tests.support.servers import ThreadGateway, free_port
-from tests.support.tui import screen_text, wait_for
+from tests.support.tui import screen_text, table, wait_for
 from tests.tui.conftest import NOW, demo_gateway, make_app
-from tests.tui.test_browse import table
 
 
 class SwitchTransport(httpx.AsyncBaseTransport):

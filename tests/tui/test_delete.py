@@ -6,8 +6,7 @@ from typing import Any
 
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.groups import GroupsScreen
-from tests.support.tui import screen_text, wait_for
-from tests.tui.test_browse import loaded, table
+from tests.support.tui import loaded, screen_text, table, wait_for
 
 CRON = (("instance", ""), ("job", "cron-cleanup"))
 DEPLOY = (("job", "deploy"), ("path", "/srv/app"))

@@ -10,12 +10,11 @@ import bcrypt
 import httpx
 import pytest
 
-from pgwtui.models import GroupKey
+from bridge.protocol.grouping import GroupKey
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
-from tests.support.tui import screen_text, wait_for
+from tests.support.tui import screen_text, table, wait_for
 from tests.tui.conftest import make_app
-from tests.tui.test_browse import table
 
 
 @pytest.fixture(params=["go", pytest.param("ours")], ids=["go", "ours"])

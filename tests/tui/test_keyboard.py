@@ -10,8 +10,7 @@ from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, key_display
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.tables import VimDataTable
-from tests.support.tui import screen_text, wait_for
-from tests.tui.test_browse import loaded, table
+from tests.support.tui import loaded, screen_text, table, wait_for
 
 
 async def test_help_lists_every_binding(demo_app):
@@ -53,6 +52,18 @@ async def test_command_palette_runs_our_actions(demo_app):
         await wait_for(pilot, lambda: "Sort by grouping key" in screen_text(app), "the command is offered")
         await pilot.press("enter")
         await wait_for(pilot, lambda: table(app).sort_column == "key", "sorted by key")
+
+
+async def test_the_palette_names_each_sort_as_its_key_binding_does(demo_app):
+    app, _ = demo_app()
+    async with app.run_test(size=(140, 34)) as pilot:
+        await loaded(pilot)
+        offered = {command.title for command in app.get_system_commands(app.screen)}
+        sorts = [b for b in GroupsScreen.BINDINGS if isinstance(b, Binding) and b.action.startswith("sort(")]
+        shown = {b.description for b in sorts if "alerts" not in b.action}  # no Prometheus: no alerts column
+        assert len(shown) == 6 and "Sort by families" in shown
+        assert shown <= offered, shown - offered
+        assert "Sort by alerts" not in offered
 
 
 async def test_vim_keys_open_and_back(demo_app):

@@ -16,9 +16,8 @@ from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.help import HelpScreen
 from tests.support.prometheus import FakePrometheus, demo_alerts
-from tests.support.tui import wait_for
+from tests.support.tui import table, wait_for
 from tests.tui.conftest import NOW, SIZE, demo_gateway, make_app
-from tests.tui.test_browse import table
 
 CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
 DB1 = (("instance", "db-1"), ("job", "backup"))

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from bridge.protocol.grouping import parse_grouping
-from pgwtui.client import Connection, GatewayClient
+from pgwtui.client import GatewayClient
+from pgwtui.connection import Connection
 from pgwtui.errors import (
     ConfigError,
     GatewayAuthError,
@@ -115,7 +116,7 @@ async def test_info_describes_the_gateway():
             ("GET", "/api/v1/extensions"): httpx.Response(404),
         }
     )
-    assert (await client(recorder=go).info()).describe() == "Pushgateway 1.5.1"
+    assert (await client(recorder=go).info()).identity() == "Pushgateway 1.5.1"
 
 
 async def test_read_only_sends_nothing():

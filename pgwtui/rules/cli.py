@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pgwtui import __version__
-from pgwtui.config import environment, rules_inputs
+from pgwtui.config_file import environment, rules_inputs
 from pgwtui.errors import PgwtuiError
-from pgwtui.rules import render
+from pgwtui.rules.render import render
 
 EPILOG = """\
 The [staleness] table gives one PushgatewayGroupStale alert per rule; [alerts] sets `for`,

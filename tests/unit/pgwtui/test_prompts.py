@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pgwtui.labels import key_text
 from pgwtui.models import Group
-from pgwtui.prompts import delete_family, delete_group, delete_groups, key_inline, key_lines, repush_family
+from pgwtui.views.prompts import delete_family, delete_group, delete_groups, key_lines, repush_family
 
 KEY = (("instance", ""), ("job", "backup"), ("path", "/var/log"))
 GROUP = Group(KEY, 1.0, None, True, 2, 3, None, raw="{}")
@@ -11,7 +12,7 @@ GROUP = Group(KEY, 1.0, None, True, 2, 3, None, raw="{}")
 
 def test_key_lines_show_empty_values_and_job_first():
     assert key_lines(KEY) == ['  job      = "backup"', '  instance = ""', '  path     = "/var/log"']
-    assert key_inline(KEY) == 'job="backup" instance="" path="/var/log"'
+    assert key_text(KEY, quote_all=True) == 'job="backup" instance="" path="/var/log"'
 
 
 def test_delete_group_names_key_and_request():

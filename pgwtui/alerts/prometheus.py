@@ -10,10 +10,10 @@ import ssl
 
 import httpx
 
-from pgwtui.alerts import Alert, parse_alerts
-from pgwtui.client import Connection, open_client
-from pgwtui.errors import PrometheusError
-from pgwtui.neterrors import describe
+from pgwtui.alerts.model import Alert, parse_alerts
+from pgwtui.client import open_client
+from pgwtui.connection import Connection
+from pgwtui.errors import PrometheusError, transport_reason
 
 
 class PrometheusClient:
@@ -61,4 +61,4 @@ class PrometheusClient:
 
 
 def _reason(exc: BaseException) -> str:
-    return describe(exc, peer="Prometheus", tls_hint="; set its ca_file, or --prometheus-insecure")
+    return transport_reason(exc, peer="Prometheus", tls_hint="; set its ca_file, or --prometheus-insecure")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bridge.protocol.grouping import readable_path
-from pgwtui.models import Group, GroupKey
+from bridge.protocol.grouping import GroupKey, readable_path
+from pgwtui.labels import job_first, key_text, quote
+from pgwtui.models import Group
 
 SHOW_AT_MOST = 12
 
@@ -27,16 +27,9 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def key_lines(key: GroupKey, indent: str = "  ") -> list[str]:
-    """Write a grouping key one label per line, values JSON-quoted so empty values and spaces show."""
+    """Write a grouping key one label per line, `job` first, every value quoted so empty values and spaces show."""
     width = max(len(name) for name, _ in key)
-    ordered = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
-    return [f"{indent}{name:<{width}} = {json.dumps(value, ensure_ascii=False)}" for name, value in ordered]
-
-
-def key_inline(key: GroupKey) -> str:
-    """Write a grouping key on one line, `job` first, values JSON-quoted: `job="x" instance=""`."""
-    ordered = sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
-    return " ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in ordered)
+    return [f"{indent}{name:<{width}} = {quote(value)}" for name, value in job_first(key)]
 
 
 def delete_group(group: Group, url: str, path: str) -> Prompt:
@@ -60,7 +53,7 @@ def delete_groups(keys: Sequence[GroupKey], url: str, path_of: Callable[[GroupKe
     """Confirm deleting every marked group."""
     lines = [f"Delete these {len(keys)} marked groups from {url}?", ""]
     for key in keys[:SHOW_AT_MOST]:
-        lines.append("  " + key_inline(key))
+        lines.append("  " + key_text(key, quote_all=True))
     if len(keys) > SHOW_AT_MOST:
         lines.append(f"  … and {len(keys) - SHOW_AT_MOST} more")
     lines += ["", "Each gets its own DELETE with every label @base64-encoded, e.g.", f"  DELETE {path_of(keys[0])}"]

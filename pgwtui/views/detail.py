@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pgwtui.models import Family, GroupKey, Series
+from bridge.protocol.grouping import GroupKey
+from pgwtui.labels import own_labels, pairs_text
+from pgwtui.models import Family, Series
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +30,8 @@ def family_title(family: Family) -> str:
 
 
 def series_labels(series: Series, key: GroupKey) -> str:
-    """Show a series' own labels, without the grouping labels and the injected `instance=""`."""
-    grouping = dict(key)
-    own = [
-        (name, value)
-        for name, value in series.labels
-        if name not in grouping and not (name == "instance" and value == "" and "instance" not in grouping)
-    ]
-    if not own:
-        return "{}"
-    return "{" + ", ".join(f'{name}="{value}"' for name, value in own) + "}"
+    """Show a series' own labels, without the grouping labels and the injected `instance=""`: `{kind="a"}`."""
+    return "{" + pairs_text(own_labels(series.labels, key), sep=", ") + "}"
 
 
 def series_lines(family: Family, key: GroupKey) -> list[SeriesLine]:

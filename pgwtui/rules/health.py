@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgwtui.rules_model import (
+from pgwtui.rules.names import (
     ALERT_BRIDGE_BACKLOG,
     ALERT_BRIDGE_QUARANTINE,
     ALERT_EXEC_FAILED,

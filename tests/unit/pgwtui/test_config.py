@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pgwtui.config import Overrides, default_config_path, resolve
+from pgwtui.config import Overrides, resolve
+from pgwtui.config_file import default_config_path
 from pgwtui.errors import ConfigError
 
 FULL = """

@@ -9,19 +9,20 @@ import pytest
 import yaml
 
 from pgwtui.__main__ import main
-from pgwtui.config import Overrides, parse_alert_options, resolve, rules_inputs
+from pgwtui.config import Overrides, resolve
+from pgwtui.config_file import parse_alert_options, rules_inputs
 from pgwtui.errors import ConfigError
-from pgwtui.rules import (
+from pgwtui.rules.names import (
+    ALERT_BRIDGE_QUARANTINE,
     ALERT_NAMES,
+    ALERT_REJECTED,
     ALERT_STALE,
     AlertOptions,
     promql_duration,
     promql_string,
-    render,
-    rule_groups,
-    staleness_rules,
 )
-from pgwtui.rules_model import ALERT_BRIDGE_QUARANTINE, ALERT_REJECTED
+from pgwtui.rules.render import render, rule_groups
+from pgwtui.rules.staleness import staleness_rules
 from pgwtui.staleness import StalenessPolicy, StalenessRule
 
 

@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pgwtui.errors import GatewayProtocolError
-from pgwtui.models import label_text, parse_groups
+from pgwtui.labels import key_text
+from pgwtui.models import parse_groups
 
 
 def entry(
@@ -112,10 +113,10 @@ def test_not_a_pushgateway_answer(text: bytes):
         parse_groups(text)
 
 
-def test_label_text_job_first_and_quotes_what_would_be_ambiguous():
-    assert label_text((("a", "x"), ("instance", ""), ("job", "j"))) == 'job=j a=x instance=""'
-    assert label_text((("job", "two words"),)) == 'job="two words"'
-    assert label_text((("job", "k=v"),)) == 'job="k=v"'
+def test_key_text_job_first_and_quotes_what_would_be_ambiguous():
+    assert key_text((("a", "x"), ("instance", ""), ("job", "j"))) == 'job=j a=x instance=""'
+    assert key_text((("job", "two words"),)) == 'job="two words"'
+    assert key_text((("job", "k=v"),)) == 'job="k=v"'
 
 
 def reference(document: dict) -> list[tuple]:

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from pgwtui.alerts import AlertCounts
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import AlertCounts
 from pgwtui.durations import format_age
-from pgwtui.models import Group, GroupKey, label_text
+from pgwtui.labels import key_text
+from pgwtui.models import Group
 from pgwtui.staleness import Assessment, StalenessPolicy, Status, assess
 
 
@@ -37,21 +39,29 @@ class Column:
 
     id: str
     title: str
+    """The header, in capitals and as short as the column."""
+    name: str
+    """The column in words: what the sort bindings, the help page and the command palette call it."""
     width: int
     right: bool = False
     descending_first: bool = False
     """Whether the first press sorts descending (worst, newest or biggest first)."""
 
+    @property
+    def sort_title(self) -> str:
+        """`Sort by last push`: the one name of this sort, in the bindings and in the palette."""
+        return f"Sort by {self.name}"
+
 
 COLUMNS: tuple[Column, ...] = (
-    Column("key", "GROUPING KEY", 0),
-    Column("families", "FAM", 5, right=True, descending_first=True),
-    Column("series", "SERIES", 8, right=True, descending_first=True),
-    Column("last_push", "LAST PUSH", 23),
-    Column("last_failure", "LAST FAILURE", 23, descending_first=True),
-    Column("status", "STATUS", 20, descending_first=True),
+    Column("key", "GROUPING KEY", "grouping key", 0),
+    Column("families", "FAM", "families", 5, right=True, descending_first=True),
+    Column("series", "SERIES", "series", 8, right=True, descending_first=True),
+    Column("last_push", "LAST PUSH", "last push", 23),
+    Column("last_failure", "LAST FAILURE", "last failure", 23, descending_first=True),
+    Column("status", "STATUS", "status", 20, descending_first=True),
 )
-ALERTS_COLUMN = Column("alerts", "ALERTS", 10, descending_first=True)
+ALERTS_COLUMN = Column("alerts", "ALERTS", "alerts", 10, descending_first=True)
 """Shown only when a Prometheus is configured."""
 COLUMN_IDS = (*(c.id for c in COLUMNS), ALERTS_COLUMN.id)
 NO_ALERTS: Mapping[GroupKey, AlertCounts] = {}
@@ -77,7 +87,7 @@ def column(column_id: str) -> Column:
 
 def build_rows(groups: Iterable[Group], policy: StalenessPolicy, now: float) -> list[GroupRow]:
     """Assess every group at `now`."""
-    return [GroupRow(g, assess(g, policy, now), g.text or label_text(g.key)) for g in groups]
+    return [GroupRow(g, assess(g, policy, now), g.text or key_text(g.key)) for g in groups]
 
 
 def _never(value: float | None) -> float:

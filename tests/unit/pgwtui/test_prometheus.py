@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pgwtui.client import Connection
+from pgwtui.alerts.prometheus import PrometheusClient
+from pgwtui.connection import Connection
 from pgwtui.errors import PrometheusError
-from pgwtui.prometheus import PrometheusClient
 from tests.support.prometheus import FakePrometheus, api_alert
 from tests.support.servers import free_port
 

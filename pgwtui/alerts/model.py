@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bridge.protocol.grouping import GroupKey
 from pgwtui.errors import PrometheusError
-from pgwtui.models import GroupKey
-from pgwtui.rules_model import ALERT_NAMES
+from pgwtui.rules.names import ALERT_NAMES
 
 AlertId = tuple[tuple[str, str], ...]
 """An alert's identity in Prometheus: its labels, sorted (`alertname` included)."""

@@ -8,7 +8,7 @@ import pytest
 
 from pgwtui.models import Group
 from pgwtui.staleness import StalenessPolicy
-from pgwtui.views import COLUMN_IDS, CellFormatter, Counts, RowFilter, build_rows, sort_rows
+from pgwtui.views.groups import COLUMN_IDS, CellFormatter, Counts, RowFilter, build_rows, sort_rows
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 

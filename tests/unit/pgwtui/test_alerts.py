@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from pgwtui.alerts import (
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import (
     RESOLVED_KEEP,
     Alert,
     AlertCounts,
@@ -18,10 +19,9 @@ from pgwtui.alerts import (
     track_deleted,
     unresolved,
 )
-from pgwtui.alerts_view import alert_rows, cells, details, group_text, hidden_count
 from pgwtui.errors import PrometheusError
-from pgwtui.models import GroupKey
-from pgwtui.views import CellFormatter
+from pgwtui.views.alerts import alert_rows, cells, details, group_text, hidden_count
+from pgwtui.views.groups import CellFormatter
 from tests.support.prometheus import api_alert, rfc3339
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pgwtui.alerts import Alert, AlertIndex, Resolving, alert_order
+from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.model import Alert, AlertIndex, Resolving, alert_order
 from pgwtui.durations import format_age
-from pgwtui.models import GroupKey, label_text
-from pgwtui.views import CellFormatter
+from pgwtui.labels import key_text, pairs_text
+from pgwtui.views.groups import CellFormatter
 
 HEADERS = ("STATE", "ALERT", "ACTIVE", "GROUP", "SUMMARY")
 
@@ -60,9 +61,9 @@ def group_text(row: AlertRow) -> str:
     """Which group the alert is about, in words."""
     if row.target is not None:
         more = f"  (+{len(row.keys) - 1} more)" if len(row.keys) > 1 else ""
-        return label_text(row.target) + more
+        return key_text(row.target) + more
     if row.deleted is not None:
-        return f"deleted: {label_text(row.deleted)}"
+        return f"deleted: {key_text(row.deleted)}"
     return "— no group on this gateway"
 
 
@@ -87,22 +88,22 @@ def details(row: AlertRow, fmt: CellFormatter) -> str:
     if row.state == "resolved" and row.resolved_at is not None:
         head = f"{alert.name}  resolved in Prometheus at {fmt.timestamp(row.resolved_at)}, after the group was deleted"
     if row.target is not None:
-        where = f"{label_text(row.target)}   (enter opens it: last push, failure, families; d deletes it)"
+        where = f"{key_text(row.target)}   (enter opens it: last push, failure, families; d deletes it)"
     elif row.deleted is not None:
         where = (
-            f"{label_text(row.deleted)}, deleted from the gateway; Prometheus resolves the alert at its next evaluation"
+            f"{key_text(row.deleted)}, deleted from the gateway; Prometheus resolves the alert at its next evaluation"
         )
     else:
         where = "none on this gateway (an alert about Prometheus's own view of the gateway or the bridge)"
     lines = [
         head,
         f"group       {where}",
-        "labels      " + " ".join(f'{k}="{v}"' for k, v in alert.labels if k != "alertname"),
+        "labels      " + pairs_text((k, v) for k, v in alert.labels if k != "alertname"),
     ]
     key = row.target if row.target is not None else row.deleted
     dropped = [name for name, value in key or () if value == "" and not alert.label(name)]
     if dropped:
-        empty = ", ".join(f'{name}=""' for name in dropped)
+        empty = pairs_text(((name, "") for name in dropped), sep=", ")
         lines.append(f"            (Prometheus drops empty labels: the group's {empty} arrives as no label)")
     if alert.value:
         lines.append(f"value       {_number(alert.value)}")

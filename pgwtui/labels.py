@@ -1,0 +1,60 @@
+"""Grouping keys and label sets as text (pure): `job` first, and one quoting rule for every value on screen.
+
+A value is quoted as in Go and JSON (`"a\\"b"`, `"line\\nbreak"`), so what the user reads is what
+the gateway holds: an empty value, a space or a `"` inside a value cannot be mistaken for
+anything else. Every view (the groups list, the detail, the alerts, the confirmations) writes
+label values through `quote`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from bridge.protocol.grouping import GroupKey
+
+Pairs = tuple[tuple[str, str], ...]
+"""Label pairs (name, value)."""
+
+
+def quote(value: str) -> str:
+    """A label value in double quotes, escaped: `""`, `"db-1"`, `"a\\"b"`."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _needs_quotes(value: str) -> bool:
+    return value == "" or any(c.isspace() or c in '"=' for c in value)
+
+
+def job_first(key: GroupKey) -> list[tuple[str, str]]:
+    """The key's pairs, `job` first, then by name."""
+    return sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+
+
+def key_text(key: GroupKey, *, quote_all: bool = False) -> str:
+    """Write a grouping key as one line, `job` first.
+
+    Values are quoted only where a bare one would mislead (`job=backup instance="" path=/var/log`),
+    or every one with `quote_all` (`job="backup" instance=""`, as the confirmations show keys).
+    """
+    return " ".join(
+        f"{name}={quote(value) if quote_all or _needs_quotes(value) else value}" for name, value in job_first(key)
+    )
+
+
+def own_labels(labels: Iterable[tuple[str, str]], key: GroupKey) -> Pairs:
+    """A series' own labels: without its group's grouping labels and the `instance=""` the gateway injects.
+
+    They are what a push to the group's URL must carry, and what the detail view shows.
+    """
+    grouping = dict(key)
+    return tuple(
+        (name, value)
+        for name, value in labels
+        if name not in grouping and not (name == "instance" and value == "" and "instance" not in grouping)
+    )
+
+
+def pairs_text(pairs: Iterable[tuple[str, str]], *, sep: str = " ") -> str:
+    """`name="value"` for each pair, every value quoted: `env="prod" team="db"`."""
+    return sep.join(f"{name}={quote(value)}" for name, value in pairs)

@@ -1,0 +1,10 @@
+"""The views as pure data, one module per screen: rows, cells, sorting, filters and texts (no UI, no I/O).
+
+    groups.py    the groups list: rows, columns, sorting, the `/` filter, counts, cell text
+    detail.py    a group's detail: family rows, series lines with histograms and summaries unfolded
+    alerts.py    the alerts view: one row per alert, its cells and the highlighted alert in full
+    prompts.py   the words of every confirmation: which group, which URL, what it costs
+    help.py      the top of the help page: where we are, statuses, staleness rules, alerts
+
+Each mirrors a module of `pgwtui.screens`, which only turns these into widgets.
+"""
