@@ -67,6 +67,14 @@ ROUTING: dict[str, list[R]] = {
         R("DELETE", "/metrics/./job/a"),
         R("GET", "/./metrics"),
     ],
+    "dot segments at either end": [
+        R("GET", "/metrics/job/.."),
+        R("PUT", "/a/../metrics/"),
+        R("DELETE", "/.."),
+        R("GET", "/metrics/."),
+        R("OPTIONS", "/./metrics"),
+        R("GET", "/api/v1/../v1/status"),
+    ],
     "encoded dots are cleaned": [R("PUT", "/metrics/job/%2E%2E"), R("PUT", "/metrics/job/a/%2e/b")],
     "api subtree redirects": [
         R("GET", "/api/v1"),

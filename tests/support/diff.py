@@ -98,10 +98,11 @@ class Transcript:
 
 
 def send(client: httpx.Client, base: str, req: Req) -> Seen:
-    # Build the URL by hand so httpx sends the path bytes exactly as given (no normalisation).
     request = client.build_request(req.method, base, content=req.body, headers=req.headers)
     raw = req.path.encode("latin-1") if isinstance(req.path, str) else req.path
     request.url = request.url.copy_with(raw_path=raw)
+    # httpx's URL removes `.` and `..` segments; the request target goes out exactly as written.
+    request.extensions["target"] = raw
     response = client.send(request)
     return Seen(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
 
