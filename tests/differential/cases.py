@@ -37,6 +37,14 @@ ROUTING: dict[str, list[R]] = {
         R("PUT", "/Metrics/Job/x", b"a 1\n"),
         R("DELETE", "/METRICS/job/x"),
     ],
+    "case fix keeps the case of parameters": [
+        R("DELETE", "/METRICS/JOB/Xy"),
+        R("PUT", "/Metrics/Job@Base64/WHk"),
+        R("GET", "/Status/"),
+        R("GET", "/STATIC/x"),
+        R("GET", "/-/HEALTHY/"),
+    ],
+    "catch-all roots redirect to their slash": [R("GET", "/debug/pprof"), R("GET", "/static"), R("PUT", "/static")],
     "query string kept in redirects": [
         R("GET", "/metrics/?a=b"),
         R("PUT", "/metrics/job/?x=1"),
@@ -636,6 +644,12 @@ SCRAPE: dict[str, list[R]] = {
         _scrape(f"*/*;q=0.9, {_PROTO};encoding=compact-text;q=0.5"),
         _scrape(f"text/plain;q=0, {_PROTO};encoding=text;q=0.1"),
         _scrape(f"{_PROTO};encoding=text;q=abc, text/plain;q=0.5"),
+    ],
+    "equal q-values keep the header's order": [
+        *_CLIENT_DATA,
+        _scrape(f"text/plain, {_PROTO}; encoding=delimited"),
+        _scrape(f"{_PROTO}; encoding=delimited, text/plain"),
+        _scrape(f"text/plain ; q=0.1 , {_PROTO}; encoding=compact-text ;q=0.2"),
     ],
     "wildcards and nonsense get text": [
         *_CLIENT_DATA,
