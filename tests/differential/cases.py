@@ -673,6 +673,8 @@ SCRAPE: dict[str, list[R]] = {
         _scrape("", "gzip;q=0"),
         _scrape("", "GZIP"),
         _scrape("", "x-gzip"),
+        _scrape("", "gzipped"),
+        _scrape("", "gzip ;q=1"),
         _scrape("", "identity,gzip"),
         _scrape("", "br, zstd"),
         _scrape("", "*"),
