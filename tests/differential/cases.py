@@ -1,7 +1,9 @@
 """Request sequences sent to the real Go Pushgateway and to ours; every one must look the same to a client.
 
 Each case names the part of the semantics reference (`shared/reference/pushgateway-semantics.md`) it
-exercises. Cases where we deliberately differ (the 1.5.1 bugs) live in test_deliberate.py.
+exercises; SCRAPE is `/metrics` content negotiation (expfmt.Negotiate and promhttp's gzip). Go's
+answers to every case are recorded in tests/golden/ and replayed against ours without the binary
+(tests/http). Cases where we deliberately differ (the 1.5.1 bugs) live in test_deliberate.py.
 """
 
 from __future__ import annotations
