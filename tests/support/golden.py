@@ -4,6 +4,8 @@
 body and flags of every request, so an edited case cannot keep its old answers) and Go's
 normalised transcript. The oracle run checks Go against these files and `make golden`
 (PGW_GOLDEN=record) rewrites them; the in-process replay in tests/http checks ours against them.
+The directory is the version the oracle binary reports (`GO_BINARY --version`), so recording with
+another oracle binary writes its own directory beside the others.
 """
 
 from __future__ import annotations
