@@ -66,3 +66,8 @@ screenshots: deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## golden: re-record tests/golden/<oracle version>/ from the real Go Pushgateway (review the diff, then commit)
+.PHONY: golden
+golden: deps system-deps
+	PGW_REQUIRE_ORACLES=1 PGW_GOLDEN=record $(BIN)/python -m pytest tests/differential/test_cases.py -q $(PYTEST_ARGS)

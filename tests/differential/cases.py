@@ -1,7 +1,9 @@
 """Request sequences sent to the real Go Pushgateway and to ours; every one must look the same to a client.
 
 Each case names the part of the semantics reference (`shared/reference/pushgateway-semantics.md`) it
-exercises. Cases where we deliberately differ (the 1.5.1 bugs) live in test_deliberate.py.
+exercises; SCRAPE is `/metrics` content negotiation (expfmt.Negotiate and promhttp's gzip). Go's
+answers to every case are recorded in tests/golden/ and replayed against ours without the binary
+(tests/http). Cases where we deliberately differ (the 1.5.1 bugs) live in test_deliberate.py.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ def _pb(*families: object) -> bytes:
     return delimited(*families)
 
 
+def _gz(data: bytes) -> bytes:
+    # mtime=0: the case's bytes (and its golden digest) must not depend on when it was built.
+    return gzip.compress(data, mtime=0)
+
+
 ROUTING: dict[str, list[R]] = {
     "trailing slash GET redirects 301": [R("GET", "/metrics/"), R("GET", "/-/healthy/"), R("GET", "/status/")],
     "trailing slash PUT redirects 307 then 404": [
@@ -32,6 +39,14 @@ ROUTING: dict[str, list[R]] = {
         R("PUT", "/Metrics/Job/x", b"a 1\n"),
         R("DELETE", "/METRICS/job/x"),
     ],
+    "case fix keeps the case of parameters": [
+        R("DELETE", "/METRICS/JOB/Xy"),
+        R("PUT", "/Metrics/Job@Base64/WHk"),
+        R("GET", "/Status/"),
+        R("GET", "/STATIC/x"),
+        R("GET", "/-/HEALTHY/"),
+    ],
+    "catch-all roots redirect to their slash": [R("GET", "/debug/pprof"), R("GET", "/static"), R("PUT", "/static")],
     "query string kept in redirects": [
         R("GET", "/metrics/?a=b"),
         R("PUT", "/metrics/job/?x=1"),
@@ -61,6 +76,14 @@ ROUTING: dict[str, list[R]] = {
         R("PUT", "/metrics/job/a/../b", b"x 1\n"),
         R("DELETE", "/metrics/./job/a"),
         R("GET", "/./metrics"),
+    ],
+    "dot segments at either end": [
+        R("GET", "/metrics/job/.."),
+        R("PUT", "/a/../metrics/"),
+        R("DELETE", "/.."),
+        R("GET", "/metrics/."),
+        R("OPTIONS", "/./metrics"),
+        R("GET", "/api/v1/../v1/status"),
     ],
     "encoded dots are cleaned": [R("PUT", "/metrics/job/%2E%2E"), R("PUT", "/metrics/job/a/%2e/b")],
     "api subtree redirects": [
@@ -544,24 +567,128 @@ STORE: dict[str, list[R]] = {
     ],
     "wipe empty store": [R("PUT", "/api/v1/admin/wipe")],
     "gzip request bodies": [
-        R("PUT", "/metrics/job/a", gzip.compress(b"x 1\n"), GZ),
+        R("PUT", "/metrics/job/a", _gz(b"x 1\n"), GZ),
         R("PUT", "/metrics/job/b", b"notgzip", GZ),
         R("PUT", "/metrics/job/b2", b"", GZ),
-        R("PUT", "/metrics/job/b3", gzip.compress(b"x 1\n")[:12], GZ),
+        R("PUT", "/metrics/job/b3", _gz(b"x 1\n")[:12], GZ),
     ],
     "gzip on delete is still checked": [
         R("PUT", "/metrics/job/a", b"x 1\n"),
         R("DELETE", "/metrics/job/a", b"", GZ),
-        R("DELETE", "/metrics/job/a", gzip.compress(b"ignored"), GZ),
+        R("DELETE", "/metrics/job/a", _gz(b"ignored"), GZ),
     ],
     "other encodings are ignored": [
         R("PUT", "/metrics/job/c", b"x 1\n", {"Content-Encoding": "identity"}),
         R("PUT", "/metrics/job/d", b"x 1\n", {"Content-Encoding": "br"}),
     ],
-    "gzip protobuf": [
-        R("PUT", "/metrics/job/a", gzip.compress(_pb(family("c", "GAUGE", None, [{"gauge": 1}]))), {**GZ, **PB})
+    "gzip protobuf": [R("PUT", "/metrics/job/a", _gz(_pb(family("c", "GAUGE", None, [{"gauge": 1}]))), {**GZ, **PB})],
+    "multi-member gzip": [R("PUT", "/metrics/job/a", _gz(b"x 1\n") + _gz(b"y 2\n"), GZ)],
+}
+
+
+_CLIENT_DATA = [
+    R(
+        "PUT",
+        "/metrics/job/a",
+        b'# HELP c Requests, with "quotes", a \\\\ and a\\nnewline.\n# TYPE c counter\nc{code="200"} 5\nc{code="500"} 1\n'
+        b'# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 2.5\ns_count 3\n'
+        b'# TYPE h histogram\nh_bucket{le="0.5"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1.5\nh_count 2\n'
+        b'u{v="x\\"y"} NaN\n',
+    ),
+    R("PUT", "/metrics/job/b/instance/i", b"# TYPE g gauge\ng -Inf\nu 1e-7\n"),
+]
+_PROTO = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily"
+_IDENTITY = {"Accept-Encoding": "identity"}
+
+
+def _scrape(accept: str, encoding: str = "identity") -> R:
+    return R("GET", "/metrics", headers={"Accept": accept, "Accept-Encoding": encoding})
+
+
+SCRAPE: dict[str, list[R]] = {
+    "no Accept header gets text": [*_CLIENT_DATA, _scrape(""), R("GET", "/metrics", headers=_IDENTITY)],
+    "text/plain with and without a version": [
+        *_CLIENT_DATA,
+        _scrape("text/plain"),
+        _scrape("text/plain; version=0.0.4"),
+        _scrape("text/plain;version=0.0.5"),
+        _scrape("text/plain; charset=utf-8"),
     ],
-    "multi-member gzip": [R("PUT", "/metrics/job/a", gzip.compress(b"x 1\n") + gzip.compress(b"y 2\n"), GZ)],
+    "OpenMetrics is not offered": [
+        *_CLIENT_DATA,
+        _scrape("application/openmetrics-text; version=1.0.0"),
+        _scrape(
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+            "text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+        ),
+    ],
+    "protobuf delimited": [*_CLIENT_DATA, _scrape(f"{_PROTO}; encoding=delimited")],
+    "protobuf text": [*_CLIENT_DATA, _scrape(f"{_PROTO}; encoding=text")],
+    "protobuf compact-text": [*_CLIENT_DATA, _scrape(f"{_PROTO}; encoding=compact-text")],
+    "protobuf without proto or encoding falls back to text": [
+        *_CLIENT_DATA,
+        _scrape("application/vnd.google.protobuf"),
+        _scrape(_PROTO),
+        _scrape("application/vnd.google.protobuf; proto=other.Message; encoding=delimited"),
+        _scrape(f"{_PROTO}; encoding=json"),
+    ],
+    "protobuf parameters are case-sensitive": [
+        *_CLIENT_DATA,
+        _scrape(f"{_PROTO}; encoding=DELIMITED"),
+        _scrape("Application/Vnd.Google.Protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"),
+        _scrape("application/vnd.google.protobuf; Proto=io.prometheus.client.MetricFamily; Encoding=delimited"),
+    ],
+    "q-values pick the format": [
+        *_CLIENT_DATA,
+        _scrape(f"text/plain;q=0.2, {_PROTO};encoding=delimited;q=0.8"),
+        _scrape(f"{_PROTO};encoding=delimited;q=0.2, text/plain;q=0.8"),
+        _scrape(f"{_PROTO};encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1"),
+        _scrape(f"*/*;q=0.9, {_PROTO};encoding=compact-text;q=0.5"),
+        _scrape(f"text/plain;q=0, {_PROTO};encoding=text;q=0.1"),
+        _scrape(f"{_PROTO};encoding=text;q=abc, text/plain;q=0.5"),
+    ],
+    "equal q-values keep the header's order": [
+        *_CLIENT_DATA,
+        _scrape(f"text/plain, {_PROTO}; encoding=delimited"),
+        _scrape(f"{_PROTO}; encoding=delimited, text/plain"),
+        _scrape(f"text/plain ; q=0.1 , {_PROTO}; encoding=compact-text ;q=0.2"),
+    ],
+    "wildcards and nonsense get text": [
+        *_CLIENT_DATA,
+        _scrape("*/*"),
+        _scrape("application/*"),
+        _scrape("*"),
+        _scrape("xyz"),
+        _scrape(";;;,,,"),
+        _scrape("application/json"),
+    ],
+    "gzip on request": [
+        *_CLIENT_DATA,
+        _scrape("", "gzip"),
+        _scrape("", "deflate, gzip"),
+        _scrape("", "gzip;q=1.0, identity; q=0.5"),
+        _scrape(f"{_PROTO}; encoding=delimited", "gzip"),
+        _scrape(f"{_PROTO}; encoding=text", "gzip"),
+    ],
+    "gzip is matched literally": [
+        *_CLIENT_DATA,
+        _scrape("", "gzip;q=0"),
+        _scrape("", "GZIP"),
+        _scrape("", "x-gzip"),
+        _scrape("", "gzipped"),
+        _scrape("", "gzip ;q=1"),
+        _scrape("", "identity,gzip"),
+        _scrape("", "br, zstd"),
+        _scrape("", "*"),
+    ],
+    "scrape of an empty store": [_scrape(""), _scrape(f"{_PROTO}; encoding=delimited", "gzip")],
+    "scrape after a delete and a failed push": [
+        *_CLIENT_DATA,
+        R("DELETE", "/metrics/job/b/instance/i"),
+        R("PUT", "/metrics/job/a", b"x 1 5\n"),
+        _scrape(f"{_PROTO}; encoding=compact-text"),
+        _scrape(""),
+    ],
 }
 
 
@@ -572,6 +699,7 @@ for group_name, table in (
     ("body", BODIES),
     ("protobuf", PROTOBUF),
     ("store", STORE),
+    ("scrape", SCRAPE),
 ):
     for case_name, requests in table.items():
         ALL[f"{group_name}: {case_name}"] = requests

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-OWN_PREFIXES = ("go_", "process_", "pushgateway_", "python_", "promhttp_")
-TIMESTAMP_FAMILIES = ("push_time_seconds", "push_failure_time_seconds")
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")
-_PARSE_ERROR = re.compile(r"^text format parsing error in line (\d+):")
+from bridge.gateway.config import GatewayConfig
+from tests.support.normalise import (
+    conflicting_helps,
+    normalise_answer,
+    normalise_api,
+    normalise_metrics,
+    normalise_state,
+)
+
+__all__ = [
+    "Case",
+    "Pair",
+    "Req",
+    "Seen",
+    "Side",
+    "Transcript",
+    "conflicting_helps",
+    "normalise_api",
+    "normalise_metrics",
+]
 
 
 @dataclass
@@ -29,6 +45,37 @@ class Req:
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.body[:80]!r} {self.headers or ''}"
 
+    def describe(self) -> str:
+        """One readable line for golden files (the case digest pins the exact bytes)."""
+        path = self.path if len(self.path) <= 160 else f"{self.path[:150]}…({len(self.path)} chars)"
+        text = f"{self.method} {path}"
+        if self.headers:
+            text += " " + json.dumps(self.headers, ensure_ascii=False)
+        if self.body:
+            more = "…" if len(self.body) > 60 else ""
+            shown = self.body[:60].decode("utf-8", "replace")
+            if all(c.isprintable() or c in "\n\r\t" for c in shown) and "\ufffd" not in shown:
+                text += f" body({len(self.body)}): {shown}{more}"
+            else:
+                text += f" body({len(self.body)}, hex): {self.body[:24].hex(' ')}{more}"
+        return text
+
+
+@dataclass(frozen=True)
+class Case:
+    """A named request sequence and the flags both gateways run it with."""
+
+    requests: Sequence[Req]
+    go_args: tuple[str, ...] = ("--web.enable-admin-api",)
+    config: Mapping[str, Any] = field(default_factory=lambda: {"enable_admin_api": True})
+    prefix: str = ""
+    telemetry: str = "/metrics"
+    state: bool = True
+
+    def gateway_config(self) -> GatewayConfig:
+        """A fresh config (servers write their listen address into it)."""
+        return GatewayConfig(**self.config)
+
 
 @dataclass
 class Seen:
@@ -39,113 +86,63 @@ class Seen:
     body: bytes
 
 
+@dataclass
+class Transcript:
+    """What one gateway answered to a case, normalised: what a golden file stores for Go."""
+
+    answers: list[dict[str, Any]]
+    state: dict[str, Any] | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"answers": self.answers, "state": self.state}
+
+
 def send(client: httpx.Client, base: str, req: Req) -> Seen:
-    # Build the URL by hand so httpx sends the path bytes exactly as given (no normalisation).
     request = client.build_request(req.method, base, content=req.body, headers=req.headers)
     raw = req.path.encode("latin-1") if isinstance(req.path, str) else req.path
     request.url = request.url.copy_with(raw_path=raw)
+    # httpx's URL removes `.` and `..` segments; the request target goes out exactly as written.
+    request.extensions["target"] = raw
     response = client.send(request)
     return Seen(response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content)
 
 
-def _own(name: str) -> bool:
-    return name.startswith(OWN_PREFIXES)
+def explain(what: str, expected: Any, got: Any, *, expected_name: str = "go", got_name: str = "ours") -> str:
+    """A unified diff of two normalised values, for assertion messages."""
+    lines = difflib.unified_diff(
+        json.dumps(expected, indent=1, ensure_ascii=False).splitlines(),
+        json.dumps(got, indent=1, ensure_ascii=False).splitlines(),
+        expected_name,
+        got_name,
+        n=3,
+        lineterm="",
+    )
+    return f"{what}\n" + "\n".join(lines)
 
 
-_UNESCAPE = re.compile(r"\\(.)")
+class Side:
+    """One gateway as a client sees it, answers normalised (`resort` for Go's random series order)."""
 
+    def __init__(self, client: httpx.Client, base: str, *, resort: bool) -> None:
+        self.client = client
+        self.base = base
+        self.resort = resort
 
-def _labels(text: str | None) -> list[tuple[str, str]]:
-    """Label pairs of an exposition line, values unescaped (gateways sort by the raw values)."""
-    if not text:
-        return []
-    pairs = re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', text)
-    return [(name, _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), value)) for name, value in pairs]
+    def answer(self, req: Req) -> dict[str, Any]:
+        seen = send(self.client, self.base, req)
+        return normalise_answer(seen.status, seen.headers, seen.body, resort=self.resort)
 
+    def state(self, prefix: str = "", telemetry: str = "/metrics") -> dict[str, Any]:
+        api = self.client.get(self.base + prefix + "/api/v1/metrics")
+        metrics = self.client.get(self.base + prefix + telemetry)
+        content_type = metrics.headers.get("content-type", "")
+        return normalise_state(api.content, metrics.status_code, metrics.content, content_type, resort=self.resort)
 
-def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] = ()) -> list[str]:
-    """Drop own metrics, zero/non-zero the push timestamps, optionally re-sort series blocks canonically."""
-    drop_help = set(drop_help_for)
-    families: list[tuple[str, list[str], list[list[str]]]] = []
-    current: tuple[str, list[str], list[list[str]]] | None = None
-    block_key: tuple[str, tuple[tuple[str, str], ...]] | None = None
-    for line in text.split("\n"):
-        if not line:
-            continue
-        if line.startswith("# HELP ") or line.startswith("# TYPE "):
-            name = line.split(" ", 3)[2]
-            if current is None or current[0] != name:
-                current = (name, [], [])
-                families.append(current)
-                block_key = None
-            if line.startswith("# HELP ") and name in drop_help:
-                continue
-            current[1].append(line)
-            continue
-        match = _SAMPLE.match(line)
-        assert match is not None, f"unparsable exposition line {line!r}"
-        assert current is not None
-        name, label_text, value = match.groups()
-        labels = _labels(label_text)
-        base = tuple((n, v) for n, v in labels if n not in ("le", "quantile"))
-        key = (current[0], base)
-        if current[0] in TIMESTAMP_FAMILIES:
-            value = "0" if value == "0" else "NONZERO"
-        line = f"{name}{label_text or ''} {value}"
-        if key != block_key:
-            current[2].append([])
-            block_key = key
-        current[2][-1].append(line)
-    out: list[str] = []
-    for name, headers, blocks in families:
-        if _own(name):
-            continue
-        out.extend(headers)
-        if resort:
-
-            def sort_key(block: list[str]) -> tuple[Any, ...]:
-                m = _SAMPLE.match(block[0])
-                assert m is not None
-                pairs = [(n, v) for n, v in _labels(m.group(2)) if n not in ("le", "quantile")]
-                return (len(pairs), *(v for _, v in pairs), *(n for n, _ in pairs))
-
-            blocks = sorted(blocks, key=sort_key)
-        for block in blocks:
-            out.extend(block)
-    return out
-
-
-def normalise_api(body: bytes) -> list[dict[str, Any]]:
-    """Groups sorted by labels; time stamps and push timestamps reduced to what is deterministic."""
-    data = json.loads(body)
-    assert data["status"] == "success"
-    groups = []
-    for group in data["data"]:
-        out: dict[str, Any] = {}
-        for key, value in group.items():
-            if key in ("labels", "last_push_successful"):
-                out[key] = value
-                continue
-            family = dict(value)
-            assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$", family.pop("time_stamp"))
-            if key in TIMESTAMP_FAMILIES:
-                family["metrics"] = [
-                    {**m, "value": "0" if m.get("value") == "0" else "NONZERO"} for m in family["metrics"]
-                ]
-            out[key] = family
-        groups.append(out)
-    groups.sort(key=lambda g: json.dumps(g.get("labels"), sort_keys=True))
-    return groups
-
-
-def conflicting_helps(api_groups: list[dict[str, Any]]) -> set[str]:
-    """Families whose HELP differs between groups (Go's /metrics HELP is random for those)."""
-    helps: dict[str, set[str | None]] = {}
-    for group in api_groups:
-        for key, value in group.items():
-            if isinstance(value, dict) and "metrics" in value:
-                helps.setdefault(key, set()).add(value.get("help"))
-    return {name for name, values in helps.items() if len(values) > 1}
+    def play(self, case: Case) -> Transcript:
+        """Send a case's requests in order, then read the state (ours answers synchronously)."""
+        answers = [{"request": req.describe(), **self.answer(req)} for req in case.requests]
+        state = self.state(case.prefix, case.telemetry) if case.state else None
+        return Transcript(answers, state)
 
 
 class Pair:
@@ -156,38 +153,36 @@ class Pair:
         self.our_url = our_url
         self.go = httpx.Client(timeout=30, follow_redirects=False)
         self.ours = httpx.Client(timeout=30, follow_redirects=False)
+        self.go_side = Side(self.go, go_url, resort=True)
+        self.our_side = Side(self.ours, our_url, resort=False)
         self.async_pending = False
 
     def close(self) -> None:
         self.go.close()
         self.ours.close()
 
-    def exchange(self, req: Req, *, compare_body: bool = False) -> tuple[Seen, Seen]:
-        """Send to both and assert the client-visible answer is the same."""
-        go = send(self.go, self.go_url, req)
-        ours = send(self.ours, self.our_url, req)
-        context = f"{req}\n go:   {go.status} {go.body[:300]!r}\n ours: {ours.status} {ours.body[:300]!r}"
-        assert ours.status == go.status, f"status differs for {context}"
-        if go.status == 202:
-            self.async_pending = True
-        for header in ("location", "allow", "content-encoding"):
-            assert ours.headers.get(header) == go.headers.get(header), f"{header} differs for {context}"
-        if go.status in (200, 400, 403, 404, 405, 500) and go.body:
-            go_type = go.headers.get("content-type", "").split(";")[0]
-            our_type = ours.headers.get("content-type", "").split(";")[0]
-            assert our_type == go_type, f"content-type differs for {context}"
-        match = _PARSE_ERROR.match(go.body.decode("utf-8", "replace"))
-        if match:
-            assert ours.body.decode("utf-8", "replace").startswith(match.group(0)), (
-                f"parse error line differs: {context}"
-            )
-        if compare_body:
-            assert ours.body == go.body, f"body differs for {context}"
-        return go, ours
+    def play(self, case: Case) -> tuple[Transcript, list[str]]:
+        """Send every request to both; Go's transcript and each place where ours answered differently."""
+        answers: list[dict[str, Any]] = []
+        differences: list[str] = []
+        for req in case.requests:
+            go, ours = self.go_side.answer(req), self.our_side.answer(req)
+            answers.append({"request": req.describe(), **go})
+            if go["status"] == 202:
+                self.async_pending = True
+            if ours != go:
+                differences.append(explain(f"answer differs for {req}", go, ours))
+        state = None
+        if case.state:
+            state, ours_state = self._states(case.prefix, case.telemetry)
+            if ours_state != state:
+                differences.append(explain("state differs", state, ours_state))
+        return Transcript(answers, state), differences
 
     def run(self, requests: Sequence[Req]) -> None:
-        for req in requests:
-            self.exchange(req)
+        """Send every request to both and assert the client-visible answers are the same."""
+        _, differences = self.play(Case(requests, state=False))
+        assert not differences, "\n".join(differences)
 
     def settle(self) -> None:
         """Let the Go gateway's write queue apply 202-acknowledged writes."""
@@ -195,37 +190,16 @@ class Pair:
             time.sleep(0.05)
             self.async_pending = False
 
-    def compare_state(
-        self, *, retries: int = 10, prefix: str = "", telemetry: str = "/metrics"
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """Assert the same /api/v1/metrics groups and the same normalised /metrics."""
+    def _states(self, prefix: str, telemetry: str, retries: int = 10) -> tuple[dict[str, Any], dict[str, Any]]:
         self.settle()
-        for attempt in range(retries):
-            go_api = normalise_api(self.go.get(self.go_url + prefix + "/api/v1/metrics").content)
-            our_api = normalise_api(self.ours.get(self.our_url + prefix + "/api/v1/metrics").content)
-            if go_api == our_api or attempt == retries - 1:
+        for _ in range(retries):
+            go, ours = self.go_side.state(prefix, telemetry), self.our_side.state(prefix, telemetry)
+            if go == ours:
                 break
             time.sleep(0.05)
-        assert our_api == go_api, (
-            "API groups differ:\n go:   "
-            + json.dumps(go_api, sort_keys=True)
-            + "\n ours: "
-            + json.dumps(our_api, sort_keys=True)
-        )
-        go_metrics = self.go.get(self.go_url + prefix + telemetry)
-        our_metrics = self.ours.get(self.our_url + prefix + telemetry)
-        assert our_metrics.status_code == go_metrics.status_code, (
-            f"/metrics status differs: go {go_metrics.status_code} {go_metrics.text[:300]} ours {our_metrics.status_code}"
-        )
-        drop = conflicting_helps(go_api)
-        go_lines = normalise_metrics(go_metrics.text, resort=True, drop_help_for=drop)
-        our_lines = normalise_metrics(our_metrics.text, resort=False, drop_help_for=drop)
-        assert our_lines == go_lines, "/metrics differs:\n" + "\n".join(
-            f"{'  ' if a == b else '!!'} go: {a!r:60} ours: {b!r}" for a, b in _zip_longest(go_lines, our_lines)
-        )
-        return our_metrics.text, our_api
+        return go, ours
 
-
-def _zip_longest(a: list[str], b: list[str]) -> Iterable[tuple[str, str]]:
-    for i in range(max(len(a), len(b))):
-        yield (a[i] if i < len(a) else "<none>", b[i] if i < len(b) else "<none>")
+    def compare_state(self, *, prefix: str = "", telemetry: str = "/metrics") -> None:
+        """Assert the same /api/v1/metrics groups and the same normalised /metrics."""
+        go, ours = self._states(prefix, telemetry)
+        assert ours == go, explain("state differs", go, ours)

@@ -1,0 +1,93 @@
+"""Scrape negotiation on its own: the format expfmt.Negotiate (goautoneg) picks, and promhttp's gzip test.
+
+Expectations are the Go 1.5.1 binary's answers (tests/golden/1.5.1/scrape.json) unless marked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.gateway.negotiation import Format, gzip_accepted, negotiate
+
+P = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily"
+DELIM, PTEXT, COMPACT, TEXT = Format.PROTO_DELIM, Format.PROTO_TEXT, Format.PROTO_COMPACT, Format.TEXT
+# Go 1.5.1 answered these (measured with curl against the binary) but ours does not yet: goautoneg
+# reads q with strconv.ParseFloat(value, 32), which refuses a leading blank, accepts hex floats and
+# rounds to float32; ours uses Python's float().
+KNOWN_DIFFERENCE = pytest.mark.xfail(strict=True, reason="q-values are not parsed as Go's ParseFloat(…, 32)")
+
+NEGOTIATE_TABLE = [
+    ("", TEXT),
+    ("text/plain", TEXT),
+    ("text/plain; version=0.0.4", TEXT),
+    ("text/plain;version=0.0.5", TEXT),
+    ("text/plain; charset=utf-8", TEXT),
+    ("application/openmetrics-text; version=1.0.0", TEXT),
+    (f"{P}; encoding=delimited", DELIM),
+    (f"{P}; encoding=text", PTEXT),
+    (f"{P}; encoding=compact-text", COMPACT),
+    # Protobuf needs both parameters, spelled exactly.
+    ("application/vnd.google.protobuf", TEXT),
+    (P, TEXT),
+    ("application/vnd.google.protobuf; proto=other.Message; encoding=delimited", TEXT),
+    (f"{P}; encoding=json", TEXT),
+    (f"{P}; encoding=DELIMITED", TEXT),
+    ("Application/Vnd.Google.Protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited", TEXT),
+    ("application/vnd.google.protobuf; Proto=io.prometheus.client.MetricFamily; Encoding=delimited", TEXT),
+    # Highest q first; a q that does not parse is 0; equal q keeps the header's order.
+    (f"text/plain;q=0.2, {P};encoding=delimited;q=0.8", DELIM),
+    (f"{P};encoding=delimited;q=0.2, text/plain;q=0.8", TEXT),
+    (f"{P};encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.1", DELIM),
+    (f"*/*;q=0.9, {P};encoding=compact-text;q=0.5", COMPACT),
+    (f"text/plain;q=0, {P};encoding=text;q=0.1", PTEXT),
+    (f"{P};encoding=text;q=abc, text/plain;q=0.5", TEXT),
+    (f"text/plain, {P}; encoding=delimited", TEXT),
+    (f"{P}; encoding=delimited, text/plain", DELIM),
+    (f"text/plain ; q=0.1 , {P}; encoding=compact-text ;q=0.2", COMPACT),
+    # Wildcards never select protobuf; nonsense falls back to text.
+    ("*/*", TEXT),
+    ("application/*", TEXT),
+    ("*", TEXT),
+    ("xyz", TEXT),
+    (";;;,,,", TEXT),
+    ("application/json", TEXT),
+    pytest.param(f"text/plain;q= 0.9, {P};encoding=delimited;q=0.5", DELIM, marks=KNOWN_DIFFERENCE),
+    pytest.param(f"{P};encoding=delimited;q=0x1p-1, text/plain;q=0.4", DELIM, marks=KNOWN_DIFFERENCE),
+    pytest.param(f"text/plain;q=0.5, {P};encoding=delimited;q=0.50000001", TEXT, marks=KNOWN_DIFFERENCE),
+]
+
+
+@pytest.mark.parametrize(("accept", "expected"), NEGOTIATE_TABLE)
+def test_negotiate(accept: str, expected: Format) -> None:
+    assert negotiate(accept) is expected
+
+
+def test_each_format_names_the_content_type_go_answers_with() -> None:
+    assert TEXT.value == "text/plain; version=0.0.4; charset=utf-8"
+    assert DELIM.value == f"{P}; encoding=delimited"
+    assert PTEXT.value == f"{P}; encoding=text"
+    assert COMPACT.value == f"{P}; encoding=compact-text"
+
+
+GZIP_TABLE = [
+    ("gzip", True),
+    ("deflate, gzip", True),
+    ("gzip;q=1.0, identity; q=0.5", True),
+    ("identity,gzip", True),
+    ("gzip,", True),
+    # promhttp 1.14 looks for the token only: a q of 0 still gets gzip.
+    ("gzip;q=0", True),
+    ("", False),
+    ("identity", False),
+    ("GZIP", False),
+    ("x-gzip", False),
+    ("gzipped", False),
+    ("gzip ;q=1", False),
+    ("br, zstd", False),
+    ("*", False),
+]
+
+
+@pytest.mark.parametrize(("accept_encoding", "expected"), GZIP_TABLE)
+def test_gzip_accepted(accept_encoding: str, expected: bool) -> None:
+    assert gzip_accepted(accept_encoding) is expected
