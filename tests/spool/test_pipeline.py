@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bridge.gateway.core import Gateway
+from bridge.protocol.methods import Method
 from bridge.push.inprocess import GatewayPusher
 from bridge.push.pusher import PushRequest
 from bridge.spool.metrics import FAILED, LAST_PUSH, OLDEST, PENDING, PUSHED, RETRIES
-from bridge.spool.naming import Method
 from bridge.spool.runner import SpoolBridge
 from tests.support.spool_env import (
     Recorder,
