@@ -29,8 +29,6 @@ from tests.support.spool_env import (
     variants,
 )
 
-pytestmark = pytest.mark.usefixtures("no_thread_leaks")
-
 
 def make(tmp_path: Path, gateway: Gateway | None = None, **kw: Any) -> tuple[SpoolBridge, Recorder, Gateway]:
     gateway = gateway or Gateway()
