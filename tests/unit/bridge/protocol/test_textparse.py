@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.errors import ParseError
-from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+from bridge.protocol.model import Histogram, Metric, MetricFamily, Summary
 from bridge.protocol.textparse import parse_text
 from bridge.protocol.textrender import render_family
 from tests.support.strategies import families
