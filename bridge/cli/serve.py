@@ -203,24 +203,18 @@ def register(sub: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """`pgw-bridge serve`: run the gateway until SIGINT/SIGTERM or `/-/quit`."""
+    """`pgw-bridge serve [--spool DIR]`: the gateway until SIGINT/SIGTERM or `/-/quit`, fed by the spool directly."""
     from bridge.gateway.runtime import run_gateway
     from bridge.gateway.server import run
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)
-    if getattr(args, "spool", None):
-        return _run_serve_spool(args, config)
-    run(run_gateway(config))
-    return 0
-
-
-def _run_serve_spool(args: argparse.Namespace, config: GatewayConfig) -> int:
-    """`pgw-bridge serve --spool DIR`: the embedded gateway, fed directly by the spool (no HTTP hop)."""
-    from bridge.gateway.runtime import run_gateway
-    from bridge.gateway.server import run
+    if not args.spool:
+        run(run_gateway(config))
+        return 0
     from bridge.spool.embedded import spool_task
 
+    # The spool is checked before the gateway binds: with a bad --spool, nothing is ever served.
     options = spool_options(args, state_in_memory=not config.persistence_file)
     task = spool_task(options, target=f"embedded:{config.persistence_file}")
     run(run_gateway(config, [task]))
