@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+## deps: the venv with the package and its dev tools (re-installed when pyproject.toml changes)
 deps: $(STAMP)
 
+## system-deps: the Go Pushgateway and Prometheus (with promtool) from apt, as root or with sudo, when missing
 system-deps:
 	@scripts/install-system-deps.sh
 
@@ -32,17 +34,21 @@ serve: deps
 test: deps system-deps
 	PGW_REQUIRE_ORACLES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## lint: ruff's lint rules and format check, as CI runs them (nothing is changed)
 lint: deps
 	$(BIN)/ruff check $(SRC) tests bench scripts
 	$(BIN)/ruff format --check $(SRC) tests bench scripts
 
+## format: rewrite the code in ruff's format and apply its safe fixes
 format: deps
 	$(BIN)/ruff format $(SRC) tests bench scripts
 	$(BIN)/ruff check --fix $(SRC) tests bench scripts
 
+## typecheck: mypy, strict on bridge and pgwtui
 typecheck: deps
 	$(BIN)/mypy
 
+## imports: the import-linter contracts in pyproject.toml (which package may import which)
 imports: deps
 	$(BIN)/lint-imports
 
@@ -58,12 +64,15 @@ bench: deps
 	@scripts/install-system-deps.sh --bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## soak: pgw-bridge serve --persistence.file under concurrent pushes, deletes and scrapes; RSS over time (bench/soak.py)
 soak: deps
 	$(BIN)/python -m bench.soak
 
+## screenshots: regenerate screenshots/*.svg from the real app (never hand-edited)
 screenshots: deps
 	$(BIN)/python scripts/screenshots.py
 
+## clean: remove the venv and the tools' caches
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
 

@@ -1,4 +1,25 @@
-"""pgw-bridge: a Pushgateway-compatible gateway, and a spool directory that feeds any gateway."""
+"""pgw-bridge: a Pushgateway-compatible gateway, and a spool directory that feeds any gateway.
+
+The packages, from the edge inwards; imports only point down the list (`make imports` checks it)::
+
+    cli/       `pgw-bridge serve | watch | drop | exec`: flags → values, errors → exit statuses;
+               the one place that composes the packages below (`python -m bridge` runs it)
+    spool/     a directory of .prom files → pushes: file names, watcher, consume and mirror
+               modes, the pipeline; `spool.embedded` alone feeds the in-process gateway
+    push/      delivering one push: over HTTP to any Pushgateway, or into the embedded gateway;
+               the verdict on each attempt and the retry policy
+    gateway/   the Pushgateway-compatible server: store and its rules, read models, persistence,
+               HTTP edge
+    protocol/  the wire codec everything speaks: text and protobuf formats, grouping keys, push
+               methods, media types, durations, Go's number rules (pure: no I/O)
+
+Beside them, for every package: `errors` (the exception tree), `logs` (the Go gateway's log
+formats), `addresses` (`[host]:port` as Go reads it) and `serving` (uvicorn without its signal
+capture).
+
+A spool file's way: `spool.watcher` → `spool.runner` → `spool.pipeline` → `push.pusher` (HTTP,
+`watch`) or `push.inprocess` → the gateway's `Gateway` service (`serve --spool`).
+"""
 
 from __future__ import annotations
 

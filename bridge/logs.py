@@ -20,14 +20,15 @@ _NAMES = {
 }
 
 
-def _timestamp(created: float) -> str:
-    millis = int(created * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{millis:03d}Z"
+def utc_timestamp(seconds: float) -> str:
+    """RFC 3339 in UTC with milliseconds (`2024-05-01T12:00:00.123Z`): the logs' `ts`, and `.error` files' time."""
+    millis = int(seconds * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
     fields: dict[str, Any] = {
-        "ts": _timestamp(record.created),
+        "ts": utc_timestamp(record.created),
         "caller": f"{record.module}.py:{record.lineno}",
         "level": _NAMES.get(record.levelno, "info"),
         "msg": record.getMessage(),

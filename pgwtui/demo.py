@@ -140,28 +140,15 @@ def start_spool_bridge(spool_dir: Path) -> tuple[Callable[[Gateway], Awaitable[N
         SpoolError: the spool directory cannot be used.
 
     """
-    from bridge.push.inprocess import GatewayPusher
-    from bridge.spool.metrics import KNOWN, BridgeMetrics
+    from bridge.spool.embedded import spool_task
+    from bridge.spool.files import atomic_write
     from bridge.spool.options import SpoolOptions
-    from bridge.spool.runner import SpoolBridge
 
     spool_dir.mkdir(parents=True, exist_ok=True)
-    metrics = BridgeMetrics()
-    pusher = GatewayPusher()
-    bridge = SpoolBridge(
-        SpoolOptions(spool=spool_dir, state_in_memory=True), pusher, metrics=metrics, target="embedded:demo"
-    )
-    bridge.prepare()
+    # The demo keeps serving when its bridge fails (the TUI still shows the gateway); the log says why.
+    run = spool_task(SpoolOptions(spool=spool_dir, state_in_memory=True), target="embedded:demo", stop_gateway=False)
     for example in sorted(SPOOL_EXAMPLES.glob("*.prom")):
-        target = spool_dir / example.name
-        temporary = spool_dir / f".{example.name}.tmp"
-        temporary.write_bytes(example.read_bytes())
-        temporary.replace(target)
-
-    async def run(gateway: Gateway) -> None:
-        pusher.bind(gateway)
-        gateway.own.add_collector(metrics.families, KNOWN)
-        await bridge.run()
+        atomic_write(spool_dir / example.name, example.read_bytes(), durable=False)
 
     note = f"Spool bridge watching {spool_dir}: drop <job>[@label=value].prom files there to push them."
     return run, note

@@ -21,7 +21,7 @@ def parse_duration(value: object, *, what: str = "duration") -> float:
         seconds = float(value)
     elif isinstance(value, str):
         try:
-            seconds = durations.parse_duration(value)
+            seconds = durations.parse(value)
         except ValueError as exc:
             raise ConfigError(f"{what}: {exc}") from None
     else:
@@ -32,22 +32,8 @@ def parse_duration(value: object, *, what: str = "duration") -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """Write a threshold as a user would: `90s`, `5m`, `1h30m`, `26h`, `3d`."""
-    whole = round(seconds)
-    if whole <= 0:
-        return "0s"
-    if whole % 86400 == 0 and whole >= 2 * 86400:
-        return f"{whole // 86400}d"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours}h")
-    if minutes:
-        parts.append(f"{minutes}m")
-    if secs:
-        parts.append(f"{secs}s")
-    return "".join(parts)
+    """Write a threshold as a user would: `45s`, `5m`, `1h30m`, `26h`, `3d`."""
+    return durations.format_short(seconds)
 
 
 def format_age(seconds: float) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bridge.addresses import split_host_port
 from bridge.errors import ConfigError
 from bridge.protocol import durations
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in a Go/Prometheus duration such as `5m`, `1h30m`, `90s`, `2d`; "" and `0` are zero.
+def parse_flag_duration(text: str) -> float:
+    """Seconds in a duration flag's value (`5m`, `1h30m`, `90s`, `2d`); empty, like `0`, is zero.
 
     Raises:
         ConfigError: not a duration.
@@ -19,26 +20,14 @@ def parse_duration(text: str) -> float:
     if text.strip() == "":
         return 0.0
     try:
-        return durations.parse_duration(text)
+        return durations.parse(text)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
 
 def format_duration(seconds: float) -> str:
-    """Go's `time.Duration.String()` for whole seconds and above (`5m0s`, `1h0m0s`, `0s`)."""
-    if seconds == 0:
-        return "0s"
-    whole = int(seconds)
-    if whole != seconds or whole < 1:
-        millis = seconds * 1000
-        return f"{millis:g}ms"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
+    """A duration as the Go binary shows its flags in `/api/v1/status` (`5m0s`, `1h0m0s`, `0s`)."""
+    return durations.format_go(seconds)
 
 
 def compute_route_prefix(prefix: str, external_url: str) -> str:
@@ -119,16 +108,11 @@ class GatewayConfig:
         return flags
 
     def listen_host_port(self) -> tuple[str, int]:
-        """Split `--web.listen-address` (`:9091`, `host:port`, `[v6]:port`).
+        """Split `--web.listen-address` (`:9091`, `host:port`, `[v6]:port`); no host means every interface.
 
         Raises:
             ConfigError: not host:port.
 
         """
-        address = self.listen_address
-        host, sep, port = address.rpartition(":")
-        if not sep or not port.isdigit():
-            raise ConfigError(f"invalid --web.listen-address {address!r}: expected [host]:port")
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-        return host or "0.0.0.0", int(port)
+        host, port = split_host_port(self.listen_address, flag="--web.listen-address")
+        return host or "0.0.0.0", port

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import signal
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import uvicorn
 
 from bridge.errors import ConfigError
 from bridge.gateway.app import GatewayApp
+from bridge.serving import CallerSignalsServer
 
 log = logging.getLogger("bridge.gateway")
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal capture: the gateway decides how to stop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:
@@ -77,7 +69,7 @@ def make_server(
     uv_config.load()
     if ssl_context is not None:
         uv_config.ssl = ssl_context
-    return _Server(uv_config)
+    return CallerSignalsServer(uv_config)
 
 
 async def serve(

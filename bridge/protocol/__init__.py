@@ -1,0 +1,16 @@
+"""The wire codec every part of bridge (and pgwtui) speaks; pure: no I/O, no framework (an import contract).
+
+One module per concern::
+
+    model       MetricFamily, Metric, Summary, Histogram: client_model's data, as dataclasses
+    textparse   text format 0.0.4 → families, with expfmt's verdicts and line numbers
+    textrender  families → text format 0.0.4, byte for byte as expfmt writes it
+    protobuf    delimited `MetricFamily` messages, both ways
+    prototext   the protobuf text format of families, for `encoding=text` scrapes
+    grouping    grouping keys ↔ `/metrics/job/…` URL paths (`@base64`), and the label-name rules
+    methods     PUT, POST, DELETE: what a push asks of the gateway
+    formats     the media types of the text and protobuf formats
+    durations   `90s`, `1h30m`: the one duration grammar, written Go's way or a user's
+    floats      Go's strconv rules: parsing, 'g' formatting, float64 → uint64
+    gostr       Go's `%q` quoting, for messages that read like the Go gateway's
+"""

@@ -22,6 +22,11 @@ def is_label_name(name: str) -> bool:
     return _LABEL_NAME.match(name) is not None
 
 
+def is_grouping_label_name(name: str) -> bool:
+    """A label name a grouping key may hold: a legacy label name, not reserved (`__*`)."""
+    return _LABEL_NAME.match(name) is not None and not name.startswith("__")
+
+
 def decode_base64(text: str) -> str:
     """Go's `base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))` as a string.
 
@@ -79,7 +84,7 @@ def split_labels(labels: str) -> dict[str, str]:
     for i in range(0, len(components), 2):
         name, value = components[i], components[i + 1]
         trimmed = name[: -len(BASE64_SUFFIX)] if name.endswith(BASE64_SUFFIX) else name
-        if not is_label_name(trimmed) or trimmed.startswith("__"):
+        if not is_grouping_label_name(trimmed):
             raise GroupingKeyError(f"improper label name {go_quote(trimmed)}")
         if name == trimmed:
             result[name] = value
@@ -128,7 +133,7 @@ def grouping_path(labels: dict[str, str] | GroupKey, *, prefix: str = "") -> str
         raise GroupingKeyError("a grouping key needs a non-empty job")
     parts = [prefix.rstrip("/"), "/metrics/job@base64/", encode_base64(job)]
     for name in sorted(pairs):
-        if not is_label_name(name) or name.startswith("__"):
+        if not is_grouping_label_name(name):
             raise GroupingKeyError(f"improper label name {go_quote(name)}")
         parts.append(f"/{name}@base64/{encode_base64(pairs[name])}")
     return "".join(parts)

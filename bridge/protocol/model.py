@@ -20,7 +20,6 @@ class MetricType(IntEnum):
     GAUGE_HISTOGRAM = 5
 
 
-TYPE_NAMES: dict[MetricType, str] = {t: t.name for t in MetricType}
 TEXT_TYPE_NAMES: dict[MetricType, str] = {
     MetricType.COUNTER: "counter",
     MetricType.GAUGE: "gauge",

@@ -9,6 +9,7 @@ Native-histogram fields, exemplars and created timestamps are not kept.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 from bridge.errors import ProtobufError
 from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
@@ -66,30 +67,45 @@ def _skip(data: bytes | memoryview, pos: int, end: int, wire: int, field: int) -
     return pos
 
 
-def _fields(data: bytes | memoryview, pos: int, end: int):  # type: ignore[no-untyped-def]
-    """Yield (field number, wire type, value start, value end or varint value, next position)."""
+Field = tuple[int, int, int, int, int]
+"""A field as `_fields` yields it: (number, wire type, varint value, payload start, payload end).
+
+The varint value is the field's value for wire type 0, and 0 otherwise; start and end delimit
+the payload (for wire type 2, after its length prefix), and the next field starts at end.
+A plain tuple, not a NamedTuple: building a NamedTuple per field made decoding a 4 MB body
+45% slower (measured), and readers unpack it by position anyway.
+"""
+
+
+def _fields(data: bytes | memoryview, pos: int, end: int) -> Iterator[Field]:
+    """Yield the fields of the message in `data[pos:end]`, in wire order.
+
+    Raises:
+        ProtobufError: a truncated field, tag 0, or an illegal wire type.
+
+    """
     while pos < end:
         key, pos = _varint(data, pos, end)
-        field, wire = key >> 3, key & 7
-        if field == 0:
+        number, wire = key >> 3, key & 7
+        if number == 0:
             raise ProtobufError("proto: illegal tag 0")
         if wire == 0:
             value, nxt = _varint(data, pos, end)
-            yield field, wire, value, 0, nxt
+            yield number, wire, value, pos, nxt
         elif wire == 2:
             length, start = _varint(data, pos, end)
             nxt = start + length
             if nxt > end:
                 raise ProtobufError("unexpected EOF")
-            yield field, wire, start, nxt, nxt
+            yield number, wire, 0, start, nxt
         elif wire == 1:
             nxt = pos + 8
             if nxt > end:
                 raise ProtobufError("unexpected EOF")
-            yield field, wire, pos, nxt, nxt
+            yield number, wire, 0, pos, nxt
         else:
-            nxt = _skip(data, pos, end, wire, field)
-            yield field, wire, pos, nxt, nxt
+            nxt = _skip(data, pos, end, wire, number)
+            yield number, wire, 0, pos, nxt
         pos = nxt
 
 
@@ -108,21 +124,21 @@ def _signed64(value: int) -> int:
 
 def _decode_value(data: bytes | memoryview, start: int, end: int, current: float | None) -> float:
     value = 0.0 if current is None else current
-    for field, wire, vstart, _vend, _nxt in _fields(data, start, end):
+    for field, wire, _value, vstart, _vend in _fields(data, start, end):
         if field == 1 and wire == 1:
             value = _dbl(data, vstart)
     return value
 
 
 def _decode_summary(data: bytes | memoryview, start: int, end: int, summary: Summary) -> None:
-    for field, wire, vstart, vend, _nxt in _fields(data, start, end):
+    for field, wire, varint, vstart, vend in _fields(data, start, end):
         if field == 1 and wire == 0:
-            summary.sample_count = vstart
+            summary.sample_count = varint
         elif field == 2 and wire == 1:
             summary.sample_sum = _dbl(data, vstart)
         elif field == 3 and wire == 2:
             quantile = value = 0.0
-            for qf, qw, qs, _qe, _qn in _fields(data, vstart, vend):
+            for qf, qw, _qv, qs, _qe in _fields(data, vstart, vend):
                 if qf == 1 and qw == 1:
                     quantile = _dbl(data, qs)
                 elif qf == 2 and qw == 1:
@@ -131,17 +147,17 @@ def _decode_summary(data: bytes | memoryview, start: int, end: int, summary: Sum
 
 
 def _decode_histogram(data: bytes | memoryview, start: int, end: int, histogram: Histogram) -> None:
-    for field, wire, vstart, vend, _nxt in _fields(data, start, end):
+    for field, wire, varint, vstart, vend in _fields(data, start, end):
         if field == 1 and wire == 0:
-            histogram.sample_count = vstart
+            histogram.sample_count = varint
         elif field == 2 and wire == 1:
             histogram.sample_sum = _dbl(data, vstart)
         elif field == 3 and wire == 2:
             bound = 0.0
             count = 0
-            for bf, bw, bs, _be, _bn in _fields(data, vstart, vend):
+            for bf, bw, bv, bs, _be in _fields(data, vstart, vend):
                 if bf == 1 and bw == 0:
-                    count = bs
+                    count = bv
                 elif bf == 2 and bw == 1:
                     bound = _dbl(data, bs)
             histogram.buckets.append((bound, count))
@@ -150,11 +166,11 @@ def _decode_histogram(data: bytes | memoryview, start: int, end: int, histogram:
 def _decode_metric(data: bytes | memoryview, start: int, end: int) -> Metric:
     metric = Metric()
     labels: list[tuple[str, str]] = []
-    for field, wire, vstart, vend, _nxt in _fields(data, start, end):
+    for field, wire, varint, vstart, vend in _fields(data, start, end):
         if wire == 2:
             if field == 1:
                 name = value = ""
-                for lf, lw, ls, le, _ln in _fields(data, vstart, vend):
+                for lf, lw, _lv, ls, le in _fields(data, vstart, vend):
                     if lw == 2 and lf == 1:
                         name = _str(data, ls, le)
                     elif lw == 2 and lf == 2:
@@ -175,7 +191,7 @@ def _decode_metric(data: bytes | memoryview, start: int, end: int) -> Metric:
                     metric.histogram = Histogram()
                 _decode_histogram(data, vstart, vend, metric.histogram)
         elif field == 6 and wire == 0:
-            metric.timestamp_ms = _signed64(vstart)
+            metric.timestamp_ms = _signed64(varint)
     metric.labels = tuple(labels)
     return metric
 
@@ -193,7 +209,7 @@ def decode_family(data: bytes | memoryview) -> MetricFamily:
     type_value = 0
     metrics: list[Metric] = []
     end = len(data)
-    for field, wire, vstart, vend, _nxt in _fields(data, 0, end):
+    for field, wire, varint, vstart, vend in _fields(data, 0, end):
         if wire == 2:
             if field == 1:
                 name = _str(data, vstart, vend)
@@ -202,7 +218,7 @@ def decode_family(data: bytes | memoryview) -> MetricFamily:
             elif field == 4:
                 metrics.append(_decode_metric(data, vstart, vend))
         elif field == 3 and wire == 0:
-            type_value = vstart
+            type_value = varint
     type_value = _signed64(type_value) if type_value >= 1 << 63 else type_value
     if type_value not in _VALID_TYPES or type_value == MetricType.GAUGE_HISTOGRAM:
         label = MetricType(type_value).name if type_value in _VALID_TYPES else str(type_value)

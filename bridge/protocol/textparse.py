@@ -258,6 +258,8 @@ class TextParser:
             raise _Fail(f"duplicate label names for metric {go_quote(self._mf.name)}")
 
     def _label_value(self, raw: bytes, *, checked_dup: bool = False) -> None:
+        # A repeated name is only flagged by `_label_name`: Go reports it once the `=` is read. The byte
+        # machine checks at the `=` (checked_dup=True); the fast path, whose regex already matched it, here.
         if not checked_dup:
             self._check_duplicate()
         value = _decode_utf8(raw)
@@ -330,7 +332,7 @@ class TextParser:
                 summary.sample_count = to_uint64(value)
             elif self._is_sum:
                 summary.sample_sum = value
-            elif self._quantile == self._quantile:
+            elif not math.isnan(self._quantile):  # NaN: no `quantile` label on this line (as in expfmt)
                 summary.quantiles.append((self._quantile, value))
         elif mtype is MetricType.HISTOGRAM:
             histogram = metric.histogram
@@ -340,7 +342,7 @@ class TextParser:
                 histogram.sample_count = to_uint64(value)
             elif self._is_sum:
                 histogram.sample_sum = value
-            elif self._bucket == self._bucket:
+            elif not math.isnan(self._bucket):  # NaN: no `le` label on this line (as in expfmt)
                 histogram.buckets.append((self._bucket, to_uint64(value)))
         else:
             # A TYPE of gauge_histogram: expfmt drops the value and, by accident, the error too,

@@ -15,11 +15,6 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def escape_label_value(value: str) -> str:
-    """Escape a label value for the text format (backslash, newline, double quote)."""
-    return value.translate(_LABEL_ESCAPES)
-
-
 def render_header(name: str, help_text: str | None, mtype: MetricType) -> bytes:
     """`# HELP` (only when a HELP was given) and `# TYPE` lines of a family."""
     type_line = f"# TYPE {name} {TEXT_TYPE_NAMES[mtype]}\n"

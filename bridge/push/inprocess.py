@@ -8,12 +8,12 @@ from bridge.errors import BridgeError, ParseError
 from bridge.gateway.core import Gateway
 from bridge.gateway.handlers import INCONSISTENT
 from bridge.protocol.grouping import group_key
+from bridge.protocol.methods import Method
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from bridge.push import outcome
 from bridge.push.outcome import Outcome
 from bridge.push.pusher import PushRequest
-from bridge.spool.naming import Method
 
 log = logging.getLogger("bridge.spool")
 

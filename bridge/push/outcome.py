@@ -85,7 +85,3 @@ def no_answer(message: str) -> Outcome:
 def invalid(message: str) -> Outcome:
     """Judge a file refused before sending (bad name, parse error with its line number): rejected."""
     return Outcome(Verdict.REJECTED, None, message)
-
-
-DELIVERED = Outcome(Verdict.DELIVERED)
-"""A push the gateway accepted (in-process pushes have no status to report)."""

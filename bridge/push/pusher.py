@@ -11,14 +11,14 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from bridge.errors import ConfigError
+from bridge.protocol.formats import TEXT_CONTENT_TYPE
 from bridge.protocol.grouping import GroupKey, grouping_path, readable_path
+from bridge.protocol.methods import Method
 from bridge.protocol.model import MetricFamily
 from bridge.push import outcome
 from bridge.push.outcome import Outcome
 from bridge.push.settings import HttpSettings
-from bridge.spool.naming import Method
 
-TEXT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _MAX_MESSAGE = 4096
 
 

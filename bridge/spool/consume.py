@@ -9,7 +9,16 @@ from bridge.errors import SpoolError
 from bridge.protocol.grouping import readable_path
 from bridge.push.outcome import Outcome
 from bridge.spool.disposition import Entry
-from bridge.spool.files import FileIdentity, Snapshot, atomic_write, error_report, read_snapshot, retire, stat_identity
+from bridge.spool.files import (
+    FileIdentity,
+    Snapshot,
+    atomic_write,
+    error_report,
+    read_snapshot,
+    retire,
+    stat_identity,
+    unusable_name_report,
+)
 from bridge.spool.layout import SpoolLayout
 
 log = logging.getLogger("bridge.spool")
@@ -29,6 +38,10 @@ class ConsumeDisposition:
         self.layout = layout
         self.target = target
         self.keep_done = keep_done
+
+    def vanished(self) -> list[Path]:
+        """Nothing: a consumed file that is gone was delivered, or withdrawn by its producer."""
+        return []
 
     def read(self, entry: Entry) -> Snapshot | None:
         """Read the file as it is now; None if it is gone (already consumed, or deleted by its producer)."""
@@ -59,10 +72,7 @@ class ConsumeDisposition:
 
     def unusable(self, path: Path, error: SpoolError) -> None:
         """Quarantine a file whose name cannot be turned into a grouping key."""
-        report = error_report(
-            status="invalid name (not sent)", message=str(error), method="-", group="-", target=self.target
-        )
-        self._quarantine(path, stat_identity(path), report)
+        self._quarantine(path, stat_identity(path), unusable_name_report(str(error), target=self.target))
 
     def _quarantine(self, path: Path, identity: FileIdentity | None, report: bytes) -> None:
         if identity is None:

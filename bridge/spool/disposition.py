@@ -8,9 +8,9 @@ from typing import Protocol
 
 from bridge.errors import SpoolError
 from bridge.protocol.grouping import GroupKey
+from bridge.protocol.methods import Method
 from bridge.push.outcome import Outcome
 from bridge.spool.files import FileIdentity, Snapshot
-from bridge.spool.naming import Method
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,10 @@ class Entry:
 
 class Disposition(Protocol):
     """What happens to files around a push: consume mode retires them, mirror mode records digests."""
+
+    def vanished(self) -> list[Path]:
+        """Files whose removal while nobody watched is itself a request (mirror mode: delete their groups)."""
+        ...
 
     def read(self, entry: Entry) -> Snapshot | None:
         """Return the body to push now, or None when there is nothing to do (file gone, content unchanged)."""

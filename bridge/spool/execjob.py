@@ -18,7 +18,7 @@ from types import FrameType
 
 from bridge.errors import BridgeError
 from bridge.protocol.floats import format_text
-from bridge.spool.naming import Method
+from bridge.protocol.methods import Method
 from bridge.spool.producer import drop
 
 DURATION = "pgw_exec_duration_seconds"

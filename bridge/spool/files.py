@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bridge.logs import utc_timestamp
+
 log = logging.getLogger("bridge.spool")
 
 _PARKED = re.compile(r"^\.(?P<name>.+)\.retired\.(?P<pid>[0-9]+)$")
@@ -229,21 +231,21 @@ def atomic_write(path: Path, body: bytes, *, durable: bool = True) -> None:
             os.close(fd)
 
 
-def utc_timestamp(now: float | None = None) -> str:
-    """RFC 3339 UTC with milliseconds, as in the logs."""
-    now = time.time() if now is None else now
-    millis = int(now * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}Z"
-
-
 def error_report(*, status: str, message: str, method: str, group: str, target: str, now: float | None = None) -> bytes:
     """Render a `failed/NAME.error` file: one `key: value` per line, the message last."""
     lines = [
         f"status: {status}",
-        f"time: {utc_timestamp(now)}",
+        f"time: {utc_timestamp(time.time() if now is None else now)}",
         f"method: {method}",
         f"group: {group}",
         f"gateway: {target}",
         "message: " + message.replace("\n", "\n  "),
     ]
     return ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")
+
+
+def unusable_name_report(message: str, *, target: str, now: float | None = None) -> bytes:
+    """Render the `failed/NAME.error` file of a spool file whose name is no grouping key (nothing was sent)."""
+    return error_report(
+        status="invalid name (not sent)", message=message, method="-", group="-", target=target, now=now
+    )

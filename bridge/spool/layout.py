@@ -9,8 +9,8 @@ from pathlib import Path
 
 from bridge.errors import SpoolError
 from bridge.protocol.grouping import GroupKey
+from bridge.protocol.methods import Method
 from bridge.spool import files, naming
-from bridge.spool.naming import Method
 
 log = logging.getLogger("bridge.spool")
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 
 import uvicorn
@@ -14,13 +13,16 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from bridge.addresses import split_host_port
 from bridge.errors import ConfigError
+from bridge.protocol.formats import TEXT_CONTENT_TYPE
 from bridge.protocol.textrender import render_family
+from bridge.serving import CallerSignalsServer
 from bridge.spool.metrics import BridgeMetrics
 
 log = logging.getLogger("bridge.spool")
 Scope = MutableMapping[str, Any]
-CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = TEXT_CONTENT_TYPE.encode("ascii")
 
 
 class MetricsApp:
@@ -51,14 +53,6 @@ class MetricsApp:
         await send({"type": "http.response.body", "body": body if scope.get("method") != "HEAD" else b""})
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the bridge decides when to stop."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def bind(address: str) -> socket.socket:
     """Open the listening socket for `--metrics-listen` (`:9092`, `host:port`, `[v6]:port`).
 
@@ -66,12 +60,9 @@ def bind(address: str) -> socket.socket:
         ConfigError: a malformed address, or one that cannot be bound.
 
     """
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ConfigError(f"invalid --metrics-listen {address!r}: expected [host]:port")
-    host = host.strip("[]")
+    host, port = split_host_port(address, flag="--metrics-listen")
     try:
-        return socket.create_server((host, int(port)), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+        return socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {address!r} for metrics: {exc}") from None
 
@@ -79,7 +70,7 @@ def bind(address: str) -> socket.socket:
 async def serve_metrics(sock: socket.socket, metrics: BridgeMetrics, stop: asyncio.Event) -> None:
     """Serve `/metrics` on a bound socket until `stop` is set."""
     config = uvicorn.Config(MetricsApp(metrics), lifespan="off", access_log=False, log_config=None, ws="none")
-    server = _Server(config)
+    server = CallerSignalsServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
         await stop.wait()

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from bridge.errors import SpoolError
 from bridge.protocol.grouping import readable_path
+from bridge.protocol.methods import Method
 from bridge.push.outcome import Outcome
 from bridge.spool.disposition import Entry
-from bridge.spool.files import Snapshot, atomic_write, error_report, read_snapshot
+from bridge.spool.files import Snapshot, atomic_write, error_report, read_snapshot, unusable_name_report
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.metrics import BridgeMetrics
-from bridge.spool.naming import Method
 
 log = logging.getLogger("bridge.spool")
 STATE_VERSION = 1
@@ -164,10 +164,7 @@ class MirrorDisposition:
 
     def unusable(self, path: Path, error: SpoolError) -> None:
         """Explain in `failed/NAME.error` why a file is ignored; the file itself stays."""
-        report = error_report(
-            status="invalid name (not sent)", message=str(error), method="-", group="-", target=self.state.target
-        )
-        self._report(path.name, None, report)
+        self._report(path.name, None, unusable_name_report(str(error), target=self.state.target))
 
     def _report(self, name: str, body: bytes | None, report: bytes) -> None:
         failed = self.layout.failed

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from string import hexdigits
 
 from bridge.errors import SpoolError
-from bridge.protocol.grouping import GroupKey, group_key, is_label_name
+from bridge.protocol.grouping import GroupKey, group_key, is_grouping_label_name
+from bridge.protocol.methods import Method
 
 SUFFIX = ".prom"
 ADD_DIR = "add"
@@ -18,14 +18,6 @@ MAX_NAME_BYTES = 255
 """NAME_MAX on Linux and most filesystems."""
 
 _RESERVED = frozenset("/@=%")
-
-
-class Method(enum.StrEnum):
-    """What a spool file asks of the gateway; its directory decides."""
-
-    PUT = "PUT"
-    POST = "POST"
-    DELETE = "DELETE"
 
 
 METHOD_DIRS: dict[Method, str] = {Method.PUT: "", Method.POST: ADD_DIR, Method.DELETE: DELETE_DIR}
@@ -81,7 +73,7 @@ def _unescape(text: str, what: str) -> str:
 
 
 def _check_label_name(name: str) -> None:
-    if not is_label_name(name) or name.startswith("__"):
+    if not is_grouping_label_name(name):
         raise SpoolError(f"invalid grouping label name {name!r} (want [a-zA-Z_][a-zA-Z0-9_]*, not __*)")
     if name == "job":
         raise SpoolError("'job' is the part before the first '@', not a label")

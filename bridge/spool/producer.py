@@ -9,11 +9,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from bridge.errors import ParseError, SpoolError
+from bridge.protocol.methods import Method
 from bridge.protocol.textparse import parse_text
 from bridge.protocol.textrender import render_family
 from bridge.spool.files import atomic_write, stat_identity
 from bridge.spool.layout import SpoolLayout
-from bridge.spool.naming import Method, file_name
+from bridge.spool.naming import file_name
 
 
 def _pending_post(layout: SpoolLayout, name: str) -> bytes | None:

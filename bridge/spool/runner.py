@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.pipeline import Pipeline
+from bridge.protocol.methods import Method
 from bridge.push.pusher import Pusher
 from bridge.spool.consume import ConsumeDisposition
 from bridge.spool.disposition import Disposition
@@ -16,8 +16,9 @@ from bridge.spool.files import FileIdentity, stat_identity
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.metrics import BridgeMetrics
 from bridge.spool.mirror import DEFAULT_STATE_NAME, MirrorDisposition, MirrorState
-from bridge.spool.naming import Method, parse_key
+from bridge.spool.naming import parse_key
 from bridge.spool.options import Mode, SpoolOptions
+from bridge.spool.pipeline import Pipeline
 from bridge.spool.watcher import SpoolWatcher
 
 log = logging.getLogger("bridge.spool")
@@ -116,9 +117,8 @@ class SpoolBridge:
         found = self.layout.scan()
         for path in found:
             self.arrived(path)
-        if isinstance(self.disposition, MirrorDisposition):
-            for path in self.disposition.vanished():
-                self.removed(path)
+        for path in self.disposition.vanished():
+            self.removed(path)
         return len(found)
 
     def rescan(self) -> int:
@@ -141,9 +141,8 @@ class SpoolBridge:
             self.arrived(path)
         for path in [p for p in self._offered if p not in present]:
             del self._offered[path]
-        if isinstance(self.disposition, MirrorDisposition):
-            for path in self.disposition.vanished():
-                self.removed(path)
+        for path in self.disposition.vanished():
+            self.removed(path)
         if found:
             log.warning("rescan found files the watcher had not reported", extra={"kv": {"n": found}})
         return found

@@ -18,7 +18,7 @@ from bridge.protocol.protobuf import encode_delimited
 from bridge.protocol.textrender import render_family
 from tests.integration.asgi import client, make_app, stored_text
 from tests.support.metrics_pb import PROTO_CT
-from tests.unit.test_textparse import families
+from tests.support.strategies import families
 
 SEED = [
     ("/metrics/job/seed", b"# TYPE shared counter\nshared 1\n# HELP up up\nup 1\n"),

@@ -18,8 +18,6 @@ from bridge.spool.options import Mode
 from bridge.spool.runner import SpoolBridge
 from tests.support.spool_env import Recorder, drop_file, local_series, options, running, series_of, until, value
 
-pytestmark = pytest.mark.usefixtures("no_thread_leaks")
-
 
 def mirror(tmp_path: Path, gateway: Gateway, **kw: object) -> tuple[SpoolBridge, Recorder]:
     recorder = Recorder(GatewayPusher(gateway))

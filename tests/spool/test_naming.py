@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.errors import SpoolError
+from bridge.protocol.methods import Method
 from bridge.spool import naming
-from bridge.spool.naming import Method, file_name, is_candidate, method_for_dir, parse_name
+from bridge.spool.naming import file_name, is_candidate, method_for_dir, parse_name
 
 PARSE_CASES = [
     ("backup.prom", {"job": "backup"}),

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bridge.gateway.core import Gateway
+from bridge.protocol.methods import Method
 from bridge.push.inprocess import GatewayPusher
 from bridge.push.pusher import PushRequest
 from bridge.spool.metrics import FAILED, LAST_PUSH, OLDEST, PENDING, PUSHED, RETRIES
-from bridge.spool.naming import Method
 from bridge.spool.runner import SpoolBridge
 from tests.support.spool_env import (
     Recorder,
@@ -28,8 +28,6 @@ from tests.support.spool_env import (
     value,
     variants,
 )
-
-pytestmark = pytest.mark.usefixtures("no_thread_leaks")
 
 
 def make(tmp_path: Path, gateway: Gateway | None = None, **kw: Any) -> tuple[SpoolBridge, Recorder, Gateway]:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bridge.cli.produce import grouping_from_args
 from bridge.errors import ConfigError, ParseError, SpoolError
+from bridge.protocol.methods import Method
 from bridge.protocol.textparse import parse_text
-from bridge.spool.commands import grouping_from_args
 from bridge.spool.execjob import LAST_SUCCESS, MAX_AGE, RunResult, render
-from bridge.spool.naming import Method
 from bridge.spool.producer import drop, merge_posts
 
 

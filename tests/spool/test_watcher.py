@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.watcher import SpoolWatcher
-
-pytestmark = pytest.mark.usefixtures("no_thread_leaks")
+from tests.support.spool_env import until
 
 
 class Sink:
@@ -30,14 +29,6 @@ class Sink:
     @property
     def paths(self) -> list[Path]:
         return [p for p, _ in self.arrivals]
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture(params=["inotify", "polling"])
@@ -154,6 +145,7 @@ async def test_removals_are_reported(watched: tuple[SpoolLayout, Sink, SpoolWatc
 
 
 async def test_stop_joins_every_thread(tmp_path: Path) -> None:
+    """Asserts through the autouse thread-leak guard (tests/spool/conftest.py): a thread left running fails it."""
     layout = SpoolLayout(tmp_path)
     layout.prepare()
     for _ in range(3):

@@ -14,7 +14,7 @@ from bridge.gateway.core import Gateway
 from bridge.gateway.persistence import SqliteJournal, decode_family, encode_family
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
-from tests.unit.test_textparse import families
+from tests.support.strategies import families
 
 
 @settings(max_examples=200)

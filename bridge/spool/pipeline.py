@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bridge.errors import ParseError, SpoolError
 from bridge.protocol.grouping import GroupKey, readable_path
+from bridge.protocol.methods import Method
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from bridge.push import outcome
@@ -30,7 +31,6 @@ from bridge.push.retry import BackoffPolicy
 from bridge.spool.disposition import Disposition, Entry
 from bridge.spool.files import FileIdentity, Snapshot
 from bridge.spool.metrics import BridgeMetrics
-from bridge.spool.naming import Method
 
 log = logging.getLogger("bridge.spool")
 

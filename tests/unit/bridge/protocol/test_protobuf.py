@@ -13,7 +13,7 @@ from bridge.errors import ProtobufError
 from bridge.protocol.model import MetricFamily, MetricType
 from bridge.protocol.protobuf import decode_delimited, encode_delimited
 from tests.support import metrics_pb
-from tests.unit.test_textparse import families
+from tests.support.strategies import families
 
 
 def _same(ours: MetricFamily, theirs: object) -> bool:

@@ -1,18 +1,20 @@
-"""`pgw-bridge`: the command line (serve, watch, drop, exec); errors become a message and an exit status."""
+"""`pgw-bridge serve`: the Go gateway's flags (same names and defaults) → `GatewayConfig`, optionally fed by a spool."""
 
 from __future__ import annotations
 
 import argparse
-import logging
-import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bridge import __version__, logs
-from bridge.errors import BridgeError, ConfigError
-from bridge.gateway.config import GatewayConfig, TTLRule, parse_duration
+from bridge import logs
+from bridge.cli.flags import add_log_flags
+from bridge.cli.spool_flags import add_spool_flags, spool_options
+from bridge.errors import ConfigError, SpoolError
 
-log = logging.getLogger("bridge")
+if TYPE_CHECKING:
+    from bridge.gateway.config import GatewayConfig
+
+# The gateway, uvicorn and the watcher are imported inside the handlers: building the parser
+# (which every subcommand does) must stay cheap for `drop` and `exec`.
 
 
 def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
@@ -102,22 +104,9 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
         dest="disable_consistency_check",
         action=bool_flag,
         default=False,
-        help="answer pushes with 202 before checking them (checks still run)",
+        help="always answer pushes with 202, even those the consistency check rejects (it still runs: their metrics are not stored)",
     )
-    g.add_argument(
-        "--log.level",
-        dest="log_level",
-        default="info",
-        choices=sorted(logs.LEVELS),
-        help="only log messages with the given severity or above",
-    )
-    g.add_argument(
-        "--log.format",
-        dest="log_format",
-        default="logfmt",
-        choices=["logfmt", "json"],
-        help="output format of log messages",
-    )
+    add_log_flags(g)
     x = parser.add_argument_group("extensions (opt-in; they never change a standard route)")
     x.add_argument(
         "--web.max-request-bytes",
@@ -167,12 +156,14 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         ConfigError: a value that does not parse.
 
     """
+    from bridge.gateway.config import GatewayConfig, TTLRule, parse_flag_duration
+
     rules = []
     for raw in args.ttl_rules:
         pattern, sep, duration = raw.rpartition("=")
         if not sep or not pattern:
             raise ConfigError(f"--push.group-ttl-rule wants REGEX=DURATION, got {raw!r}")
-        rules.append(TTLRule(pattern, parse_duration(duration)))
+        rules.append(TTLRule(pattern, parse_flag_duration(duration)))
     config = GatewayConfig(
         listen_address=args.listen_address,
         telemetry_path=args.telemetry_path,
@@ -181,7 +172,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         enable_lifecycle=args.enable_lifecycle,
         enable_admin_api=args.enable_admin_api,
         persistence_file=args.persistence_file,
-        persistence_interval=parse_duration(args.persistence_interval),
+        persistence_interval=parse_flag_duration(args.persistence_interval),
         persistence_fsync=args.persistence_fsync,
         disable_consistency_check=args.disable_consistency_check,
         web_config_file=args.web_config_file,
@@ -191,17 +182,15 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         max_body_bytes=args.max_body_bytes,
         max_series_per_push=args.max_series_per_push,
         max_groups=args.max_groups,
-        group_ttl=parse_duration(args.group_ttl),
+        group_ttl=parse_flag_duration(args.group_ttl),
         ttl_rules=rules,
     )
     config.listen_host_port()
     return config
 
 
-Handler = Callable[[argparse.Namespace], int]
-
-
-def _register_serve(sub: Any) -> None:
+def register(sub: Any) -> None:
+    """Add `serve` to the `pgw-bridge` subcommands."""
     serve = sub.add_parser(
         "serve",
         help="run the gateway (a drop-in for prometheus-pushgateway), optionally fed by a spool",
@@ -209,62 +198,26 @@ def _register_serve(sub: Any) -> None:
         allow_abbrev=False,
     )
     add_gateway_flags(serve)
-    from bridge.spool.commands import add_serve_spool_flags
-
-    add_serve_spool_flags(serve)
-    serve.set_defaults(handler=_run_serve)
+    add_spool_flags(serve, required=False)
+    serve.set_defaults(handler=run_serve)
 
 
-def _run_serve(args: argparse.Namespace) -> int:
+def run_serve(args: argparse.Namespace) -> int:
+    """`pgw-bridge serve [--spool DIR]`: the gateway until SIGINT/SIGTERM or `/-/quit`, fed by the spool directly."""
     from bridge.gateway.runtime import run_gateway
     from bridge.gateway.server import run
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)
-    if getattr(args, "spool", None):
-        from bridge.spool.commands import run_serve_spool
+    if not args.spool:
+        run(run_gateway(config))
+        return 0
+    from bridge.spool.embedded import spool_task
 
-        return run_serve_spool(args, config)
-    run(run_gateway(config))
+    # The spool is checked before the gateway binds: with a bad --spool, nothing is ever served.
+    options = spool_options(args, state_in_memory=not config.persistence_file)
+    task = spool_task(options, target=f"embedded:{config.persistence_file}")
+    run(run_gateway(config, [task]))
+    if task.failure is not None:
+        raise SpoolError(f"the spool bridge failed: {task.failure}")
     return 0
-
-
-def _registrars() -> list[Callable[[Any], None]]:
-    """Each subcommand module registers its parsers here."""
-    from bridge.spool.commands import register as register_spool
-
-    return [_register_serve, register_spool]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The whole `pgw-bridge` command line."""
-    parser = argparse.ArgumentParser(
-        prog="pgw-bridge",
-        description="A Pushgateway-compatible gateway, and a spool directory that turns .prom files into pushes.",
-        allow_abbrev=False,
-    )
-    parser.add_argument("--version", action="version", version=f"pgw-bridge {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in _registrars():
-        register(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `pgw-bridge`; returns the exit status. Errors are printed, never raised."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return 2
-    try:
-        return handler(args)
-    except ConfigError as exc:
-        print(f"pgw-bridge: {exc}", file=sys.stderr)
-        return 2
-    except BridgeError as exc:
-        print(f"pgw-bridge: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130

@@ -1,38 +1,23 @@
-"""`pgw-bridge watch | drop | exec` and `serve --spool`: parsers and handlers (the CLI's spool edge)."""
+"""`pgw-bridge drop` and `exec`: producers that write into the spool (cron runs them often, so they start fast).
+
+Neither imports asyncio, the watcher, httpx or the gateway: `drop` validates stdin and renames
+it into place, `exec` runs a command and drops its metrics.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
 import os
-import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bridge import logs
+from bridge.cli.flags import duration_seconds, env_name
 from bridge.errors import ConfigError, ParseError, SpoolError
-from bridge.gateway.config import GatewayConfig, parse_duration
-from bridge.spool.naming import Method, file_name
-from bridge.spool.options import (
-    SpoolOptions,
-    add_remote_flags,
-    add_spool_flags,
-    env_name,
-    http_settings,
-    spool_options,
-)
+from bridge.protocol.methods import Method
+from bridge.spool.naming import file_name
 from bridge.spool.producer import drop
 
-if TYPE_CHECKING:
-    from bridge.gateway.core import Gateway
-    from bridge.push.settings import HttpSettings
-
-# watch and serve import the watcher, httpx and uvicorn inside their handlers: drop and exec,
-# which cron runs often, start without them.
-
-log = logging.getLogger("bridge.spool")
 SPOOL_ENV = env_name("--spool")
 NAMING_HELP = (
     "Spool file names: JOB[@LABEL=VALUE...].prom, with '/', '@', '=' and '%' percent-encoded; "
@@ -40,22 +25,8 @@ NAMING_HELP = (
 )
 
 
-def add_serve_spool_flags(parser: argparse.ArgumentParser) -> None:
-    """Add the `serve --spool DIR` flags (the spool feeds the embedded gateway directly)."""
-    add_spool_flags(parser, required=False)
-
-
 def register(sub: Any) -> None:
-    """Add `watch`, `drop` and `exec` to the `pgw-bridge` subcommands."""
-    watch = sub.add_parser(
-        "watch", help="feed a spool directory into any Pushgateway", description=NAMING_HELP, allow_abbrev=False
-    )
-    add_spool_flags(watch, required=True)
-    add_remote_flags(watch)
-    watch.add_argument("--log.level", dest="log_level", default="info", choices=sorted(logs.LEVELS))
-    watch.add_argument("--log.format", dest="log_format", default="logfmt", choices=["logfmt", "json"])
-    watch.set_defaults(handler=run_watch)
-
+    """Add `drop` and `exec` to the `pgw-bridge` subcommands."""
     drop_cmd = sub.add_parser(
         "drop",
         help="validate stdin and write it atomically into the spool",
@@ -155,84 +126,9 @@ def run_exec(args: argparse.Namespace) -> int:
         raise ConfigError("exec needs a command after --")
     spool = _spool(args.spool)
     grouping = grouping_from_args(args.job, labels)
-    max_age = parse_duration(args.max_age) if args.max_age else None
+    max_age = duration_seconds(args.max_age) if args.max_age else None
     if not spool.is_dir():
         raise ConfigError(f"spool directory {str(spool)!r} does not exist")
     from bridge.spool.execjob import exec_job
 
     return exec_job(spool, grouping, command, max_age=max_age)
-
-
-def run_watch(args: argparse.Namespace) -> int:
-    """`pgw-bridge watch`: feed a remote gateway until SIGINT/SIGTERM."""
-    logs.setup(args.log_level, args.log_format)
-    options = spool_options(args)
-    settings = http_settings(args)
-    asyncio.run(_watch(options, settings, args.metrics_listen))
-    return 0
-
-
-async def _watch(options: SpoolOptions, settings: HttpSettings, metrics_listen: str | None) -> None:
-    from bridge.push.pusher import HttpPusher
-    from bridge.spool.metrics import BridgeMetrics
-    from bridge.spool.metrics_server import bind, serve_metrics
-    from bridge.spool.runner import SpoolBridge
-
-    metrics = BridgeMetrics()
-    pusher = HttpPusher(settings)
-    try:
-        bridge = SpoolBridge(options, pusher, metrics=metrics)
-        bridge.prepare()
-        sock = bind(metrics_listen) if metrics_listen else None
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        log.info("feeding gateway", extra={"kv": {"gateway": pusher.target}})
-        work = asyncio.create_task(bridge.run())
-        served = asyncio.create_task(serve_metrics(sock, metrics, stop)) if sock is not None else None
-        stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait([work, stopped], return_when=asyncio.FIRST_COMPLETED)
-        stop.set()
-        work.cancel()
-        try:
-            await work
-        except asyncio.CancelledError:
-            log.info("spool bridge stopped")
-        finally:
-            if served is not None:
-                await served
-            stopped.cancel()
-    finally:
-        await pusher.aclose()
-
-
-def run_serve_spool(args: argparse.Namespace, config: GatewayConfig) -> int:
-    """`pgw-bridge serve --spool DIR`: the embedded gateway, fed directly by the spool (no HTTP hop)."""
-    from bridge.gateway.runtime import run_gateway
-    from bridge.gateway.server import run
-    from bridge.push.inprocess import GatewayPusher
-    from bridge.spool.metrics import KNOWN, BridgeMetrics
-    from bridge.spool.runner import SpoolBridge
-
-    options = spool_options(args, state_in_memory=not config.persistence_file)
-    metrics = BridgeMetrics()
-    pusher = GatewayPusher()
-    bridge = SpoolBridge(options, pusher, metrics=metrics, target=f"embedded:{config.persistence_file}")
-    bridge.prepare()
-    failures: list[BaseException] = []
-
-    async def spool_task(gateway: Gateway) -> None:
-        pusher.bind(gateway)
-        gateway.own.add_collector(metrics.families, KNOWN)
-        try:
-            await bridge.run()
-        except (SpoolError, OSError) as exc:
-            log.error("spool bridge failed; stopping", extra={"kv": {"err": str(exc)}})
-            failures.append(exc)
-            gateway.quit.set()
-
-    run(run_gateway(config, [spool_task]))
-    if failures:
-        raise SpoolError(f"the spool bridge failed: {failures[0]}")
-    return 0

@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.errors import GroupingKeyError
-from bridge.protocol.grouping import decode_base64, encode_base64, grouping_path, parse_grouping, split_labels
+from bridge.protocol.grouping import (
+    decode_base64,
+    encode_base64,
+    grouping_path,
+    is_grouping_label_name,
+    parse_grouping,
+    split_labels,
+)
 
 
 @pytest.mark.parametrize(
@@ -94,3 +101,26 @@ def test_grouping_path_round_trips_through_the_url_grammar(job: str, labels: dic
     rest = path[len("/metrics/job@base64/") :]
     job_part, _, label_part = rest.partition("/")
     assert parse_grouping(job_part, "/" + label_part if label_part else "", job_base64=True) == {"job": job, **labels}
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("instance", True),
+        ("_x", True),
+        ("a1_B", True),
+        ("job", True),
+        ("__name__", False),
+        ("__x", False),
+        ("1a", False),
+        ("a-b", False),
+        ("", False),
+        ("é", False),
+        ("a\n", False),
+    ],
+)
+def test_grouping_label_names(name: str, allowed: bool) -> None:
+    assert is_grouping_label_name(name) is allowed
+    if not allowed:
+        with pytest.raises(GroupingKeyError, match="improper label name"):
+            split_labels(f"/{name}/v")

@@ -13,10 +13,10 @@ import pytest
 
 from bridge.errors import ConfigError
 from bridge.protocol.grouping import group_key
+from bridge.protocol.methods import Method
 from bridge.push.outcome import Outcome, Verdict
 from bridge.push.pusher import HttpPusher, PushRequest, redact
 from bridge.push.settings import HttpSettings
-from bridge.spool.naming import Method
 from tests.support.servers import GoGateway, ThreadGateway, free_port
 from tests.support.spool_env import scrape, value
 
