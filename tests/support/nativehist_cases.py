@@ -139,10 +139,17 @@ CASES: tuple[Case, ...] = (
     Case("noop_span_schema9", NativeHistogram(schema=9, positive_spans=_spans((0, 0)))),
     Case("zero_bucket_only", NativeHistogram(zero_threshold=0.001, zero_count=7, negative_spans=_spans((0, 0))), 7),
     Case("zero_threshold_zero", NativeHistogram(zero_count=3, positive_spans=_spans((0, 1)), positive_deltas=(1,))),
-    Case("zero_threshold_negative_zero", NativeHistogram(zero_threshold=-0.0, zero_count=1, positive_spans=_spans((0, 0)))),
+    Case(
+        "zero_threshold_negative_zero",
+        NativeHistogram(zero_threshold=-0.0, zero_count=1, positive_spans=_spans((0, 0))),
+    ),
     Case("zero_threshold_nan", NativeHistogram(zero_threshold=math.nan, zero_count=1, positive_spans=_spans((0, 0)))),
     Case("zero_threshold_inf", NativeHistogram(zero_threshold=math.inf, zero_count=1, positive_spans=_spans((0, 0)))),
-    _float("zero_bucket_float", NativeHistogram(zero_threshold=1e-9, zero_count_float=0.5, positive_spans=_spans((0, 0))), 0.0),
+    _float(
+        "zero_bucket_float",
+        NativeHistogram(zero_threshold=1e-9, zero_count_float=0.5, positive_spans=_spans((0, 0))),
+        0.0,
+    ),
     Case(
         "zero_count_float_nan_is_integer",
         NativeHistogram(zero_count=4, zero_count_float=math.nan, positive_spans=_spans((0, 1)), positive_deltas=(2,)),

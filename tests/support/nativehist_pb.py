@@ -102,7 +102,7 @@ def delimited(families: Sequence[Any]) -> bytes:
     out = bytearray()
     for fam in families:
         data = fam.SerializeToString()
-        encoder._EncodeVarint(out.extend, len(data))  # type: ignore[attr-defined]
+        encoder._EncodeVarint(out.extend, len(data))
         out += data
     return bytes(out)
 

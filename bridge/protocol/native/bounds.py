@@ -28,7 +28,7 @@ _EXP_LIMIT = 1 << 12
 
 def _table() -> tuple[tuple[float, ...], ...]:
     multiplier = 2.0 / math.sqrt(2.0)
-    rows = [(0.5,)]
+    rows: list[tuple[float, ...]] = [(0.5,)]
     for _schema in range(1, MAX_SCHEMA + 1):
         rows.append(tuple(v for previous in rows[-1] for v in (previous, previous * multiplier)))
         multiplier = math.sqrt(multiplier)
@@ -84,4 +84,3 @@ def bucket_bound(index: int, schema: int) -> float:
     if frac == 0.5 and exp == 1025:
         return sys.float_info.max
     return _ldexp(frac, exp)
-

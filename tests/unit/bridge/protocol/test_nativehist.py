@@ -95,8 +95,14 @@ def test_the_probed_float_histogram_at_a_negative_schema() -> None:
 
 
 def test_describe_is_the_1_11_ui_string() -> None:
-    assert describe(PROBE_FLOAT, 0, 7.75, 3.25) == "{count:7.75, sum:3.25, [-1,-0.25):0.25, [-0.5,0.5]:1.5, (1,4]:2.5, (4,16]:3.5}"
-    assert describe(DELTA_EXAMPLE, 20, 0.0, 99.23) == "{count:20, sum:99.23, [-1.414213562373095,-1):2, (1,1.414213562373095]:2}"
+    assert (
+        describe(PROBE_FLOAT, 0, 7.75, 3.25)
+        == "{count:7.75, sum:3.25, [-1,-0.25):0.25, [-0.5,0.5]:1.5, (1,4]:2.5, (4,16]:3.5}"
+    )
+    assert (
+        describe(DELTA_EXAMPLE, 20, 0.0, 99.23)
+        == "{count:20, sum:99.23, [-1.414213562373095,-1):2, (1,1.414213562373095]:2}"
+    )
 
 
 # --- the exponential table ---------------------------------------------------------------------
@@ -113,7 +119,9 @@ def _golden_fractions() -> dict[int, dict[int, float]]:
         positive = [i for i, _ in walk(native.positive_spans, len(native.positive_deltas))]
         order = [(i, False) for i in reversed(negative)] + [(i, True) for i in positive]
         row: dict[int, float] = {}
-        for (index, is_positive), (_, lower, upper, _) in zip(order, GOLDEN["answers"][case.name]["buckets"], strict=True):
+        for (index, is_positive), (_, lower, upper, _) in zip(
+            order, GOLDEN["answers"][case.name]["buckets"], strict=True
+        ):
             # Positive bucket i is (bound(i-1), bound(i)]; negative bucket i is [-bound(i), -bound(i-1)).
             pairs = ((index - 1, lower), (index, upper)) if is_positive else ((index, lower), (index - 1, upper))
             for bound_index, text in pairs:
@@ -259,7 +267,9 @@ def test_running_counts(deltas: tuple[int, ...], counts: list[int]) -> None:
         (NativeHistogram(zero_count_float=math.nan, positive_spans=spans((0, 1))), 0.0, True, False),
     ],
 )
-def test_native_and_float_rules(native: NativeHistogram, sample_count_float: float, is_native: bool, is_float: bool) -> None:
+def test_native_and_float_rules(
+    native: NativeHistogram, sample_count_float: float, is_native: bool, is_float: bool
+) -> None:
     assert native.is_native is is_native
     assert native.is_float(sample_count_float) is is_float
 
@@ -312,7 +322,7 @@ def test_negative_buckets_come_most_negative_first() -> None:
 
 
 def test_float_counts_are_formatted_as_floats_even_if_given_as_ints() -> None:
-    native = NativeHistogram(positive_spans=spans((0, 1)), positive_counts=(1000000,))  # type: ignore[arg-type]
+    native = NativeHistogram(positive_spans=spans((0, 1)), positive_counts=(1000000,))
     assert api_buckets(native, 1.0) == [[0, "0.5", "1", "1e+06"]]
 
 
