@@ -1,14 +1,15 @@
 """Native-histogram bucket bounds: Prometheus's exponential table, rebuilt, and getBound's index rules.
 
 Prometheus does not compute `2**(k/2**s) / 2` for schema `s >= 0`: it looks the fraction up
-in a fixed table whose entries are often one to four ulps below the correctly rounded value
-(`0.7071067811865475`, not `…476`). The table is what an inexact construction gives, and that
-construction is reproduced here with correctly rounded IEEE operations only (so the result is
-the same on every platform): with `f_1 = 2 / sqrt(2)` (one ulp below `sqrt(2)`) and
-`f_j = sqrt(f_(j-1))`, row `s` is row `s-1` with `previous * f_s` inserted after each entry.
-Each entry is thus 0.5 times the multipliers of its index's set bits, coarsest first.
-All 511 entries were checked against what Pushgateway 1.11.0 answers
-(`tests/golden/nativehist/exponential_bounds.json`).
+in a fixed table, 341 of whose 511 entries lie one to four ulps off the correctly rounded
+value (`0.7071067811865475`, not `…476`). The table is what a product construction gives:
+with multipliers `f_j = 2**(2**-j)`, row `s` is row `s-1` with `previous * f_s` inserted after
+each entry, so entry `k` is `0.5` times the `f_j` of `k`'s set bits, coarsest first, each
+product rounded. `f_1` must be `1.414213562373095`, one ulp below `sqrt(2)` (what
+`exp(ln 2 / 2)` gives with ln 2 rounded to float64); the others are the correctly rounded
+`2**(2**-j)`. Built here from `2 / sqrt(2)` and repeated square roots, correctly rounded IEEE
+operations only, so every platform gets the same table. All 511 entries were checked against
+the real Pushgateway 1.11.0 (`tests/golden/nativehist/api-1.11.0.json`).
 """
 
 from __future__ import annotations

@@ -155,6 +155,14 @@ def test_the_table_is_not_the_correctly_rounded_one() -> None:
     assert EXPONENTIAL_BOUNDS[8][255] == 0.9972960560854698  # four ulps below …701
 
 
+def test_the_multipliers_are_exp_of_ln2_rounded_to_float64() -> None:
+    # The finding behind the table: f_j = exp(float64(ln 2) / 2**j), correctly rounded.
+    getcontext().prec = 50
+    for j in range(1, 9):
+        assert EXPONENTIAL_BOUNDS[j][1] * 2 == float((Decimal(math.log(2)) / (1 << j)).exp())
+    assert EXPONENTIAL_BOUNDS[1][1] * 2 == math.nextafter(math.sqrt(2), 0)
+
+
 def test_each_row_refines_the_previous_one() -> None:
     for schema in range(1, 9):
         assert EXPONENTIAL_BOUNDS[schema][::2] == EXPONENTIAL_BOUNDS[schema - 1]
