@@ -97,7 +97,7 @@ def buckets(native: NativeHistogram, sample_count_float: float) -> list[Bucket]:
     """The non-empty buckets, lowest first: negative (most negative first), zero, positive.
 
     This is the order and selection of 1.11's `/api/v1/metrics` list and of its UI's
-    "Native Histogram representation"; the TUI shows the same buckets.
+    "Native Histogram representation", and what the TUI is meant to show.
 
     Raises:
         UnsupportedSchema: a listed bucket needs a bound the schema does not define.

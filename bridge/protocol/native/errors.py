@@ -8,7 +8,8 @@ Hierarchy::
 
 A push is never refused for these (1.11 stores any native histogram, and protobuf scrapes
 re-emit it as pushed); they are raised only when a view (`/api/v1/metrics`, the TUI) needs bucket
-bounds. The API layer answers them as a correct 1.11 would: 500 with the message (see README).
+bounds. `/api/v1/metrics` answers them as a correct 1.11 would, with 1.11's own API error:
+500, `{"status":"error","errorType":"internal","error":"<message>"}` (1.11.0 drops the connection).
 """
 
 from __future__ import annotations
