@@ -1,0 +1,32 @@
+"""Native histograms (client_model's schema, zero bucket and spans): bucket walk, bounds, 1.11's views."""
+
+from __future__ import annotations
+
+from bridge.protocol.native.bounds import EXPONENTIAL_BOUNDS, bucket_bound
+from bridge.protocol.native.buckets import (
+    Bucket,
+    api_buckets,
+    api_count,
+    buckets,
+    describe,
+    running_counts,
+    walk,
+)
+from bridge.protocol.native.errors import NativeHistogramError, UnsupportedSchema
+from bridge.protocol.native.histogram import NativeHistogram, Span
+
+__all__ = [
+    "EXPONENTIAL_BOUNDS",
+    "Bucket",
+    "NativeHistogram",
+    "NativeHistogramError",
+    "Span",
+    "UnsupportedSchema",
+    "api_buckets",
+    "api_count",
+    "bucket_bound",
+    "buckets",
+    "describe",
+    "running_counts",
+    "walk",
+]
