@@ -217,7 +217,7 @@ def _register_serve(sub: Any) -> None:
 
 def _run_serve(args: argparse.Namespace) -> int:
     from bridge.gateway.runtime import run_gateway
-    from bridge.gateway.server import run
+    from bridge.gateway.web.server import run
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.core import Gateway
 from bridge.gateway.runtime import build_app
-from bridge.gateway.server import serve
+from bridge.gateway.service import Gateway
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.server import serve
 from bridge.protocol.textparse import parse_text
 from bridge.spool.naming import parse_name
 from pgwtui.durations import parse_duration

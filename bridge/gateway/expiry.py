@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 
 from bridge.gateway.config import GatewayConfig, TTLRule
-from bridge.gateway.core import Gateway
-from bridge.gateway.store import Group
+from bridge.gateway.service import Gateway
+from bridge.gateway.store.types import Group
 from bridge.protocol.grouping import readable_path
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME
 

@@ -9,15 +9,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from bridge import __version__
-from bridge.gateway.app import GatewayApp
-from bridge.gateway.auth import BasicAuth
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.core import Gateway
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
-from bridge.gateway.persistence import SqliteJournal
-from bridge.gateway.server import serve
-from bridge.gateway.tlsreload import ReloadingTLS
-from bridge.gateway.webconfig import load_web_config
+from bridge.gateway.service import Gateway
+from bridge.gateway.storage.sqlite import SqliteJournal
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.auth import BasicAuth
+from bridge.gateway.web.server import serve
+from bridge.gateway.web.tlsreload import ReloadingTLS
+from bridge.gateway.web.webconfig import load_web_config
 
 log = logging.getLogger("bridge.gateway")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bridge.errors import BridgeError, ParseError
-from bridge.gateway.core import Gateway
-from bridge.gateway.handlers import INCONSISTENT
+from bridge.gateway.service import Gateway
+from bridge.gateway.web.handlers import INCONSISTENT
 from bridge.protocol.grouping import group_key
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text

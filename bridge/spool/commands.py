@@ -26,7 +26,7 @@ from bridge.spool.options import (
 from bridge.spool.producer import drop
 
 if TYPE_CHECKING:
-    from bridge.gateway.core import Gateway
+    from bridge.gateway.service import Gateway
     from bridge.push.settings import HttpSettings
 
 # watch and serve import the watcher, httpx and uvicorn inside their handlers: drop and exec,
@@ -210,7 +210,7 @@ async def _watch(options: SpoolOptions, settings: HttpSettings, metrics_listen: 
 def run_serve_spool(args: argparse.Namespace, config: GatewayConfig) -> int:
     """`pgw-bridge serve --spool DIR`: the embedded gateway, fed directly by the spool (no HTTP hop)."""
     from bridge.gateway.runtime import run_gateway
-    from bridge.gateway.server import run
+    from bridge.gateway.web.server import run
     from bridge.push.inprocess import GatewayPusher
     from bridge.spool.metrics import KNOWN, BridgeMetrics
     from bridge.spool.runner import SpoolBridge

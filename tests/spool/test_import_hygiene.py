@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 PURE = ["bridge.spool.naming", "bridge.push.retry", "bridge.push.outcome", "bridge.push.settings"]
-FORBIDDEN = ["asyncio", "httpx", "watchdog", "uvicorn", "bridge.gateway.core", "bridge.pipeline"]
+FORBIDDEN = ["asyncio", "httpx", "watchdog", "uvicorn", "bridge.gateway.service", "bridge.pipeline"]
 
 
 def test_pure_modules_import_no_io_framework() -> None:

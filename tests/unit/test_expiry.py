@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bridge.gateway.config import TTLRule
 from bridge.gateway.expiry import TTLPolicy, expired, last_push_seconds
-from bridge.gateway.store import Store
+from bridge.gateway.store.metric_store import Store
 from bridge.protocol.textparse import parse_text
 
 S = 1_000_000_000

@@ -9,10 +9,10 @@ import zlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.gateway.exposition import Exposition
-from bridge.gateway.gzipjoin import deflate_piece, gzip_pieces
-from bridge.gateway.sorted_chunks import SortedChunks
-from bridge.gateway.store import Store
+from bridge.gateway.reads.exposition import Exposition
+from bridge.gateway.reads.gzipjoin import deflate_piece, gzip_pieces
+from bridge.gateway.reads.sorted_chunks import SortedChunks
+from bridge.gateway.store.metric_store import Store
 from bridge.protocol.textparse import parse_text
 
 NOW = 1_700_000_000_000_000_000

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 
 from bridge.errors import PersistenceError
-from bridge.gateway.core import Gateway
-from bridge.gateway.persistence import SqliteJournal, decode_family, encode_family
+from bridge.gateway.service import Gateway
+from bridge.gateway.storage.sqlite import SqliteJournal, decode_family, encode_family
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from tests.unit.test_textparse import families
@@ -154,7 +154,7 @@ async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path)
 async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
     import httpx
 
-    from bridge.gateway.app import GatewayApp
+    from bridge.gateway.web.app import GatewayApp
 
     journal = SqliteJournal(str(tmp_path / "state.db"))
     gateway = Gateway(journal=journal)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bridge.gateway.core import Gateway
-from bridge.gateway.release import drop_some, release_gradually
+from bridge.gateway.deferred_free import drop_some, release_gradually
+from bridge.gateway.service import Gateway
 from bridge.protocol.textparse import parse_text
 
 

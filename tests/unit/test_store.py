@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.gateway.consistency import family_errors, suffix_base
-from bridge.gateway.store import Store, sanitize, timestamp_family
+from bridge.gateway.store.family_checks import family_errors, suffix_base
+from bridge.gateway.store.metric_store import Store
+from bridge.gateway.store.sanitize import sanitize, timestamp_family
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME, TIMESTAMP_FAMILIES, Metric, MetricFamily, MetricType
 from bridge.protocol.textparse import parse_text
 

@@ -7,12 +7,12 @@ import logging
 import time
 
 from bridge.errors import BodyError, ProtocolError
-from bridge.gateway import http
-from bridge.gateway.api import CORS_HEADERS, encode_json
-from bridge.gateway.consistency import is_metric_name
-from bridge.gateway.core import Gateway
-from bridge.gateway.http import Request, Response
-from bridge.gateway.negotiation import Format, gzip_accepted, negotiate
+from bridge.gateway.reads.api import CORS_HEADERS, encode_json
+from bridge.gateway.service import Gateway
+from bridge.gateway.store.family_checks import is_metric_name
+from bridge.gateway.web import httpio
+from bridge.gateway.web.httpio import Request, Response
+from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.grouping import group_key, parse_grouping, readable_path
 from bridge.protocol.model import MetricFamily
@@ -99,17 +99,17 @@ class Handlers:
         try:
             grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
         except ProtocolError as exc:
-            return http.error(400, str(exc))
+            return httpio.error(400, str(exc))
         try:
             families = parse_body(request.headers.get("content-type", ""), await request.content())
         except BodyError as exc:
-            return http.error(exc.status, str(exc))
+            return httpio.error(exc.status, str(exc))
         except ProtocolError as exc:
             log.debug("failed to parse push", extra={"kv": {"source": request.client, "err": str(exc)}})
-            return http.error(400, str(exc))
+            return httpio.error(400, str(exc))
         limit_error = self._limit_error(grouping, families)
         if limit_error:
-            return http.error(400, limit_error)
+            return httpio.error(400, limit_error)
         result = await self.gateway.push(grouping, families, replace=replace)
         if self.config.disable_consistency_check:
             return Response(202)
@@ -119,7 +119,7 @@ class Handlers:
                 "pushed metrics are invalid or inconsistent with existing metrics",
                 extra={"kv": {"method": request.method, "source": request.client, "err": _join_errors(result.errors)}},
             )
-            return http.error(400, message)
+            return httpio.error(400, message)
         return Response(200)
 
     def _limit_error(self, grouping: dict[str, str], families: dict[str, MetricFamily]) -> str | None:
@@ -142,7 +142,7 @@ class Handlers:
         try:
             grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
         except ProtocolError as exc:
-            return http.error(400, str(exc))
+            return httpio.error(400, str(exc))
         await self.gateway.delete(grouping)
         return Response(202)
 
@@ -162,28 +162,28 @@ class Handlers:
         else:
             families = self.gateway.exposition.families(self.gateway.own_families())
             body = render_prototext(families, compact=fmt is Format.PROTO_COMPACT)
-        return Response(200, http.gzip_bytes(body) if gzipped else body, headers)
+        return Response(200, httpio.gzip_bytes(body) if gzipped else body, headers)
 
     async def healthy(self, request: Request, params: dict[str, str]) -> Response:
         if self.gateway.healthy_error:
-            return http.error(500, self.gateway.healthy_error)
-        return http.text(200, "OK")
+            return httpio.error(500, self.gateway.healthy_error)
+        return httpio.text(200, "OK")
 
     async def quit(self, request: Request, params: dict[str, str]) -> Response:
         if not self.config.enable_lifecycle:
-            return http.text(403, "Lifecycle API is not enabled.")
+            return httpio.text(403, "Lifecycle API is not enabled.")
         log.warning("received termination request via web service, exiting gracefully...")
         self.gateway.quit.set()
-        return http.text(200, "Requesting termination... Goodbye!")
+        return httpio.text(200, "Requesting termination... Goodbye!")
 
     async def quit_get(self, request: Request, params: dict[str, str]) -> Response:
-        return http.text(405, "Only POST or PUT requests allowed.")
+        return httpio.text(405, "Only POST or PUT requests allowed.")
 
     async def static(self, request: Request, params: dict[str, str]) -> Response:
-        return http.not_found()
+        return httpio.not_found()
 
     async def pprof(self, request: Request, params: dict[str, str]) -> Response:
-        return http.error(404, "pprof is a Go runtime feature; this gateway has none")
+        return httpio.error(404, "pprof is a Go runtime feature; this gateway has none")
 
     async def status_page(self, request: Request, params: dict[str, str]) -> Response:
         prefix = self.config.prefix
@@ -203,7 +203,7 @@ class Handlers:
             + "".join(rows)
             + "</table></body></html>"
         )
-        return http.text(200, body, content_type="text/html; charset=utf-8")
+        return httpio.text(200, body, content_type="text/html; charset=utf-8")
 
     # ----------------------------------------------------------------- api/v1
     async def api_metrics(self, request: Request, params: dict[str, str]) -> Response:
@@ -238,15 +238,15 @@ class Handlers:
         try:
             grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
         except ProtocolError as exc:
-            return http.error(400, str(exc))
+            return httpio.error(400, str(exc))
         if not is_metric_name(name):
-            return http.error(400, f"invalid metric family name {go_quote(name)}")
+            return httpio.error(400, f"invalid metric family name {go_quote(name)}")
         try:
             deleted = await self.gateway.delete_family(grouping, name)
         except ValueError as exc:
-            return http.error(400, str(exc))
+            return httpio.error(400, str(exc))
         if not deleted:
-            return http.error(404, f"no family {go_quote(name)} in group {go_quote(readable_path(grouping))}")
+            return httpio.error(404, f"no family {go_quote(name)} in group {go_quote(readable_path(grouping))}")
         return Response(202, b"", list(CORS_HEADERS))
 
     async def wipe(self, request: Request, params: dict[str, str]) -> Response:

@@ -6,7 +6,8 @@ import json
 import time
 from typing import Any
 
-from bridge.gateway.store import Group, Store, StoredFamily
+from bridge.gateway.store.metric_store import Store
+from bridge.gateway.store.types import Group, StoredFamily
 from bridge.protocol.floats import format_g
 from bridge.protocol.model import Metric, MetricType
 

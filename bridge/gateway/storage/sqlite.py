@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.errors import PersistenceError
-from bridge.gateway.sqlitefile import (
+from bridge.gateway.storage.sqlitefile import (
     SCHEMA_STATEMENTS,
     decode_family,
     encode_family,
@@ -30,7 +30,7 @@ from bridge.gateway.sqlitefile import (
     load_groups,
     open_database,
 )
-from bridge.gateway.store import Change, StoredFamily
+from bridge.gateway.store.types import Change, StoredFamily
 
 __all__ = ["SqliteJournal", "decode_family", "encode_family"]
 

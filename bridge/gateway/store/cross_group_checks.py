@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bridge.gateway.consistency import family_errors, metric_text, suffix_base
-from bridge.gateway.groups import Group, NameIndex, StoredFamily
+from bridge.gateway.store.family_checks import family_errors, metric_text, suffix_base
+from bridge.gateway.store.types import Group, NameIndex, StoredFamily
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import MetricFamily, MetricType

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bridge.errors import PersistenceError
-from bridge.gateway.store import StoredFamily
+from bridge.gateway.store.types import StoredFamily
 from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
 
 APPLICATION_ID = 0x50475742  # "PGWB"

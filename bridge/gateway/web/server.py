@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from bridge.errors import ConfigError
-from bridge.gateway.app import GatewayApp
+from bridge.gateway.web.app import GatewayApp
 
 log = logging.getLogger("bridge.gateway")
 

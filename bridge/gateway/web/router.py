@@ -12,7 +12,7 @@ import posixpath
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bridge.gateway.radix import Node
+from bridge.gateway.web.radix import Node
 
 H = TypeVar("H")
 

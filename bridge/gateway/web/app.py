@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from bridge.errors import BodyError, PersistenceError
-from bridge.gateway import http
-from bridge.gateway.api import CORS_HEADERS
-from bridge.gateway.core import Gateway
-from bridge.gateway.handlers import Handlers
-from bridge.gateway.http import MalformedRequest, Receive, Request, Response, Scope, Send
-from bridge.gateway.router import Allowed, Match, NotFound, Redirect, Router, clean_path
-from bridge.gateway.tlsreload import ReloadingTLS
+from bridge.gateway.reads.api import CORS_HEADERS
+from bridge.gateway.service import Gateway
+from bridge.gateway.web import httpio
+from bridge.gateway.web.handlers import Handlers
+from bridge.gateway.web.httpio import MalformedRequest, Receive, Request, Response, Scope, Send
+from bridge.gateway.web.router import Allowed, Match, NotFound, Redirect, Router, clean_path
+from bridge.gateway.web.tlsreload import ReloadingTLS
 
 log = logging.getLogger("bridge.gateway")
 
@@ -108,7 +108,7 @@ class GatewayApp:
         try:
             request = Request.from_scope(scope, receive, self.gateway.config.max_body_bytes)
         except MalformedRequest:
-            response = http.text(400, "400 Bad Request")
+            response = httpio.text(400, "400 Bad Request")
             response.close = True
             await response.send(send)
             return
@@ -131,13 +131,13 @@ class GatewayApp:
                     return early
             return await self._dispatch(request)
         except BodyError as exc:
-            return http.error(exc.status, str(exc))
+            return httpio.error(exc.status, str(exc))
         except PersistenceError as exc:
             # The write is not durable and the store was reloaded from the file: say so.
-            return http.error(500, str(exc))
+            return httpio.error(500, str(exc))
         except Exception:
             log.exception("internal error", extra={"kv": {"method": request.method, "path": request.path}})
-            return http.error(500, "internal server error")
+            return httpio.error(500, "internal server error")
 
     async def _dispatch(self, request: Request) -> Response:
         path = request.path
@@ -167,18 +167,18 @@ class GatewayApp:
         if isinstance(result, Allowed):
             if result.status == 200:
                 return Response(200, b"", [("Allow", result.allow)])
-            response = http.error(405, "Method Not Allowed")
+            response = httpio.error(405, "Method Not Allowed")
             response.headers.insert(0, ("Allow", result.allow))
             return response
         assert isinstance(result, NotFound)
-        return http.not_found()
+        return httpio.not_found()
 
     @staticmethod
     def _redirect(request: Request, path: str, status: int) -> Response:
-        location = http.escape_path(path)
+        location = httpio.escape_path(path)
         if request.query:
             location += "?" + request.query
-        return http.redirect(request.method, location, status)
+        return httpio.redirect(request.method, location, status)
 
 
 def _join(prefix: str, path: str) -> str:

@@ -8,12 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from bridge.gateway.api import ApiCache, status_body
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.exposition import Exposition
+from bridge.gateway.deferred_free import drop_some, release_gradually
 from bridge.gateway.ownmetrics import OwnMetrics, build_info
-from bridge.gateway.release import drop_some, release_gradually
-from bridge.gateway.store import Change, PushResult, Store, StoredFamily
+from bridge.gateway.reads.api import ApiCache, status_body
+from bridge.gateway.reads.exposition import Exposition
+from bridge.gateway.store.metric_store import Store
+from bridge.gateway.store.types import Change, PushResult, StoredFamily
 from bridge.protocol.model import MetricFamily
 
 log = logging.getLogger("bridge.gateway")

@@ -13,9 +13,9 @@ from collections import OrderedDict
 import bcrypt
 
 from bridge.errors import ConfigError
-from bridge.gateway import http
-from bridge.gateway.http import Request, Response
-from bridge.gateway.webconfig import WebConfig, load_web_config
+from bridge.gateway.web import httpio
+from bridge.gateway.web.httpio import Request, Response
+from bridge.gateway.web.webconfig import WebConfig, load_web_config
 
 log = logging.getLogger("bridge.gateway")
 _CACHE_SIZE = 1024
@@ -102,7 +102,7 @@ class BasicAuth:
         needed = required_role(request.method, request.path, self._prefix)
         if "admin" in granted or needed in granted:
             return None
-        return http.error(403, f"user {user!r} lacks the {needed!r} role for {request.method} {request.path}")
+        return httpio.error(403, f"user {user!r} lacks the {needed!r} role for {request.method} {request.path}")
 
     async def _authenticate(self, header: str) -> str | None:
         scheme, _, encoded = header.partition(" ")

@@ -9,8 +9,9 @@ Concurrency: not thread-safe; the gateway calls it from its event loop only.
 
 from __future__ import annotations
 
-from bridge.gateway import crosscheck
-from bridge.gateway.groups import (
+from bridge.gateway.store import cross_group_checks
+from bridge.gateway.store.sanitize import bare_labels, sanitize, timestamp_family
+from bridge.gateway.store.types import (
     WIPED,
     Change,
     Group,
@@ -18,9 +19,6 @@ from bridge.gateway.groups import (
     PushResult,
     StoredFamily,
     StoreListener,
-    bare_labels,
-    sanitize,
-    timestamp_family,
 )
 from bridge.protocol.grouping import GroupKey, group_key
 from bridge.protocol.model import (
@@ -30,20 +28,6 @@ from bridge.protocol.model import (
     MetricFamily,
     MetricType,
 )
-
-__all__ = [
-    "WIPED",
-    "Change",
-    "Group",
-    "NameIndex",
-    "PushResult",
-    "Store",
-    "StoreListener",
-    "StoredFamily",
-    "bare_labels",
-    "sanitize",
-    "timestamp_family",
-]
 
 TIMESTAMP_ERROR = "pushed metrics must not have timestamps"
 
@@ -66,7 +50,7 @@ class Store:
         self.groups: dict[GroupKey, Group] = {}
         self.names: dict[str, NameIndex] = {}
         self.released: list[object] = []
-        """What wipes dropped, still to be freed (`bridge.gateway.release`)."""
+        """What wipes dropped, still to be freed (`bridge.gateway.deferred_free`)."""
         self.own_families = own_families or {}
         self._listeners: list[StoreListener] = []
 
@@ -191,8 +175,8 @@ class Store:
 
     # ------------------------------------------------------------------ checks
     def check(self, key: GroupKey, writes: dict[str, MetricFamily], removes: tuple[str, ...]) -> list[str]:
-        """Errors that writing `writes` and removing `removes` in group `key` would cause (see crosscheck)."""
-        return crosscheck.check(self, key, writes, removes)
+        """Errors that writing `writes` and removing `removes` in group `key` would cause (see cross_group_checks)."""
+        return cross_group_checks.check(self, key, writes, removes)
 
     # ------------------------------------------------------------------ application
     def _apply(

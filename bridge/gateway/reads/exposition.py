@@ -16,9 +16,10 @@ from bisect import bisect_left, insort
 from collections.abc import Iterator
 from typing import Any
 
-from bridge.gateway.gzipjoin import deflate_piece, gzip_pieces
-from bridge.gateway.sorted_chunks import SortedChunks
-from bridge.gateway.store import Group, Store, StoredFamily
+from bridge.gateway.reads.gzipjoin import deflate_piece, gzip_pieces
+from bridge.gateway.reads.sorted_chunks import SortedChunks
+from bridge.gateway.store.metric_store import Store
+from bridge.gateway.store.types import Group, StoredFamily
 from bridge.protocol import protobuf
 from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
 from bridge.protocol.textrender import render_header, render_metric

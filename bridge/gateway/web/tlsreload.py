@@ -7,7 +7,7 @@ import os
 import ssl
 
 from bridge.errors import ConfigError
-from bridge.gateway.webconfig import TLSSettings, load_web_config
+from bridge.gateway.web.webconfig import TLSSettings, load_web_config
 
 log = logging.getLogger("bridge.gateway")
 

@@ -1,0 +1,1 @@
+"""Durability behind the `Gateway`: the storage contract (`interface`) and its implementations (in memory, SQLite)."""
