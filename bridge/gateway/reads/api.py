@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from bridge.gateway.store.metric_store import Store
-from bridge.gateway.store.types import Group, StoredFamily
+from bridge.gateway.store.types import Change, Group, StoredFamily
 from bridge.protocol.floats import format_g
 from bridge.protocol.model import Metric, MetricType
 
@@ -108,19 +108,12 @@ class ApiCache:
         self._encoded: dict[Any, bytes] = {}
         store.add_listener(self)
 
-    def family_added(self, group: Group, stored: StoredFamily) -> None:
-        """Invalidation happens per group, in `group_changed`."""
-
-    def family_removed(self, group: Group, stored: StoredFamily) -> None:
-        """Invalidation happens per group, in `group_changed`."""
-
-    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
-        """Invalidation happens per group, in `group_changed`."""
-
-    def group_changed(self, group: Group, removed: bool) -> None:
+    def applied(self, group: Group, change: Change, before: dict[str, StoredFamily]) -> None:
+        """Forget the group's JSON; it is encoded again when next asked for."""
         self._encoded.pop(group.key, None)
 
-    def store_cleared(self, released: list[object]) -> None:
+    def cleared(self, released: list[object]) -> None:
+        """Forget every group's JSON; the old cache is freed later."""
         released.append(self._encoded)
         self._encoded = {}
 

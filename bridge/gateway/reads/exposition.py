@@ -19,8 +19,9 @@ from typing import Any
 from bridge.gateway.reads.gzipjoin import deflate_piece, gzip_pieces
 from bridge.gateway.reads.sorted_chunks import SortedChunks
 from bridge.gateway.store.metric_store import Store
-from bridge.gateway.store.types import Group, StoredFamily
+from bridge.gateway.store.types import Change, Group, StoredFamily
 from bridge.protocol import protobuf
+from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
 from bridge.protocol.textrender import render_header, render_metric
 
@@ -54,7 +55,28 @@ class Exposition:
         store.add_listener(self)
 
     # ----------------------------------------------------------- listener side
-    def family_added(self, group: Group, stored: StoredFamily) -> None:
+    def applied(self, group: Group, change: Change, before: dict[str, StoredFamily]) -> None:
+        """Render what the change wrote; drop the series of what it removed or replaced."""
+        for name in change.removed:
+            gone = before.get(name)
+            if gone is not None:
+                self._remove(gone)
+        for name, stored in change.written.items():
+            old = before.get(name)
+            if old is None:
+                self._add(stored)
+            else:
+                self._replace(old, stored)
+
+    def cleared(self, released: list[object]) -> None:
+        """Start afresh; the old entries are freed later."""
+        for entry in self._families.values():
+            released += entry.series.detach()
+        released += [self._families, self._names]
+        self._families = {}
+        self._names = []
+
+    def _add(self, stored: StoredFamily) -> None:
         family = stored.family
         name = family.name
         entry = self._families.get(name)
@@ -68,7 +90,7 @@ class Exposition:
         for metric in family.metrics:
             series.add(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
 
-    def family_removed(self, group: Group, stored: StoredFamily) -> None:
+    def _remove(self, stored: StoredFamily) -> None:
         family = stored.family
         name = family.name
         entry = self._families[name]
@@ -85,12 +107,12 @@ class Exposition:
             del self._families[name]
             del self._names[bisect_left(self._names, name)]
 
-    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None:
+    def _replace(self, old: StoredFamily, new: StoredFamily) -> None:
         """A re-push of the same series (the usual case) updates them in place; anything else is remove + add."""
         before, after = old.family, new.family
         if before.type is not after.type or not _same_series(before.metrics, after.metrics):
-            self.family_removed(group, old)
-            self.family_added(group, new)
+            self._remove(old)
+            self._add(new)
             return
         entry = self._families[after.name]
         if before.help != after.help:
@@ -107,16 +129,6 @@ class Exposition:
         for metric in after.metrics:
             series.replace(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
 
-    def group_changed(self, group: Group, removed: bool) -> None:
-        """Nothing to do: family events already invalidated what changed."""
-
-    def store_cleared(self, released: list[object]) -> None:
-        for entry in self._families.values():
-            released += entry.series.detach()
-        released += [self._families, self._names]
-        self._families = {}
-        self._names = []
-
     # ----------------------------------------------------------- read side
     def _help(self, name: str, entry: _Family) -> str | None:
         own = self._own_help.get(name)
@@ -125,8 +137,9 @@ class Exposition:
         helps = entry.helps
         if len(helps) == 1:
             return next(iter(helps))
-        best: tuple[int, Any] | None = None
         winner: str | None = None
+        winner_ns = 0
+        winner_key: GroupKey = ()
         explicit_empty = False
         index = self._store.names.get(name)
         if index is None:
@@ -136,9 +149,10 @@ class Exposition:
             if not help_text:
                 explicit_empty = explicit_empty or help_text == ""
                 continue
-            rank = (stored.timestamp_ns, _Reverse(key))
-            if best is None or rank > best:
-                best, winner = rank, help_text
+            pushed = stored.timestamp_ns
+            # The latest push wins; on a tie, the smaller grouping key.
+            if winner is None or pushed > winner_ns or (pushed == winner_ns and key < winner_key):
+                winner, winner_ns, winner_key = help_text, pushed, key
         if winner is None and explicit_empty:
             return ""
         return winner
@@ -239,24 +253,3 @@ def _same_series(before: list[Metric], after: list[Metric]) -> bool:
     if len(before) != len(after):
         return False
     return all(a.labels == b.labels for a, b in zip(before, after, strict=True))
-
-
-class _Reverse:
-    """Inverts ordering so `max` prefers the smaller grouping key on equal timestamps."""
-
-    __slots__ = ("key",)
-
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def __lt__(self, other: _Reverse) -> bool:
-        return bool(self.key > other.key)
-
-    def __gt__(self, other: _Reverse) -> bool:
-        return bool(self.key < other.key)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Reverse) and self.key == other.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)

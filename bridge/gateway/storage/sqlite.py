@@ -1,6 +1,7 @@
 """`--persistence.file`: every acknowledged write is committed to SQLite (WAL) before the answer.
 
-One writer thread commits whatever is queued in one transaction (group commit), so concurrent
+A `Storage` (see `interface`) for one gateway: writes are decided at once, in call order, and
+committed in that order. One writer thread commits whatever is queued in one transaction (group commit), so concurrent
 pushes share a commit. A write that is alone (the only request in flight, nothing queued) is
 committed on the caller's thread instead: no thread hand-off, and nobody to share a commit with.
 The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
@@ -8,6 +9,7 @@ ours, is corrupt, or is newer than this code is refused and never overwritten.
 
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
 in-memory store is reloaded from the file, so memory never shows writes the disk lost.
+The change feed is this process's last writes (`feed.LocalFeed`): the file keeps no change log.
 """
 
 from __future__ import annotations
@@ -22,30 +24,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.errors import PersistenceError
+from bridge.gateway.storage.feed import LocalFeed
+from bridge.gateway.storage.interface import Committed, Decision, Loaded, Model, Position, Reset, T
 from bridge.gateway.storage.sqlitefile import (
     SCHEMA_STATEMENTS,
-    decode_family,
     encode_family,
     labels_key,
     load_groups,
     open_database,
 )
-from bridge.gateway.store.types import Change, StoredFamily
-
-__all__ = ["SqliteJournal", "decode_family", "encode_family"]
+from bridge.gateway.store.types import Change
 
 log = logging.getLogger("bridge.gateway")
 
 
-# ------------------------------------------------------------------ the journal
 @dataclass(slots=True)
 class _Batch:
     changes: list[Change]
     future: asyncio.Future[None]
 
 
-class SqliteJournal:
-    """Durable journal: `commit` resolves once the changes are in the SQLite WAL."""
+class SqliteStorage:
+    """Durable storage: `write` returns once the changes are in the SQLite WAL."""
+
+    durable = True
 
     def __init__(self, path: str, *, fsync: bool = False) -> None:
         """Open and check the file (it is refused if it is not ours).
@@ -72,57 +74,74 @@ class SqliteJournal:
         self._resume = threading.Event()
         self._resume.set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._on_failure: Callable[[BaseException], None] | None = None
+        self._model: Model | None = None
         self._thread: threading.Thread | None = None
         self._in_flight = 0  # batches queued or being written; only the loop's thread touches it
-        self.commits = 0
-        self.committed_changes = 0
+        self._feed = LocalFeed()
 
-    def load(self) -> list[tuple[dict[str, str], dict[str, StoredFamily]]]:
-        """Everything persisted (used at start-up and after a failed commit)."""
+    def load(self) -> Loaded:
+        """Everything persisted (at start-up, and after a failed commit), at the current position.
+
+        Raises:
+            PersistenceError: a row this code cannot read.
+
+        """
         try:
-            return list(load_groups(self._conn))
+            groups = list(load_groups(self._conn))
         except PersistenceError as exc:
             raise PersistenceError(
                 f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
             ) from None
+        return Loaded(groups, self._feed.head)
 
-    def start(self, loop: asyncio.AbstractEventLoop, on_failure: Callable[[BaseException], None]) -> None:
-        """Start the writer thread; `on_failure` runs on the loop after a failed commit."""
+    def start(self, loop: asyncio.AbstractEventLoop, model: Model, position: Position | None) -> None:
+        """Start the writer thread; after a failed commit, `model` is reloaded from the file."""
         self._loop = loop
-        self._on_failure = on_failure
+        self._model = model
         self._thread = threading.Thread(target=self._writer, name="pgw-persistence", daemon=True)
         self._thread.start()
 
-    async def commit(self, changes: list[Change], *, alone: bool = False) -> None:
-        """Commit changes; returns once they are in the file.
+    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+        """Decide at once, then commit; returns once the changes are in the file.
 
         Args:
-            changes: what the write did.
+            decide: checks and applies the write to the model.
             alone: no other request is in flight; if the writer thread is idle too (and commits
                 do not fsync), the changes are committed right here (a few hundred microseconds
                 on the loop's thread).
 
         Raises:
-            PersistenceError: the commit failed (the store is reloaded from the file).
+            PersistenceError: not started, or the commit failed (the model is reloaded from the file).
 
         """
         if self._thread is None:
-            raise PersistenceError("the persistence journal is not started")
+            raise PersistenceError("the persistence storage is not started")
+        result, changes = decide()
+        if not changes:
+            return result
         if alone and self._inline and self._in_flight == 0:
             try:
                 self._write([changes])
             except BaseException as exc:
                 failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
                 log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
-                if self._on_failure is not None:
-                    self._on_failure(exc)
+                self._reload_model()
                 raise failure from None
-            return
+            self._feed.append(changes)
+            return result
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._in_flight += 1
         self._queue.put(_Batch(changes, future))
         await future
+        return result
+
+    async def changes_after(self, position: Position) -> list[Committed] | Reset:
+        """The writes this process committed after `position` (the file keeps no change log)."""
+        return self._feed.after(position)
+
+    def _reload_model(self) -> None:
+        if self._model is not None:
+            self._model.reload(self.load())
 
     def _writer(self) -> None:
         while True:
@@ -172,8 +191,6 @@ class SqliteJournal:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        self.commits += 1
-        self.committed_changes += sum(len(changes) for changes in batches)
 
     def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
         conn = self._conn
@@ -220,12 +237,12 @@ class SqliteJournal:
             if error is not None:
                 failure = PersistenceError(f"could not persist the write to {self.path}: {error}")
                 self._in_flight -= self._fail_pending(batches, failure)
-                if self._on_failure is not None:
-                    self._on_failure(error)
+                self._reload_model()
                 self._resume.set()
                 return
             self._in_flight -= len(batches)
             for batch in batches:
+                self._feed.append(batch.changes)
                 if not batch.future.done():
                     batch.future.set_result(None)
 

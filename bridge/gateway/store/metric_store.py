@@ -2,7 +2,9 @@
 
 Pure state and rules, no I/O. A push is checked only against what it touches: per-family
 indexes (types, series owners) stand in for the Go gateway's full re-gather of the store, and
-give the same verdicts. Listeners (exposition and API caches, persistence) hear every change.
+give the same verdicts (`cross_group_checks`). Every write is described by `Change`s: listeners
+(the read models) hear each one as it is applied, and the caller hands the same objects to the
+storage; `replay` applies one that another writer committed.
 
 Concurrency: not thread-safe; the gateway calls it from its event loop only.
 """
@@ -14,6 +16,7 @@ from bridge.gateway.store.sanitize import bare_labels, sanitize, timestamp_famil
 from bridge.gateway.store.types import (
     WIPED,
     Change,
+    Consumed,
     Group,
     NameIndex,
     PushResult,
@@ -32,7 +35,7 @@ from bridge.protocol.model import (
 TIMESTAMP_ERROR = "pushed metrics must not have timestamps"
 
 
-def _has_timestamps(families: dict[str, MetricFamily]) -> bool:
+def _has_timestamps(families: Consumed) -> bool:
     return any(m.timestamp_ms is not None for f in families.values() for m in f.metrics)
 
 
@@ -55,25 +58,21 @@ class Store:
         self._listeners: list[StoreListener] = []
 
     def add_listener(self, listener: StoreListener) -> None:
-        """Register a listener; it first hears the current content as additions."""
+        """Register a listener; it first hears the current content as one change per group."""
         self._listeners.append(listener)
         for group in self.groups.values():
-            for stored in group.families.values():
-                listener.family_added(group, stored)
-            listener.group_changed(group, False)
+            listener.applied(group, Change(group.key, group.labels, dict(group.families), ()), {})
 
     # ------------------------------------------------------------------ writes
-    def push(
-        self,
-        grouping: dict[str, str],
-        families: dict[str, MetricFamily],
-        *,
-        replace: bool,
-        now_ns: int,
-    ) -> PushResult:
+    def push(self, grouping: dict[str, str], families: Consumed, *, replace: bool, now_ns: int) -> PushResult:
         """Apply a push (PUT if `replace`, else POST) or record its failure.
 
-        The pushed families are sanitised in place.
+        Args:
+            grouping: the grouping labels.
+            families: handed over: sanitised in place and kept (see `Consumed`).
+            replace: PUT (replace every family) rather than POST (replace same-name families).
+            now_ns: the arrival time recorded for what is written.
+
         """
         key = group_key(grouping)
         group = self.groups.get(key)
@@ -93,7 +92,7 @@ class Store:
         errors = self.check(key, writes, removes)
         if errors:
             return self._fail(key, grouping, group, pairs, errors, now_ns)
-        return PushResult(True, [], [self._apply(key, grouping, writes, removes, now_ns)])
+        return PushResult(True, [], [self._apply(key, grouping, _stored(writes, now_ns), removes)])
 
     def _fail(
         self,
@@ -111,7 +110,7 @@ class Store:
             # Recording the failure would itself break the store (the grouping key is what is
             # wrong); the Go gateway records it anyway and then fails every scrape and push.
             return PushResult(False, errors, [])
-        return PushResult(False, errors, [self._apply(key, grouping, writes, (), now_ns)])
+        return PushResult(False, errors, [self._apply(key, grouping, _stored(writes, now_ns), ())])
 
     def delete(self, grouping: dict[str, str]) -> Change | None:
         """Delete exactly this group, timestamps included; None if it does not exist."""
@@ -121,13 +120,13 @@ class Store:
         return self._drop_group(group)
 
     def _drop_group(self, group: Group) -> Change:
-        for name, stored in group.families.items():
+        families = group.families
+        for name, stored in families.items():
             self._unindex(group.key, name, stored)
-            for listener in self._listeners:
-                listener.family_removed(group, stored)
+        change = Change(group.key, group.labels, {}, tuple(families), group_removed=True)
         for listener in self._listeners:
-            listener.group_changed(group, True)
-        return Change(group.key, group.labels, {}, tuple(group.families), group_removed=True)
+            listener.applied(group, change, families)
+        return change
 
     def wipe(self) -> Change | None:
         """Delete every group at once; the change that says so, or None if the store was empty."""
@@ -140,7 +139,7 @@ class Store:
         self.groups = {}
         self.names = {}
         for listener in self._listeners:
-            listener.store_cleared(released)
+            listener.cleared(released)
         return WIPED
 
     def delete_family(self, grouping: dict[str, str], name: str) -> Change | None:
@@ -158,20 +157,16 @@ class Store:
         group = self.groups.get(key)
         if group is None or name not in group.families:
             return None
-        return self._apply(key, group.labels, {}, (name,), None)
+        return self._apply(key, group.labels, {}, (name,))
 
-    def restore_group(self, labels: dict[str, str], families: dict[str, StoredFamily]) -> None:
-        """Load a persisted group as it was (no checks, no timestamps touched)."""
-        key = group_key(labels)
-        group = Group(key, dict(labels))
-        self.groups[key] = group
-        for name, stored in families.items():
-            group.families[name] = stored
-            self._index(key, name, stored)
-            for listener in self._listeners:
-                listener.family_added(group, stored)
-        for listener in self._listeners:
-            listener.group_changed(group, False)
+    def replay(self, change: Change) -> None:
+        """Apply a change as it was committed (a restore, or another writer's change): no checks, timestamps as written."""
+        if change.wiped:
+            self.wipe()
+        elif change.group_removed:
+            self.delete(change.labels)
+        else:
+            self._apply(change.key, change.labels, change.written, change.removed)
 
     # ------------------------------------------------------------------ checks
     def check(self, key: GroupKey, writes: dict[str, MetricFamily], removes: tuple[str, ...]) -> list[str]:
@@ -183,39 +178,31 @@ class Store:
         self,
         key: GroupKey,
         grouping: dict[str, str],
-        writes: dict[str, MetricFamily],
+        written: dict[str, StoredFamily],
         removes: tuple[str, ...],
-        now_ns: int | None,
     ) -> Change:
         group = self.groups.get(key)
         if group is None:
             group = Group(key, dict(grouping))
             self.groups[key] = group
-        listeners = self._listeners
         families = group.families
+        before: dict[str, StoredFamily] = {}
         for name in removes:
-            stored = families.pop(name)
-            self._unindex(key, name, stored)
-            for listener in listeners:
-                listener.family_removed(group, stored)
-        written: dict[str, StoredFamily] = {}
-        for name, family in writes.items():
+            stored = families.pop(name, None)
+            if stored is not None:
+                self._unindex(key, name, stored)
+                before[name] = stored
+        for name, stored in written.items():
             old = families.get(name)
             if old is not None:
                 self._unindex(key, name, old)
-            assert now_ns is not None
-            stored = StoredFamily(family, now_ns)
+                before[name] = old
             families[name] = stored
-            written[name] = stored
             self._index(key, name, stored)
-            for listener in listeners:
-                if old is None:
-                    listener.family_added(group, stored)
-                else:
-                    listener.family_replaced(group, old, stored)
-        for listener in listeners:
-            listener.group_changed(group, False)
-        return Change(key, group.labels, written, removes)
+        change = Change(key, group.labels, written, removes)
+        for listener in self._listeners:
+            listener.applied(group, change, before)
+        return change
 
     def _index(self, key: GroupKey, name: str, stored: StoredFamily) -> None:
         index = self.names.get(name)
@@ -246,6 +233,10 @@ class Store:
             for metric in family.metrics:
                 if owners.get(metric.labels) == key:
                     del owners[metric.labels]
+
+
+def _stored(writes: dict[str, MetricFamily], now_ns: int) -> dict[str, StoredFamily]:
+    return {name: StoredFamily(family, now_ns) for name, family in writes.items()}
 
 
 def _decrement(counts: dict[MetricType, int], mtype: MetricType) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import (
@@ -13,6 +13,14 @@ from bridge.protocol.model import (
     MetricFamily,
     MetricType,
 )
+
+Consumed: TypeAlias = dict[str, MetricFamily]
+"""Families handed over to the store with a push, as Go's `WriteRequest` hands them over.
+
+The store sanitises them in place (grouping labels, `instance=""`, sorted labels) and keeps
+them: the caller must neither read nor change them afterwards, and parses a fresh copy for
+every attempt. Copying instead would cost a tenth of the whole push (see the service module).
+"""
 
 
 @dataclass(slots=True)
@@ -63,7 +71,12 @@ class NameIndex:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one write did to one group (or, with `wiped`, to the whole store); persistence replays it."""
+    """What one write did to one group (or, with `wiped`, to the whole store).
+
+    The one description of a write: the store's listeners hear it as it is applied, the storage
+    makes it durable, and a replica replays it from the change feed. It holds the new state only
+    (`written`) and the names it removed, never what they replaced.
+    """
 
     key: GroupKey
     labels: dict[str, str]
@@ -78,7 +91,7 @@ WIPED = Change((), {}, {}, (), group_removed=True, wiped=True)
 
 @dataclass(frozen=True, slots=True)
 class PushResult:
-    """The verdict on a push. `changes` is not empty when something was stored (even a failure)."""
+    """The store's verdict on a push. `changes` is not empty when something was stored (even a failure)."""
 
     accepted: bool
     errors: list[str]
@@ -86,19 +99,22 @@ class PushResult:
 
 
 class StoreListener(Protocol):
-    """Observes changes in order; called synchronously inside the store's methods."""
+    """A read model kept in step with the store; called synchronously, in order, as each change is applied."""
 
-    def family_added(self, group: Group, stored: StoredFamily) -> None: ...
+    def applied(self, group: Group, change: Change, before: dict[str, StoredFamily]) -> None:
+        """`change` was applied to `group`.
 
-    def family_removed(self, group: Group, stored: StoredFamily) -> None: ...
+        Args:
+            group: the group after the change (after a group removal, no longer in the store).
+            change: what was written and removed.
+            before: what each name the change wrote over or removed held before it; names new to
+                the group are absent.
 
-    def family_replaced(self, group: Group, old: StoredFamily, new: StoredFamily) -> None: ...
+        """
 
-    def group_changed(self, group: Group, removed: bool) -> None: ...
-
-    def store_cleared(self, released: list[object]) -> None:
+    def cleared(self, released: list[object]) -> None:
         """The store was wiped: swap big containers for empty ones and put the old ones in `released`.
 
         They are freed a batch at a time after the answer (freeing half a million series at once
-        would stall every request for a second).
+        would stall every request for a second; see `bridge.gateway.deferred_free`).
         """

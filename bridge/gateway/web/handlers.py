@@ -8,14 +8,14 @@ import time
 
 from bridge.errors import BodyError, ProtocolError
 from bridge.gateway.reads.api import CORS_HEADERS, encode_json
-from bridge.gateway.service import Gateway
+from bridge.gateway.service import Gateway, Refusal
 from bridge.gateway.store.family_checks import is_metric_name
 from bridge.gateway.web import httpio
 from bridge.gateway.web.httpio import Request, Response
 from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate
 from bridge.protocol.gostr import go_quote
-from bridge.protocol.grouping import group_key, parse_grouping, readable_path
-from bridge.protocol.model import MetricFamily
+from bridge.protocol.grouping import parse_grouping, readable_path
+from bridge.protocol.model import PUSH_TIME, MetricFamily
 from bridge.protocol.protobuf import decode_delimited
 from bridge.protocol.prototext import render_prototext
 from bridge.protocol.textparse import parse_text
@@ -24,7 +24,6 @@ log = logging.getLogger("bridge.gateway")
 
 _PROTO_TYPE = "application/vnd.google.protobuf"
 _PROTO_NAME = "io.prometheus.client.MetricFamily"
-INCONSISTENT = "pushed metrics are invalid or inconsistent with existing metrics: "
 
 
 def _media_type(value: str) -> tuple[str, dict[str, str]] | None:
@@ -107,36 +106,18 @@ class Handlers:
         except ProtocolError as exc:
             log.debug("failed to parse push", extra={"kv": {"source": request.client, "err": str(exc)}})
             return httpio.error(400, str(exc))
-        limit_error = self._limit_error(grouping, families)
-        if limit_error:
-            return httpio.error(400, limit_error)
-        result = await self.gateway.push(grouping, families, replace=replace)
+        verdict = await self.gateway.push(grouping, families, replace=replace)
+        if verdict.refusal is Refusal.LIMIT:
+            return httpio.error(400, verdict.message)
         if self.config.disable_consistency_check:
             return Response(202)
-        if not result.accepted:
-            message = INCONSISTENT + _join_errors(result.errors)
+        if not verdict.accepted:
             log.error(
                 "pushed metrics are invalid or inconsistent with existing metrics",
-                extra={"kv": {"method": request.method, "source": request.client, "err": _join_errors(result.errors)}},
+                extra={"kv": {"method": request.method, "source": request.client, "err": verdict.reason}},
             )
-            return httpio.error(400, message)
+            return httpio.error(400, verdict.message)
         return Response(200)
-
-    def _limit_error(self, grouping: dict[str, str], families: dict[str, MetricFamily]) -> str | None:
-        config = self.config
-        if config.max_series_per_push:
-            series = sum(len(f.metrics) for f in families.values())
-            if series > config.max_series_per_push:
-                return (
-                    f"push has {series} series, more than the limit of {config.max_series_per_push} (--push.max-series)"
-                )
-        groups = self.gateway.store.groups
-        if config.max_groups and len(groups) >= config.max_groups and group_key(grouping) not in groups:
-            return (
-                f"the gateway already holds {len(groups)} groups, the limit "
-                "(--push.max-groups); delete groups or raise the limit"
-            )
-        return None
 
     async def delete(self, request: Request, params: dict[str, str], *, job_base64: bool) -> Response:
         try:
@@ -160,8 +141,7 @@ class Handlers:
         elif fmt is Format.PROTO_DELIM:
             body = self.gateway.metrics_protobuf()
         else:
-            families = self.gateway.exposition.families(self.gateway.own_families())
-            body = render_prototext(families, compact=fmt is Format.PROTO_COMPACT)
+            body = render_prototext(self.gateway.metrics_families(), compact=fmt is Format.PROTO_COMPACT)
         return Response(200, httpio.gzip_bytes(body) if gzipped else body, headers)
 
     async def healthy(self, request: Request, params: dict[str, str]) -> Response:
@@ -188,9 +168,9 @@ class Handlers:
     async def status_page(self, request: Request, params: dict[str, str]) -> Response:
         prefix = self.config.prefix
         rows = []
-        for group in self.gateway.store.groups.values():
+        for group in self.gateway.groups():
             labels = ", ".join(f"{n}={html.escape(v)}" for n, v in sorted(group.labels.items()))
-            pushed = group.timestamp_value("push_time_seconds") or 0.0
+            pushed = group.timestamp_value(PUSH_TIME) or 0.0
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(pushed)) if pushed else "never"
             state = "ok" if group.last_push_successful else "last push failed"
             rows.append(f"<tr><td>{labels}</td><td>{len(group.families)}</td><td>{when}</td><td>{state}</td></tr>")
@@ -257,9 +237,3 @@ class Handlers:
 
 def _json(body: bytes) -> Response:
     return Response(200, body, [*CORS_HEADERS, ("Content-Type", "application/json")])
-
-
-def _join_errors(errors: list[str]) -> str:
-    if len(errors) == 1:
-        return errors[0]
-    return f"{len(errors)} error(s) occurred:\n" + "\n".join(f"* {e}" for e in errors)

@@ -89,7 +89,7 @@ async def serve(
     handle_signals: bool = True,
     before_close: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM or `/-/quit`; in-flight requests finish, then the journal closes."""
+    """Serve until SIGINT/SIGTERM or `/-/quit`; in-flight requests finish, then the storage closes."""
     gateway = app.gateway
     gateway.start()
     server = make_server(app, sock=sock, ssl_context=ssl_context)

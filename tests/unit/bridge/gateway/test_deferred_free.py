@@ -36,9 +36,9 @@ def groups_in_api(gateway: Gateway) -> list[dict[str, str]]:
 
 async def test_wipe_answers_before_freeing_and_the_store_starts_afresh() -> None:
     gateway = Gateway()
-    body = parse_text(b"# TYPE shared gauge\nshared 1\n# TYPE other counter\nother 2\n")
+    body = b"# TYPE shared gauge\nshared 1\n# TYPE other counter\nother 2\n"
     for i in range(2000):
-        await gateway.push({"job": "batch", "instance": f"h{i}"}, body, replace=True)
+        await gateway.push({"job": "batch", "instance": f"h{i}"}, parse_text(body), replace=True)
     gateway.metrics_text()
     gateway.metrics_text_gzip()
     gateway.api_metrics()
@@ -82,6 +82,6 @@ async def test_release_gradually_yields_to_the_loop() -> None:
 
 def test_a_wipe_without_a_running_loop_frees_at_once() -> None:
     gateway = Gateway()
-    gateway.store.push({"job": "x"}, parse_text(b"a 1\n"), replace=True, now_ns=1)
-    gateway.reload([])
+    gateway.seed({"job": "x"}, parse_text(b"a 1\n"), replace=True, now_ns=1)
+    gateway.reload(gateway.storage.load())
     assert gateway.store.groups == {} and gateway.store.released == []

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bridge.gateway.store.family_checks import family_errors, suffix_base
 from bridge.gateway.store.metric_store import Store
 from bridge.gateway.store.sanitize import sanitize, timestamp_family
+from bridge.gateway.store.types import Change
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME, TIMESTAMP_FAMILIES, Metric, MetricFamily, MetricType
 from bridge.protocol.textparse import parse_text
 
@@ -214,7 +215,7 @@ def test_incremental_verdicts_equal_a_full_gather(sequence: list[tuple[str, dict
         # Indexes always equal a rebuild from scratch.
         rebuilt = Store(store.own_families)
         for group in store.groups.values():
-            rebuilt.restore_group(group.labels, dict(group.families))
+            rebuilt.replay(Change(group.key, group.labels, dict(group.families), ()))
         for name, index in store.names.items():
             other = rebuilt.names[name]
             assert (index.type_counts, index.nonempty_type_counts, index.owners, set(index.groups)) == (

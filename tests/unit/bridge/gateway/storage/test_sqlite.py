@@ -11,7 +11,8 @@ from hypothesis import given, settings
 
 from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
-from bridge.gateway.storage.sqlite import SqliteJournal, decode_family, encode_family
+from bridge.gateway.storage.sqlite import SqliteStorage
+from bridge.gateway.storage.sqlitefile import decode_family, encode_family
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from tests.unit.test_textparse import families
@@ -42,36 +43,36 @@ def test_foreign_files_are_refused_and_untouched(tmp_path: Path, prepare: object
     prepare(path)  # type: ignore[operator]
     before = path.read_bytes()
     with pytest.raises(PersistenceError, match=message):
-        SqliteJournal(str(path))
+        SqliteStorage(str(path))
     assert path.read_bytes() == before
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    SqliteJournal(str(path))._conn.close()
+    SqliteStorage(str(path))._conn.close()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
     with pytest.raises(PersistenceError, match="newer than this pgw-bridge"):
-        SqliteJournal(str(path))
+        SqliteStorage(str(path))
 
 
 def test_corrupt_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    journal = SqliteJournal(str(path))
-    journal._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
-    journal._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    journal._conn.close()
+    storage = SqliteStorage(str(path))
+    storage._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
+    storage._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    storage._conn.close()
     data = bytearray(path.read_bytes())
     data[100:400] = b"\xff" * 300  # the schema page
     path.write_bytes(bytes(data))
     with pytest.raises(PersistenceError, match="corrupt"):
-        SqliteJournal(str(path))
+        SqliteStorage(str(path))
 
 
 async def test_restart_restores_exactly(tmp_path: Path) -> None:
     path = str(tmp_path / "state.db")
-    gateway = Gateway(journal=SqliteJournal(path))
+    gateway = Gateway(storage=SqliteStorage(path))
     gateway.start()
     await gateway.push(
         {"job": "a", "instance": ""},
@@ -87,8 +88,8 @@ async def test_restart_restores_exactly(tmp_path: Path) -> None:
     before = gateway.api_metrics()
     await gateway.close()
 
-    again = Gateway(journal=SqliteJournal(path))
-    again.restore(again.journal.load())
+    again = Gateway(storage=SqliteStorage(path))
+    again.load()
     assert again.api_metrics() == before
     assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
 
@@ -96,28 +97,28 @@ async def test_restart_restores_exactly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
 async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, in_flight: int) -> None:
     path = str(tmp_path / "state.db")
-    journal = SqliteJournal(path)
-    gateway = Gateway(journal=journal)
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
     gateway.requests_in_flight = in_flight
     gateway.start()
     await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
     # Make the next commit fail inside SQLite.
-    journal._conn.execute(
+    storage._conn.execute(
         "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
     )
     with pytest.raises(PersistenceError, match="disk says no"):
         await gateway.push({"job": "lost"}, parse_text(b"y 1\n"), replace=True)
     await asyncio.sleep(0.05)
     assert [dict(g.labels) for g in gateway.store.groups.values()] == [{"job": "kept"}]
-    journal._conn.execute("DROP TRIGGER boom")
+    storage._conn.execute("DROP TRIGGER boom")
     await gateway.push({"job": "later"}, parse_text(b"z 1\n"), replace=True)
     await gateway.close()
-    assert [labels for labels, _ in SqliteJournal(path).load()] == [{"job": "kept"}, {"job": "later"}]
+    assert [labels for labels, _ in SqliteStorage(path).load().groups] == [{"job": "kept"}, {"job": "later"}]
 
 
 async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None:
     path = str(tmp_path / "state.db")
-    gateway = Gateway(journal=SqliteJournal(path))
+    gateway = Gateway(storage=SqliteStorage(path))
     gateway.start()
     for i in range(50):
         await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
@@ -127,28 +128,28 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     assert gateway.api_metrics() == b'{"status":"success","data":[]}'
     await gateway.push({"job": "b"}, parse_text(b"x 2\n"), replace=True)
     await gateway.close()
-    restored = SqliteJournal(path).load()
+    restored = SqliteStorage(path).load().groups
     assert [labels for labels, _ in restored] == [{"job": "b"}]
 
 
 async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path) -> None:
     # A wipe drops and re-creates the tables inside its transaction: a failure must undo the drop.
     path = str(tmp_path / "state.db")
-    journal = SqliteJournal(path)
-    gateway = Gateway(journal=journal)
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
     gateway.start()
     for i in range(3):
         await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
     # Another table pointing at a group makes dropping `groups` violate a foreign key.
-    journal._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
-    journal._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
+    storage._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
+    storage._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
     with pytest.raises(PersistenceError, match="FOREIGN KEY"):
         await gateway.wipe()
     await asyncio.sleep(0.05)
     assert sorted(g.labels["instance"] for g in gateway.store.groups.values()) == ["0", "1", "2"]
     assert gateway.metrics_text().count(b"\nx{") == 3
     await gateway.close()
-    assert len(SqliteJournal(path).load()) == 3
+    assert len(SqliteStorage(path).load().groups) == 3
 
 
 async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
@@ -156,11 +157,11 @@ async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
 
     from bridge.gateway.web.app import GatewayApp
 
-    journal = SqliteJournal(str(tmp_path / "state.db"))
-    gateway = Gateway(journal=journal)
+    storage = SqliteStorage(str(tmp_path / "state.db"))
+    gateway = Gateway(storage=storage)
     gateway.start()
     app = GatewayApp(gateway)
-    journal._conn.execute(
+    storage._conn.execute(
         "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
     )
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
@@ -168,5 +169,5 @@ async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
     assert response.status_code == 500
     assert "could not persist the write" in response.text and "disk says no" in response.text
     assert gateway.store.groups == {}
-    journal._conn.execute("DROP TRIGGER boom")
+    storage._conn.execute("DROP TRIGGER boom")
     await gateway.close()
