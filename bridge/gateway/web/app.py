@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 
-from bridge.errors import BodyError, PersistenceError
+from bridge.asgi import Receive, Scope, Send
+from bridge.errors import BodyError, MalformedRequest, PersistenceError
 from bridge.gateway.reads.api import CORS_HEADERS
 from bridge.gateway.service import Gateway
 from bridge.gateway.web import httpio
 from bridge.gateway.web.handlers import Handlers
-from bridge.gateway.web.httpio import MalformedRequest, Receive, Request, Response, Scope, Send
+from bridge.gateway.web.httpio import Request, Response
 from bridge.gateway.web.router import Allowed, Match, NotFound, Redirect, Router, clean_path
 from bridge.gateway.web.tlsreload import ReloadingTLS
 

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from bridge.errors import BodyError
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from bridge.asgi import Receive, Scope, Send
+from bridge.errors import BodyError, MalformedRequest
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _UNRESERVED = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
-
-class MalformedRequest(Exception):
-    """The request line cannot be parsed (Go answers `400 Bad Request` and closes)."""
 
 
 def decode_path(raw: bytes) -> str:
