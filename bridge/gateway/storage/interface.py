@@ -25,8 +25,9 @@ committed. `decide` checks the write against the model, applies it,
 and returns its result with the changes to make durable; it never awaits, and if it raises,
 it has changed nothing, nothing is committed for it, and `write` raises the same exception.
 `write` returns the result once the changes are committed (durable, for a durable storage).
-Writes are decided and committed in the order their locks are taken, and a storage may commit
-several in one transaction (group commit) as long as each is answered only after its commit.
+One gateway's writes are decided in the order it called `write`, and committed in the order
+they were decided; a storage may commit several in one transaction (group commit) as long as
+each is answered only after its commit.
 
 **Wipe** is a write like any other, whose one change is `WIPED`: ordered with the other writes,
 under the same lock, and in the feed, so a follower clears its model at the same point.
@@ -118,7 +119,7 @@ class Storage(Protocol):
         """Whether what is committed survives the process (`load()` in a new one returns it)."""
 
     def load(self) -> Loaded:
-        """Everything the storage keeps and its position; at start-up, before `start` (it may block).
+        """Everything the storage keeps and its position (it may block: at start-up, and to reload a model).
 
         A storage that is not durable keeps nothing: its `load` is empty at the current position,
         which is where a restarted in-memory gateway starts.
