@@ -5,8 +5,8 @@ storage's write lock and answered once durable (`storage.interface`); a push's v
 the Go-formatted message every edge shows as is (HTTP 400 body, the spool's `.error` file).
 Reads come from the read models (`reads`) and from `groups()` / `group()`.
 
-Ownership: a push hands its families over (`Consumed`): the store sanitises and keeps them.
-Copying them instead would add a few per cent to every push (measured for issue 10).
+Ownership: a push hands its families over (`Consumed`): the store sanitises and keeps them
+(copying would cost a few per cent of every push, see `store.types.Consumed`).
 Concurrency: every method runs on the event loop that serves the gateway.
 """
 

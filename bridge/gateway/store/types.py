@@ -19,7 +19,8 @@ Consumed: TypeAlias = dict[str, MetricFamily]
 
 The store sanitises them in place (grouping labels, `instance=""`, sorted labels) and keeps
 them: the caller must neither read nor change them afterwards, and parses a fresh copy for
-every attempt. Copying instead would cost a tenth of the whole push (see the service module).
+every attempt. Copying them instead would add 2-3 µs to a 10-series push of about 80 µs in
+process (measured for issue 10), on the path every push takes.
 """
 
 
