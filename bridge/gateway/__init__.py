@@ -7,7 +7,7 @@ A push, top to bottom::
       web.handlers: URL + body → grouping, families │
       │  Verdict → 200 / 202 / 400                  │  Verdict → Outcome (the same message)
       ▼                                             ▼
-    service.Gateway.push: the only way in; the push limits; the Verdict worded once, as Go words it
+    service.Gateway.push: the only way in; the push limits; a verdict.Verdict, worded once as Go words it
       │  storage.write(decide)
       ▼
     storage (interface): take the write lock (and, shared, catch up from the feed), then decide:
@@ -29,8 +29,9 @@ The layers (each imports only those below it; the `layers` contract in pyproject
     runtime                  composition root: config → storage, Gateway, app, background tasks
     web/ | expiry            the HTTP edge | the TTL extension's sweep (both use the service only)
     service                  Gateway: every write decided once, every read served
-    reads/ | storage/ | ownmetrics | deferred_free
-                             read models | durability | the gateway's own metrics | freeing wipes
+    reads/ | storage/ | ownmetrics | deferred_free | verdict
+                             read models | durability | the gateway's own metrics | freeing wipes |
+                             a push's Verdict, worded as Go words it
     store/                   the in-memory model and every rule of a write (pure)
     config                   GatewayConfig: the Go binary's flags and their derived values
 

@@ -1,8 +1,8 @@
 """The `Gateway` service: the only way into the store; every rule of a write decided here, once.
 
 Writes (push, delete, family delete, wipe) are decided against the in-memory store under the
-storage's write lock and answered once durable (`storage.interface`); a push's verdict carries
-the Go-formatted message every edge shows as is (HTTP 400 body, the spool's `.error` file).
+storage's write lock and answered once durable (`storage.interface`); a push's `Verdict`
+carries the Go-formatted message every edge shows as is (HTTP 400 body, the spool's `.error`).
 Reads come from the read models (`reads`) and from `groups()` / `group()`.
 
 Ownership: a push hands its families over (`Consumed`): the store sanitises and keeps them
@@ -16,8 +16,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.deferred_free import drop_some, release_gradually
@@ -28,57 +26,11 @@ from bridge.gateway.storage.interface import Committed, Decision, Loaded, Positi
 from bridge.gateway.storage.memory import MemoryStorage
 from bridge.gateway.store.metric_store import Store
 from bridge.gateway.store.types import Change, Consumed, Group
+from bridge.gateway.verdict import ACCEPTED, Refusal, Verdict, go_errors
 from bridge.protocol.grouping import group_key
 from bridge.protocol.model import MetricFamily
 
 log = logging.getLogger("bridge.gateway")
-
-INCONSISTENT = "pushed metrics are invalid or inconsistent with existing metrics: "
-
-
-class Refusal(Enum):
-    """Why a push was not stored."""
-
-    LIMIT = "limit"
-    """An opt-in limit (`--push.max-series`, `--push.max-groups`): nothing was recorded."""
-    INCONSISTENT = "inconsistent"
-    """The checks failed: `push_failure_time_seconds` was recorded (the store itself is unchanged)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """The answer to one push, for each edge to translate (HTTP status, spool outcome).
-
-    Attributes:
-        refusal: None if the push was stored, else why it was not.
-        reason: what was wrong, as Go words it: one error, or "N error(s) occurred:" and a list.
-
-    """
-
-    refusal: Refusal | None = None
-    reason: str = ""
-
-    @property
-    def accepted(self) -> bool:
-        """Whether the push was stored."""
-        return self.refusal is None
-
-    @property
-    def message(self) -> str:
-        """The text an edge shows for a refused push ("" if accepted)."""
-        if self.refusal is Refusal.INCONSISTENT:
-            return INCONSISTENT + self.reason
-        return self.reason
-
-
-ACCEPTED = Verdict()
-
-
-def go_errors(errors: list[str]) -> str:
-    """Several errors joined as Go's multierror formats them; one error as it is."""
-    if len(errors) == 1:
-        return errors[0]
-    return f"{len(errors)} error(s) occurred:\n" + "\n".join(f"* {e}" for e in errors)
 
 
 class Gateway:

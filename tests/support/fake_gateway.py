@@ -8,8 +8,8 @@ from typing import Any
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.ownmetrics import OwnMetrics, build_info
-from bridge.gateway.service import ACCEPTED, Verdict
 from bridge.gateway.store.types import Group
+from bridge.gateway.verdict import ACCEPTED, Verdict
 from bridge.protocol.model import MetricFamily
 
 

@@ -11,7 +11,9 @@ holds them all to what follows.
 doors the gateway gives it: the `decide` callable of a write, and `Model.apply` /
 `Model.reload`. Every `Change` handed to a storage is the caller's and is never modified by
 anyone afterwards: the storage may keep it (a feed, a queue) and give it to followers as it is.
-`Loaded.groups` and every `Committed` a storage returns belong to the caller.
+The families inside are the very objects a push handed over (`store.types.Consumed`), as Go's
+`WriteRequest` hands them to its `MetricStore`. `Loaded.groups` and every `Committed` a storage
+returns belong to the caller, who keeps them unchanged too (a model stores them as they are).
 
 **Concurrency.** Every method is called on the gateway's event loop only, and every callback
 into the model (`decide`, `Model.apply`, `Model.reload`) runs on that loop too; a storage may
@@ -21,9 +23,9 @@ do its I/O on threads of its own in between.
 its write lock and the model reflects every write ordered before this one: at once for the
 in-memory and SQLite storages (nobody else writes; earlier writes may still be committing), and
 for a shared storage after it has taken its lock and caught up from the feed with what others
-committed. `decide` checks the write against the model, applies it,
-and returns its result with the changes to make durable; it never awaits, and if it raises,
-it has changed nothing, nothing is committed for it, and `write` raises the same exception.
+committed. `decide` checks the write against the model, applies it, and returns its result with
+the changes to make durable; it never awaits, and if it raises, it has changed nothing, nothing
+is committed for it, and `write` raises the same exception.
 `write` returns the result once the changes are committed (durable, for a durable storage).
 One gateway's writes are decided in the order it called `write`, and committed in the order
 they were decided; a storage may commit several in one transaction (group commit) as long as

@@ -8,8 +8,9 @@ import time
 
 from bridge.errors import BodyError, ProtocolError
 from bridge.gateway.reads.api import CORS_HEADERS, encode_json
-from bridge.gateway.service import Gateway, Refusal
+from bridge.gateway.service import Gateway
 from bridge.gateway.store.family_checks import is_metric_name
+from bridge.gateway.verdict import Refusal
 from bridge.gateway.web import httpio
 from bridge.gateway.web.httpio import Request, Response
 from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate

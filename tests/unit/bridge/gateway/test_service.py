@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.service import INCONSISTENT, Gateway, Refusal, go_errors
+from bridge.gateway.service import Gateway
 from bridge.gateway.storage.memory import MemoryStorage
+from bridge.gateway.verdict import INCONSISTENT, Refusal, go_errors
 from bridge.gateway.web.app import GatewayApp
 from bridge.protocol.grouping import group_key
 from bridge.protocol.model import PUSH_FAILURE_TIME

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bridge.gateway.service import Gateway, Refusal
+from bridge.gateway.service import Gateway
 from bridge.gateway.store.types import Group
+from bridge.gateway.verdict import Refusal
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME
 from bridge.protocol.textparse import parse_text
 from tests.support.fake_storage import FakeDisk, FakeStorage

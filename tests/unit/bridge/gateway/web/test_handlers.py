@@ -10,8 +10,8 @@ import pytest
 
 from bridge.errors import PersistenceError
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.service import ACCEPTED, Refusal, Verdict
 from bridge.gateway.store.types import Group, StoredFamily
+from bridge.gateway.verdict import ACCEPTED, Refusal, Verdict
 from bridge.gateway.web.app import GatewayApp
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME, Metric, MetricFamily, MetricType
 from tests.support.fake_gateway import FakeGateway
