@@ -1,9 +1,10 @@
 """`--persistence.file`: every acknowledged write is committed to SQLite (WAL) before the answer.
 
 A `Storage` (see `interface`) for one gateway: writes are decided at once, in call order, and
-committed in that order. One writer thread commits whatever is queued in one transaction (group commit), so concurrent
-pushes share a commit. A write that is alone (the only request in flight, nothing queued) is
-committed on the caller's thread instead: no thread hand-off, and nobody to share a commit with.
+committed in that order. One writer thread commits whatever is queued in one transaction (group
+commit), so concurrent pushes share a commit. A write that is alone (the only request in flight,
+nothing queued) is committed on the caller's thread instead: no thread hand-off, and nobody to
+share a commit with.
 The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
 ours, is corrupt, or is newer than this code is refused and never overwritten.
 
