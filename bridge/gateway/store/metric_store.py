@@ -4,7 +4,9 @@ Pure state and rules, no I/O. A push is checked only against what it touches: pe
 indexes (types, series owners) stand in for the Go gateway's full re-gather of the store, and
 give the same verdicts (`cross_group_checks`). Every write is described by `Change`s: listeners
 (the read models) hear each one as it is applied, and the caller hands the same objects to the
-storage; `replay` applies one that another writer committed.
+storage; `replay` applies one that another writer committed. The storage is not a listener on
+purpose: the read models must change in the same step as the store, while a commit comes after
+the decision, often batched with others, and is awaited by the caller.
 
 Concurrency: not thread-safe; the gateway calls it from its event loop only.
 """
