@@ -6,13 +6,18 @@ Hierarchy::
     ├── ProtocolError            bad input on the wire; the gateway answers 400
     │   ├── ParseError           text format, with the 1-based line number
     │   ├── ProtobufError        delimited protobuf body
+    │   │   └── UnsupportedType  a family type other than the five classic ones (in bridge.protocol.protobuf)
     │   ├── GroupingKeyError     the /metrics/job/... URL
-    │   └── BodyError            unreadable request body (gzip, size)
-    ├── InconsistentPush         the store refused a parsed push (400, failure recorded)
+    │   ├── BodyError            unreadable request body (gzip, size)
+    │   └── MalformedRequest     a request path Go cannot parse (400 and the connection closed)
+    ├── NativeHistogramError     a stored native histogram cannot be shown as buckets
+    │   └── UnsupportedSchema    a listed bucket needs a bound its schema does not define
     ├── ConfigError              bad flags or --web.config.file; the CLI exits non-zero
-    ├── PersistenceError         the --persistence.file cannot be used
+    ├── PersistenceError         the storage cannot be used, or a commit failed (500; the store reloads)
     └── SpoolError               a spool file name or body the bridge cannot use
 
+A push the store refuses is not an exception: the gateway returns a `Verdict`
+(`bridge.gateway.service`), which each edge translates (400, or `failed/NAME.error`).
 Errors are translated once, at the edge: the HTTP handlers turn them into status codes,
 the CLI into a message and an exit status, the spool pipeline into `failed/NAME.error`.
 """
@@ -53,16 +58,8 @@ class BodyError(ProtocolError):
         self.status = status
 
 
-class InconsistentPush(BridgeError):
-    """A parsed push that would make the store inconsistent, or carries timestamps."""
-
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        if len(errors) == 1:
-            text = errors[0]
-        else:
-            text = f"{len(errors)} error(s) occurred:\n" + "\n".join(f"* {e}" for e in errors)
-        super().__init__(text)
+class MalformedRequest(ProtocolError):
+    """A request path with a bad `%` escape or a control character (Go answers `400 Bad Request` and closes)."""
 
 
 class ConfigError(BridgeError):
@@ -70,8 +67,27 @@ class ConfigError(BridgeError):
 
 
 class PersistenceError(BridgeError):
-    """The persistence file is corrupt, foreign, too new, or unwritable."""
+    """The storage cannot be used (a corrupt, foreign or too new file) or could not commit a write."""
 
 
 class SpoolError(BridgeError):
     """A spool file whose name or content cannot be turned into a push."""
+
+
+class NativeHistogramError(BridgeError):
+    """A stored native histogram that cannot be turned into buckets.
+
+    A push is never refused for it (1.11 stores any native histogram, and protobuf scrapes
+    re-emit it as pushed); it is raised only when a view (`/api/v1/metrics`, the TUI) needs
+    bucket bounds. `/api/v1/metrics` answers it as a correct 1.11 would, with 1.11's own API
+    error: 500, `{"status":"error","errorType":"internal","error":"<message>"}` (1.11.0 drops
+    the connection).
+    """
+
+
+class UnsupportedSchema(NativeHistogramError):
+    """A schema with no bucket bounds: above 8 (no table row), or the one Go cannot shift by."""
+
+    def __init__(self, schema: int) -> None:
+        super().__init__(f"native histogram schema {schema} has no bucket bounds (supported: 8 and below)")
+        self.schema = schema

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.errors import SpoolError
-from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.core import Gateway
 from bridge.gateway.runtime import build_app
-from bridge.gateway.server import serve
+from bridge.gateway.service import Gateway
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.server import serve
 from bridge.protocol.textparse import parse_text
 from bridge.spool.naming import parse_name
 from pgwtui.durations import parse_duration
@@ -97,10 +97,10 @@ def seed_gateway(gateway: Gateway, seeds: list[Seed], now: float) -> None:
     """Write each seed's history into the store, synchronously (before the server runs)."""
     for seed in seeds:
         pushed_ns = int((now - seed.pushed_ago) * 1e9)
-        gateway.store.push(seed.grouping, parse_text(seed.body), replace=True, now_ns=pushed_ns)
+        gateway.seed(seed.grouping, parse_text(seed.body), replace=True, now_ns=pushed_ns)
         if seed.failed_ago is not None:
             failed_ns = int((now - seed.failed_ago) * 1e9)
-            gateway.store.push(seed.grouping, parse_text(_REJECTED), replace=False, now_ns=failed_ns)
+            gateway.seed(seed.grouping, parse_text(_REJECTED), replace=False, now_ns=failed_ns)
 
 
 def build_demo_gateway(now: float, *, port: int = DEMO_PORT, seed_dir: Path = SEED_DIR) -> GatewayApp:

@@ -205,7 +205,7 @@ def register(sub: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """`pgw-bridge serve [--spool DIR]`: the gateway until SIGINT/SIGTERM or `/-/quit`, fed by the spool directly."""
     from bridge.gateway.runtime import run_gateway
-    from bridge.gateway.server import run
+    from bridge.gateway.web.server import run
 
     config = gateway_config(args)
     logs.setup(config.log_level, config.log_format)

@@ -72,7 +72,6 @@ class GatewayConfig:
     max_groups: int = 0
     group_ttl: float = 0.0
     ttl_rules: list[TTLRule] = field(default_factory=list)
-    enable_extensions: bool = True
 
     @property
     def prefix(self) -> str:

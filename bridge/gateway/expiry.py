@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 
 from bridge.gateway.config import GatewayConfig, TTLRule
-from bridge.gateway.core import Gateway
-from bridge.gateway.store import Group
+from bridge.gateway.service import Gateway
+from bridge.gateway.store.types import Group
 from bridge.protocol.grouping import readable_path
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME
 
@@ -66,21 +66,33 @@ def expired(groups: Iterable[Group], now_seconds: float, policy: TTLPolicy) -> l
 async def expire_once(gateway: Gateway, policy: TTLPolicy) -> int:
     """Delete every group past its TTL now; the number deleted."""
     count = 0
-    for candidate in expired(list(gateway.store.groups.values()), gateway.clock() / 1e9, policy):
-        # Each delete waits for its commit; a client may have pushed to the group meanwhile.
-        now = gateway.clock() / 1e9
-        group = gateway.store.groups.get(candidate.key)
-        if group is None or not expired([group], now, policy):
-            continue
-        age = now - last_push_seconds(group)
-        if await gateway.delete(dict(group.labels)):
+    for candidate in expired(gateway.groups(), gateway.clock() / 1e9, policy):
+        labels = candidate.labels
+        age = await _expire(gateway, labels, policy)
+        if age is not None:
             count += 1
-            gateway.own.expired(group.labels.get("job", ""))
-            log.info(
-                "group expired",
-                extra={"kv": {"group": readable_path(group.labels), "age_seconds": round(age, 3)}},
-            )
+            gateway.own.expired(labels.get("job", ""))
+            log.info("group expired", extra={"kv": {"group": readable_path(labels), "age_seconds": round(age, 3)}})
     return count
+
+
+async def _expire(gateway: Gateway, labels: dict[str, str], policy: TTLPolicy) -> float | None:
+    """Delete a group if it is still expired when the delete is decided; its age then, else None.
+
+    Each delete waits for its commit, and a client may push to the group meanwhile.
+    """
+    ages: list[float] = []
+
+    def still_expired(group: Group) -> bool:
+        now = gateway.clock() / 1e9
+        if not expired([group], now, policy):
+            return False
+        ages.append(now - last_push_seconds(group))
+        return True
+
+    if await gateway.delete(dict(labels), only_if=still_expired):
+        return ages[0]
+    return None
 
 
 def ttl_task(config: GatewayConfig) -> TTLPolicy | None:

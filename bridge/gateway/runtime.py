@@ -1,4 +1,4 @@
-"""Composes a runnable gateway from its config: journal, app, middleware, server, background tasks."""
+"""Composes a runnable gateway from its config: storage, app, middleware, server, background tasks."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from bridge import __version__
-from bridge.gateway.app import GatewayApp
-from bridge.gateway.auth import BasicAuth
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.core import Gateway
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
-from bridge.gateway.persistence import SqliteJournal
-from bridge.gateway.server import serve
-from bridge.gateway.tlsreload import ReloadingTLS
-from bridge.gateway.webconfig import load_web_config
+from bridge.gateway.service import Gateway
+from bridge.gateway.storage.sqlite import SqliteStorage
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.auth import BasicAuth
+from bridge.gateway.web.server import serve
+from bridge.gateway.web.tlsreload import ReloadingTLS
+from bridge.gateway.web.webconfig import load_web_config
 
 log = logging.getLogger("bridge.gateway")
 
@@ -32,15 +32,14 @@ def build_app(config: GatewayConfig) -> GatewayApp:
         PersistenceError: the persistence file cannot be used.
 
     """
-    journal: SqliteJournal | None = None
+    storage: SqliteStorage | None = None
     if config.persistence_file:
-        journal = SqliteJournal(config.persistence_file, fsync=config.persistence_fsync)
+        storage = SqliteStorage(config.persistence_file, fsync=config.persistence_fsync)
     web = load_web_config(config.web_config_file) if config.web_config_file else None
-    gateway = Gateway(config, journal=journal)
-    if journal is not None:
-        groups = journal.load()
-        gateway.restore(groups)
-        log.info("restored persisted groups", extra={"kv": {"file": config.persistence_file, "groups": len(groups)}})
+    gateway = Gateway(config, storage=storage)
+    if storage is not None:
+        count = gateway.load()
+        log.info("restored persisted groups", extra={"kv": {"file": config.persistence_file, "groups": count}})
     if web is None:
         return GatewayApp(gateway)
     auth = BasicAuth(web, config.web_config_file, config.prefix)
@@ -52,7 +51,7 @@ def build_app(config: GatewayConfig) -> GatewayApp:
 
 
 async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
-    """Serve an app with background tasks until told to stop; tasks end before the journal closes."""
+    """Serve an app with background tasks until told to stop; tasks end before the storage closes."""
     running: list[asyncio.Task[None]] = [asyncio.ensure_future(task(app.gateway)) for task in tasks]
 
     async def stop_tasks() -> None:

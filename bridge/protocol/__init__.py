@@ -7,6 +7,7 @@ One module per concern::
     textrender  families → text format 0.0.4, byte for byte as expfmt writes it
     protobuf    delimited `MetricFamily` messages, both ways
     prototext   the protobuf text format of families, for `encoding=text` scrapes
+    native/     native histograms: the bucket walk, Prometheus's bounds, 1.11's API buckets
     grouping    grouping keys ↔ `/metrics/job/…` URL paths (`@base64`), and the label-name rules
     methods     PUT, POST, DELETE: what a push asks of the gateway
     formats     the media types of the text and protobuf formats

@@ -18,7 +18,7 @@ from bridge.spool.options import SpoolOptions
 from bridge.spool.runner import SpoolBridge
 
 if TYPE_CHECKING:
-    from bridge.gateway.core import Gateway
+    from bridge.gateway.service import Gateway
 
 log = logging.getLogger("bridge.spool")
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bridge.protocol.native import UnsupportedSchema, api_buckets, api_count
+from bridge.errors import UnsupportedSchema
+from bridge.protocol.native import api_buckets, api_count
 from tests.support import nativehist_oracle
 from tests.support.nativehist_cases import CASES, DROPPED, Case
 

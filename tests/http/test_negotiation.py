@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.gateway.negotiation import Format, gzip_accepted, negotiate
+from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate
 
 P = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily"
 DELIM, PTEXT, COMPACT, TEXT = Format.PROTO_DELIM, Format.PROTO_TEXT, Format.PROTO_COMPACT, Format.TEXT

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.gateway.router import Allowed, Match, NotFound, Redirect, Router, RouteResult, clean_path
+from bridge.gateway.web.router import Allowed, Match, NotFound, Redirect, Router, RouteResult, clean_path
 
 PUSH = "DELETE, OPTIONS, POST, PUT"
 READ = "GET, OPTIONS"

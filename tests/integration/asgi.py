@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
+from bridge.gateway.web.app import GatewayApp
 
 OWN = (
     b"go_",

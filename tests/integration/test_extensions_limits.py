@@ -45,7 +45,7 @@ async def test_body_limit_gives_413_and_stores_nothing() -> None:
         assert len(bomb) < 1000
         response = await c.put("/metrics/job/a", content=bomb, headers={"Content-Encoding": "gzip"})
         assert response.status_code == 413
-        assert app.gateway.store.groups == {}
+        assert app.gateway.groups() == []
 
 
 async def test_series_and_group_limits() -> None:
@@ -59,7 +59,7 @@ async def test_series_and_group_limits() -> None:
         response = await c.put("/metrics/job/b", content=b"x 1\n")
         assert response.status_code == 400
         assert "--push.max-groups" in response.text
-        assert len(app.gateway.store.groups) == 1
+        assert app.gateway.group_count() == 1
 
 
 async def test_case_insensitive_gzip_content_encoding() -> None:

@@ -12,7 +12,7 @@ PURE = [
     "bridge.push.outcome",
     "bridge.push.settings",
 ]
-FORBIDDEN = ["asyncio", "httpx", "watchdog", "uvicorn", "bridge.gateway.core", "bridge.spool.pipeline"]
+FORBIDDEN = ["asyncio", "httpx", "watchdog", "uvicorn", "bridge.gateway.service", "bridge.spool.pipeline"]
 
 
 def test_pure_modules_import_no_io_framework() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import SpoolError
-from bridge.gateway.core import Gateway
+from bridge.gateway.service import Gateway
 from bridge.push.inprocess import GatewayPusher
 from bridge.spool.metrics import UNCHANGED
 from bridge.spool.mirror import DEFAULT_STATE_NAME, MirrorState, Record, digest

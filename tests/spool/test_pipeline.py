@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bridge.gateway.core import Gateway
+from bridge.gateway.service import Gateway
 from bridge.protocol.methods import Method
 from bridge.push.inprocess import GatewayPusher
 from bridge.push.pusher import PushRequest

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bridge.gateway import http
-from bridge.gateway.app import GatewayApp
-from bridge.gateway.http import Request, Response
+from bridge.gateway.web import httpio
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.httpio import Request, Response
 
 
 def without_extensions(app: GatewayApp) -> GatewayApp:
@@ -12,7 +12,7 @@ def without_extensions(app: GatewayApp) -> GatewayApp:
 
     async def hide(request: Request) -> Response | None:
         if request.path.startswith("/api/v1/extensions"):
-            return http.not_found()
+            return httpio.not_found()
         return None
 
     app.middleware.append(hide)
@@ -28,7 +28,7 @@ def require_basic_auth(app: GatewayApp, user: str, password: str) -> GatewayApp:
     async def check(request: Request) -> Response | None:
         if request.headers.get("authorization") == expected:
             return None
-        response = http.error(401, "Unauthorized")
+        response = httpio.error(401, "Unauthorized")
         response.headers.append(("WWW-Authenticate", 'Basic realm="pgw"'))
         return response
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 import httpx
 
-from bridge.gateway.app import GatewayApp
+from bridge.gateway.web.app import GatewayApp
 
 
 class SyncASGITransport(httpx.BaseTransport):

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 
-from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.server import serve
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.server import serve
 
 GO_BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
 REPO = Path(__file__).resolve().parents[2]

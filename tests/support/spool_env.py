@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bridge.gateway.app import GatewayApp
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.core import Gateway
-from bridge.gateway.server import serve
+from bridge.gateway.service import Gateway
+from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.server import serve
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from bridge.push import outcome

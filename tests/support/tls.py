@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
-from bridge.gateway.server import serve
+from bridge.gateway.web.server import serve
 from tests.support.servers import free_port
 
 

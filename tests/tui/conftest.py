@@ -8,7 +8,7 @@ from datetime import UTC
 import httpx
 import pytest
 
-from bridge.gateway.app import GatewayApp
+from bridge.gateway.web.app import GatewayApp
 from pgwtui.app import PgwApp, create_app
 from pgwtui.config import Settings
 from pgwtui.connection import Connection

@@ -8,8 +8,8 @@ import bcrypt
 import pytest
 
 from bridge.errors import ConfigError
-from bridge.gateway.auth import required_role
-from bridge.gateway.webconfig import load_web_config
+from bridge.gateway.web.auth import required_role
+from bridge.gateway.web.webconfig import load_web_config
 
 HASH = bcrypt.hashpw(b"secret", bcrypt.gensalt(rounds=4)).decode()
 

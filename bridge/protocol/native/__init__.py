@@ -12,16 +12,13 @@ from bridge.protocol.native.buckets import (
     running_counts,
     walk,
 )
-from bridge.protocol.native.errors import NativeHistogramError, UnsupportedSchema
 from bridge.protocol.native.histogram import NativeHistogram, Span
 
 __all__ = [
     "EXPONENTIAL_BOUNDS",
     "Bucket",
     "NativeHistogram",
-    "NativeHistogramError",
     "Span",
-    "UnsupportedSchema",
     "api_buckets",
     "api_count",
     "bucket_bound",

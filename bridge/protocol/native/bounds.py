@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import sys
 
-from bridge.protocol.native.errors import UnsupportedSchema
+from bridge.errors import UnsupportedSchema
 
 MAX_SCHEMA = 8
 _INT32 = 1 << 32

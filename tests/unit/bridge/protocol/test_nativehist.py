@@ -8,13 +8,12 @@ from decimal import Decimal, getcontext
 
 import pytest
 
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, UnsupportedSchema
 from bridge.protocol.native import (
     EXPONENTIAL_BOUNDS,
     Bucket,
     NativeHistogram,
     Span,
-    UnsupportedSchema,
     api_buckets,
     api_count,
     bucket_bound,

@@ -1,0 +1,255 @@
+"""The cached `/metrics` read model: stored families merged across groups, sorted as Go sorts them.
+
+Each series is rendered once, when it is written; each family keeps its series in the order
+client_golang's metricSorter gives (fewer labels first, then label values position by
+position), in chunks that keep their gzip-compressed form until they change. A plain scrape
+is one join of the rendered series; a gzip scrape recompresses only the chunks that changed.
+
+HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
+most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
+Families sharing a name with one of the gateway's own metrics take the gateway's HELP.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterator
+from typing import Any
+
+from bridge.gateway.reads.gzipjoin import deflate_piece, gzip_pieces
+from bridge.gateway.reads.sorted_chunks import SortedChunks
+from bridge.gateway.store.metric_store import Store
+from bridge.gateway.store.types import Change, Group, StoredFamily
+from bridge.protocol import protobuf
+from bridge.protocol.grouping import GroupKey
+from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
+from bridge.protocol.textrender import render_header, render_metric
+
+
+def sort_key(labels: Labels) -> tuple[Any, ...]:
+    """client_golang's metric order: label count, then values by position; names break ties."""
+    if not labels:
+        return (0,)
+    names, values = zip(*labels, strict=True)
+    return (len(labels), *values, *names)
+
+
+class _Family:
+    __slots__ = ("header", "header_gz", "helps", "series")
+
+    def __init__(self) -> None:
+        self.series: SortedChunks[Metric] = SortedChunks()
+        self.helps: dict[str | None, int] = {}
+        self.header: bytes | None = None
+        self.header_gz: bytes | None = None
+
+
+class Exposition:
+    """Store listener that keeps every family ready to be written out."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._families: dict[str, _Family] = {}
+        self._names: list[str] = []
+        self._own_help = {name: help_text for name, (_t, help_text) in store.own_families.items()}
+        store.add_listener(self)
+
+    # ----------------------------------------------------------- listener side
+    def applied(self, group: Group, change: Change, before: dict[str, StoredFamily]) -> None:
+        """Render what the change wrote; drop the series of what it removed or replaced."""
+        for name in change.removed:
+            gone = before.get(name)
+            if gone is not None:
+                self._remove(gone)
+        for name, stored in change.written.items():
+            old = before.get(name)
+            if old is None:
+                self._add(stored)
+            else:
+                self._replace(old, stored)
+
+    def cleared(self, released: list[object]) -> None:
+        """Start afresh; the old entries are freed later."""
+        for entry in self._families.values():
+            released += entry.series.detach()
+        released += [self._families, self._names]
+        self._families = {}
+        self._names = []
+
+    def _add(self, stored: StoredFamily) -> None:
+        family = stored.family
+        name = family.name
+        entry = self._families.get(name)
+        if entry is None:
+            entry = self._families[name] = _Family()
+            insort(self._names, name)
+        entry.helps[family.help] = entry.helps.get(family.help, 0) + 1
+        entry.header = entry.header_gz = None
+        series = entry.series
+        mtype = family.type
+        for metric in family.metrics:
+            series.add(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
+
+    def _remove(self, stored: StoredFamily) -> None:
+        family = stored.family
+        name = family.name
+        entry = self._families[name]
+        left = entry.helps[family.help] - 1
+        if left:
+            entry.helps[family.help] = left
+        else:
+            del entry.helps[family.help]
+        entry.header = entry.header_gz = None
+        series = entry.series
+        for metric in family.metrics:
+            series.remove(sort_key(metric.labels))
+        if not entry.helps:
+            del self._families[name]
+            del self._names[bisect_left(self._names, name)]
+
+    def _replace(self, old: StoredFamily, new: StoredFamily) -> None:
+        """A re-push of the same series (the usual case) updates them in place; anything else is remove + add."""
+        before, after = old.family, new.family
+        if before.type is not after.type or not _same_series(before.metrics, after.metrics):
+            self._remove(old)
+            self._add(new)
+            return
+        entry = self._families[after.name]
+        if before.help != after.help:
+            helps = entry.helps
+            left = helps[before.help] - 1
+            if left:
+                helps[before.help] = left
+            else:
+                del helps[before.help]
+            helps[after.help] = helps.get(after.help, 0) + 1
+        entry.header = entry.header_gz = None
+        series = entry.series
+        name, mtype = after.name, after.type
+        for metric in after.metrics:
+            series.replace(sort_key(metric.labels), render_metric(name, mtype, metric), metric)
+
+    # ----------------------------------------------------------- read side
+    def _help(self, name: str, entry: _Family) -> str | None:
+        own = self._own_help.get(name)
+        if own is not None:
+            return own
+        helps = entry.helps
+        if len(helps) == 1:
+            return next(iter(helps))
+        winner: str | None = None
+        winner_ns = 0
+        winner_key: GroupKey = ()
+        explicit_empty = False
+        index = self._store.names.get(name)
+        if index is None:
+            return None
+        for key, stored in index.groups.items():
+            help_text = stored.family.help
+            if not help_text:
+                explicit_empty = explicit_empty or help_text == ""
+                continue
+            pushed = stored.timestamp_ns
+            # The latest push wins; on a tie, the smaller grouping key.
+            if winner is None or pushed > winner_ns or (pushed == winner_ns and key < winner_key):
+                winner, winner_ns, winner_key = help_text, pushed, key
+        if winner is None and explicit_empty:
+            return ""
+        return winner
+
+    def _type(self, name: str) -> MetricType | None:
+        index = self._store.names.get(name)
+        if index is None or not index.nonempty_type_counts:
+            return None
+        return next(iter(index.nonempty_type_counts))
+
+    def names(self) -> list[str]:
+        """Stored family names in exposition order (families without series included)."""
+        return self._names
+
+    def _header(self, name: str, entry: _Family) -> bytes:
+        """HELP and TYPE lines of a stored family (kept until the family changes)."""
+        if entry.header is None:
+            mtype = self._type(name)
+            assert mtype is not None
+            entry.header = render_header(name, self._help(name, entry), mtype)
+        return entry.header
+
+    def merged_block(self, own: MetricFamily) -> bytes:
+        """A family of the gateway's own that pushed series share: one header, all series sorted."""
+        entry = self._families.get(own.name)
+        lines = [(sort_key(m.labels), render_metric(own.name, own.type, m)) for m in own.metrics]
+        if entry is not None:
+            lines.extend(entry.series.items())
+        lines.sort(key=lambda item: item[0])
+        return render_header(own.name, own.help, own.type) + b"".join(line for _, line in lines)
+
+    def _merged_names(self, own_families: list[MetricFamily]) -> tuple[list[str], dict[str, MetricFamily]]:
+        own_by_name = {f.name: f for f in own_families if f.metrics}
+        return sorted(set(own_by_name).union(self._names)), own_by_name
+
+    def _own_text(self, name: str, own: MetricFamily) -> bytes:
+        if name in self._families:
+            return self.merged_block(own)
+        return render_header(name, own.help, own.type) + b"".join(render_metric(name, own.type, m) for m in own.metrics)
+
+    def text(self, own_families: list[MetricFamily]) -> bytes:
+        """The whole text exposition: own families and stored ones, merged by name."""
+        names, own_by_name = self._merged_names(own_families)
+        parts: list[bytes] = []
+        for name in names:
+            own = own_by_name.get(name)
+            if own is not None:
+                parts.append(self._own_text(name, own))
+                continue
+            entry = self._families[name]
+            if len(entry.series):
+                parts.append(self._header(name, entry))
+                entry.series.extend_lines(parts)
+        return b"".join(parts)
+
+    def gzip_text(self, own_families: list[MetricFamily]) -> bytes:
+        """`text()` gzip-compressed, from the compressed chunks kept per family."""
+        return gzip_pieces(self._gzip_parts(own_families))
+
+    def _gzip_parts(self, own_families: list[MetricFamily]) -> Iterator[tuple[bytes, bytes | None]]:
+        names, own_by_name = self._merged_names(own_families)
+        for name in names:
+            own = own_by_name.get(name)
+            if own is not None:
+                yield self._own_text(name, own), None
+                continue
+            entry = self._families[name]
+            if len(entry.series):
+                header = self._header(name, entry)
+                if entry.header_gz is None:
+                    entry.header_gz = deflate_piece(header)
+                yield header, entry.header_gz
+                yield from entry.series.pieces(deflate_piece)
+
+    def families(self, own_families: list[MetricFamily]) -> list[MetricFamily]:
+        """Merged families in exposition order, for the protobuf formats (not cached)."""
+        own_by_name = {f.name: f for f in own_families if f.metrics}
+        result: list[MetricFamily] = []
+        for name in sorted(set(own_by_name).union(self._names)):
+            own = own_by_name.get(name)
+            entry = self._families.get(name)
+            stored_metrics = list(entry.series.values()) if entry is not None else []
+            if own is not None:
+                metrics = sorted(own.metrics + stored_metrics, key=lambda m: sort_key(m.labels))
+                result.append(MetricFamily(name, own.type, own.help, metrics))
+            elif stored_metrics and entry is not None:
+                mtype = self._type(name)
+                assert mtype is not None
+                result.append(MetricFamily(name, mtype, self._help(name, entry), stored_metrics))
+        return result
+
+    def protobuf(self, own_families: list[MetricFamily]) -> bytes:
+        """Delimited protobuf of every merged family."""
+        return protobuf.encode_delimited(self.families(own_families))
+
+
+def _same_series(before: list[Metric], after: list[Metric]) -> bool:
+    if len(before) != len(after):
+        return False
+    return all(a.labels == b.labels for a, b in zip(before, after, strict=True))

@@ -1,0 +1,280 @@
+"""`--persistence.file`: every acknowledged write is committed to SQLite (WAL) before the answer.
+
+A `Storage` (see `interface`) for one gateway: writes are decided at once, in call order, and
+committed in that order. One writer thread commits whatever is queued in one transaction (group
+commit), so concurrent pushes share a commit. A write that is alone (the only request in flight,
+nothing queued) is committed on the caller's thread instead: no thread hand-off, and nobody to
+share a commit with.
+The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
+ours, is corrupt, or is newer than this code is refused and never overwritten.
+
+If a commit fails, the writer stops, the pending writes are answered with an error, and the
+in-memory store is reloaded from the file, so memory never shows writes the disk lost.
+The change feed is this process's last writes (`feed.LocalFeed`): the file keeps no change log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bridge.errors import PersistenceError
+from bridge.gateway.storage.feed import LocalFeed
+from bridge.gateway.storage.interface import Committed, Decision, Loaded, Model, Position, Reset, T
+from bridge.gateway.storage.sqlitefile import (
+    SCHEMA_STATEMENTS,
+    encode_family,
+    labels_key,
+    load_groups,
+    open_database,
+)
+from bridge.gateway.store.types import Change
+
+log = logging.getLogger("bridge.gateway")
+
+
+@dataclass(slots=True)
+class _Batch:
+    changes: list[Change]
+    future: asyncio.Future[None]
+
+
+class SqliteStorage:
+    """Durable storage: `write` returns once the changes are in the SQLite WAL."""
+
+    durable = True
+
+    def __init__(self, path: str, *, fsync: bool = False) -> None:
+        """Open and check the file (it is refused if it is not ours).
+
+        Args:
+            path: the persistence file.
+            fsync: also survive power loss (synchronous=FULL); by default commits survive a
+                process crash (kill -9), which is what WAL with synchronous=NORMAL guarantees.
+
+        Raises:
+            PersistenceError: the file cannot be used.
+
+        """
+        self.path = path
+        self._conn = open_database(path)
+        self._conn.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
+        # An inline commit would hold the event loop through an fsync; with fsync every commit
+        # goes to the writer thread.
+        self._inline = not fsync
+        self._group_ids: dict[str, int] = {
+            labels: gid for gid, labels in self._conn.execute("SELECT id, labels FROM groups")
+        }
+        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._model: Model | None = None
+        self._thread: threading.Thread | None = None
+        self._in_flight = 0  # batches queued or being written; only the loop's thread touches it
+        self._feed = LocalFeed()
+
+    def load(self) -> Loaded:
+        """Everything persisted (at start-up, and after a failed commit), at the current position.
+
+        Raises:
+            PersistenceError: a row this code cannot read.
+
+        """
+        try:
+            groups = list(load_groups(self._conn))
+        except PersistenceError as exc:
+            raise PersistenceError(
+                f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
+            ) from None
+        return Loaded(groups, self._feed.head)
+
+    def start(self, loop: asyncio.AbstractEventLoop, model: Model, position: Position | None) -> None:
+        """Start the writer thread; after a failed commit, `model` is reloaded from the file."""
+        self._loop = loop
+        self._model = model
+        self._thread = threading.Thread(target=self._writer, name="pgw-persistence", daemon=True)
+        self._thread.start()
+
+    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+        """Decide at once, then commit; returns once the changes are in the file.
+
+        Args:
+            decide: checks and applies the write to the model.
+            alone: no other request is in flight; if the writer thread is idle too (and commits
+                do not fsync), the changes are committed right here (a few hundred microseconds
+                on the loop's thread).
+
+        Raises:
+            PersistenceError: not started, or the commit failed (the model is reloaded from the file).
+
+        """
+        if self._thread is None:
+            raise PersistenceError("the persistence storage is not started")
+        result, changes = decide()
+        if not changes:
+            return result
+        if alone and self._inline and self._in_flight == 0:
+            try:
+                self._write([changes])
+            except BaseException as exc:
+                failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
+                log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
+                self._reload_model()
+                raise failure from None
+            self._feed.append(changes)
+            return result
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_flight += 1
+        self._queue.put(_Batch(changes, future))
+        await future
+        return result
+
+    async def changes_after(self, position: Position) -> list[Committed] | Reset:
+        """The writes this process committed after `position` (the file keeps no change log)."""
+        return self._feed.after(position)
+
+    def _reload_model(self) -> None:
+        if self._model is not None:
+            self._model.reload(self.load())
+
+    def _writer(self) -> None:
+        while True:
+            self._resume.wait()
+            item = self._queue.get()
+            if item is None:
+                return
+            batches = [item]
+            stop = False
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batches.append(more)
+            try:
+                self._write([batch.changes for batch in batches])
+            except BaseException as exc:
+                self._resume.clear()
+                self._settle(batches, exc)
+                continue
+            self._settle(batches, None)
+            if stop:
+                return
+
+    def _write(self, batches: list[list[Change]]) -> None:
+        conn = self._conn
+        # Group ids assigned or dropped in this transaction, to undo on rollback (copying the
+        # whole map per commit would make a push cost grow with the store).
+        undo: list[tuple[str, int | None]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for changes in batches:
+                for change in changes:
+                    self._apply(change, undo)
+            conn.execute("COMMIT")
+        except BaseException:
+            ids = self._group_ids
+            for key, gid in reversed(undo):
+                if gid is None:
+                    ids.pop(key, None)
+                else:
+                    ids[key] = gid
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
+        conn = self._conn
+        if change.wiped:
+            # Dropping the tables is twice as fast as deleting every row (no per-row foreign-key
+            # work); DDL is transactional in SQLite, so a failed commit rolls this back too.
+            conn.execute("DROP TABLE families")
+            conn.execute("DROP TABLE groups")
+            for statement in SCHEMA_STATEMENTS:
+                conn.execute(statement)
+            undo.extend(self._group_ids.items())
+            self._group_ids.clear()
+            return
+        key = labels_key(change.labels)
+        if change.group_removed:
+            gid = self._group_ids.pop(key, None)
+            if gid is not None:
+                undo.append((key, gid))
+                conn.execute("DELETE FROM families WHERE group_id = ?", (gid,))
+                conn.execute("DELETE FROM groups WHERE id = ?", (gid,))
+            return
+        gid = self._group_ids.get(key)
+        if gid is None:
+            cursor = conn.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
+            gid = cursor.lastrowid
+            assert gid is not None
+            undo.append((key, None))
+            self._group_ids[key] = gid
+        if change.removed:
+            conn.executemany(
+                "DELETE FROM families WHERE group_id = ? AND name = ?", [(gid, name) for name in change.removed]
+            )
+        if change.written:
+            conn.executemany(
+                "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
+                [(gid, name, s.timestamp_ns, encode_family(s.family)) for name, s in change.written.items()],
+            )
+
+    def _settle(self, batches: list[_Batch], error: BaseException | None) -> None:
+        loop = self._loop
+        assert loop is not None
+
+        def resolve() -> None:
+            if error is not None:
+                failure = PersistenceError(f"could not persist the write to {self.path}: {error}")
+                self._in_flight -= self._fail_pending(batches, failure)
+                self._reload_model()
+                self._resume.set()
+                return
+            self._in_flight -= len(batches)
+            for batch in batches:
+                self._feed.append(batch.changes)
+                if not batch.future.done():
+                    batch.future.set_result(None)
+
+        # If the loop is gone (shutdown), nobody waits for these futures any more.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(resolve)
+
+    def _fail_pending(self, batches: list[_Batch], failure: PersistenceError) -> int:
+        """Runs on the loop while the writer waits: fail the batch and everything queued after it; how many."""
+        pending = list(batches)
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                pending.append(item)
+        for batch in pending:
+            if not batch.future.done():
+                batch.future.set_exception(failure)
+        log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
+        return len(pending)
+
+    async def close(self) -> None:
+        """Commit what is queued, checkpoint the WAL into the file, and close."""
+        if self._thread is not None:
+            self._queue.put(None)
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+            self._thread = None
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
+        self._conn.close()

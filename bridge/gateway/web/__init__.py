@@ -1,0 +1,11 @@
+"""The HTTP edge: an ASGI app with the Go gateway's routes and answers, and the server that runs it.
+
+Layers (import-linter checks them)::
+
+    server                     uvicorn on the caller's loop, Go's shutdown behaviour
+    app                        routes, Go's redirect and 405 rules, request accounting
+    handlers | auth            decoding and status codes | basic auth and roles
+    router | negotiation | tlsreload
+                               Go's router on the radix tree | scrape formats | TLS reloading
+    radix | webconfig | httpio httprouter's tree | --web.config.file | requests and responses
+"""

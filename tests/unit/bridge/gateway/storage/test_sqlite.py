@@ -1,0 +1,173 @@
+"""SQLite persistence: row codec round trips, refusal of files that are not ours, exact restore, failure reload."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from bridge.errors import PersistenceError
+from bridge.gateway.service import Gateway
+from bridge.gateway.storage.sqlite import SqliteStorage
+from bridge.gateway.storage.sqlitefile import decode_family, encode_family
+from bridge.protocol.model import MetricFamily
+from bridge.protocol.textparse import parse_text
+from tests.support.strategies import families
+
+
+@settings(max_examples=200)
+@given(families())
+def test_row_codec_round_trips(family: MetricFamily) -> None:
+    assert decode_family(family.name, encode_family(family)) == family
+
+
+def test_non_finite_and_help_presence_survive() -> None:
+    family = parse_text(b"# HELP x a\\\\b\nx NaN\ny +Inf\n")["x"]
+    again = decode_family("x", encode_family(family))
+    assert again.help == "a\\b"
+    assert again.metrics[0].untyped != again.metrics[0].untyped
+
+
+@pytest.mark.parametrize(
+    ("prepare", "message"),
+    [
+        (lambda p: p.write_bytes(b"garbage, maybe a gob file"), "not a pgw-bridge persistence file"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE other (x)").connection.commit(), "another application"),
+    ],
+)
+def test_foreign_files_are_refused_and_untouched(tmp_path: Path, prepare: object, message: str) -> None:
+    path = tmp_path / "state.db"
+    prepare(path)  # type: ignore[operator]
+    before = path.read_bytes()
+    with pytest.raises(PersistenceError, match=message):
+        SqliteStorage(str(path))
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    SqliteStorage(str(path))._conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(PersistenceError, match="newer than this pgw-bridge"):
+        SqliteStorage(str(path))
+
+
+def test_corrupt_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    storage = SqliteStorage(str(path))
+    storage._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
+    storage._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    storage._conn.close()
+    data = bytearray(path.read_bytes())
+    data[100:400] = b"\xff" * 300  # the schema page
+    path.write_bytes(bytes(data))
+    with pytest.raises(PersistenceError, match="corrupt"):
+        SqliteStorage(str(path))
+
+
+async def test_restart_restores_exactly(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    gateway = Gateway(storage=SqliteStorage(path))
+    gateway.start()
+    await gateway.push(
+        {"job": "a", "instance": ""},
+        parse_text(b'# HELP x h\\nelp\n# TYPE x counter\nx{z="2"} 1\nx{z="1"} 2\n'),
+        replace=True,
+    )
+    await gateway.push({"job": "a", "instance": ""}, parse_text(b"x 1 5\n"), replace=True)
+    await gateway.push(
+        {"job": "h"}, parse_text(b'# TYPE h histogram\nh_bucket{le="1"} 1\nh_sum 2\nh_count 3\n'), replace=False
+    )
+    await gateway.push({"job": "gone"}, parse_text(b"g 1\n"), replace=True)
+    await gateway.delete({"job": "gone"})
+    before = gateway.api_metrics()
+    await gateway.close()
+
+    again = Gateway(storage=SqliteStorage(path))
+    again.load()
+    assert again.api_metrics() == before
+    assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
+
+
+@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
+async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, in_flight: int) -> None:
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
+    gateway.requests_in_flight = in_flight
+    gateway.start()
+    await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
+    # Make the next commit fail inside SQLite.
+    storage._conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    with pytest.raises(PersistenceError, match="disk says no"):
+        await gateway.push({"job": "lost"}, parse_text(b"y 1\n"), replace=True)
+    await asyncio.sleep(0.05)
+    assert [dict(g.labels) for g in gateway.store.groups.values()] == [{"job": "kept"}]
+    storage._conn.execute("DROP TRIGGER boom")
+    await gateway.push({"job": "later"}, parse_text(b"z 1\n"), replace=True)
+    await gateway.close()
+    assert [labels for labels, _ in SqliteStorage(path).load().groups] == [{"job": "kept"}, {"job": "later"}]
+
+
+async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    gateway = Gateway(storage=SqliteStorage(path))
+    gateway.start()
+    for i in range(50):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    assert await gateway.wipe() == 50
+    assert gateway.store.groups == {} and gateway.store.names == {}
+    assert gateway.metrics_text().count(b"\nx{") == 0
+    assert gateway.api_metrics() == b'{"status":"success","data":[]}'
+    await gateway.push({"job": "b"}, parse_text(b"x 2\n"), replace=True)
+    await gateway.close()
+    restored = SqliteStorage(path).load().groups
+    assert [labels for labels, _ in restored] == [{"job": "b"}]
+
+
+async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path) -> None:
+    # A wipe drops and re-creates the tables inside its transaction: a failure must undo the drop.
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    for i in range(3):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    # Another table pointing at a group makes dropping `groups` violate a foreign key.
+    storage._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
+    storage._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
+    with pytest.raises(PersistenceError, match="FOREIGN KEY"):
+        await gateway.wipe()
+    await asyncio.sleep(0.05)
+    assert sorted(g.labels["instance"] for g in gateway.store.groups.values()) == ["0", "1", "2"]
+    assert gateway.metrics_text().count(b"\nx{") == 3
+    await gateway.close()
+    assert len(SqliteStorage(path).load().groups) == 3
+
+
+async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
+    import httpx
+
+    from bridge.gateway.web.app import GatewayApp
+
+    storage = SqliteStorage(str(tmp_path / "state.db"))
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    app = GatewayApp(gateway)
+    storage._conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON families BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+    )
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client:
+        response = await client.put("/metrics/job/a", content=b"x 1\n")
+    assert response.status_code == 500
+    assert "could not persist the write" in response.text and "disk says no" in response.text
+    assert gateway.store.groups == {}
+    storage._conn.execute("DROP TRIGGER boom")
+    await gateway.close()
