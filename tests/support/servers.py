@@ -72,7 +72,11 @@ class GoGateway:
         self.url = f"http://127.0.0.1:{self.port}"
         self._tmp = tempfile.TemporaryDirectory(prefix="gopgw-")
         cmd = go_command(version, f"127.0.0.1:{self.port}", *args)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A file, not a pipe nobody reads: 1.11.0 writes a stack trace for every push it drops
+        # (test_deliberate), and a full pipe would block it after a dozen of them.
+        self.stderr_path = Path(self._tmp.name) / "stderr.log"
+        with self.stderr_path.open("wb") as stderr:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             wait_ready(f"{self.url}{prefix}/-/ready", proc=self.proc)
         except Exception:
@@ -87,8 +91,6 @@ class GoGateway:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
         self._tmp.cleanup()
 
 
