@@ -15,6 +15,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 GO_BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
+"""Go 1.5.1: the system's Debian 12 package."""
+_ORACLES = Path(os.environ.get("PGW_ORACLE_CACHE") or REPO / ".cache" / "oracles") / "root"
+GO_111_BINARY = _ORACLES / "usr" / "bin" / "prometheus-pushgateway"
+"""Go 1.11.0: Debian 13's build in the oracle cache (scripts/fetch-oracles.sh; tests/support/oracles.py)."""
+GO_111_ASSETS = _ORACLES / "usr" / "share" / "prometheus" / "pushgateway"
+GO_KINDS = {"go111": "1.11.0", "go": "1.5.1"}
+"""The Go peers by bench kind, the newest first."""
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -103,21 +110,28 @@ class Server:
             proc.wait()
 
 
-def go_server(work: Path, tag: str, *, persistence: Path | None = None, fill: bool = False) -> Server:
-    """The Go Pushgateway, in memory; with `persistence`, a store loaded from a file it never re-writes.
+def go_command(kind: str) -> list[str]:
+    """The Go peer's binary (and, for Debian's 1.11.0, its web assets: it reads its template from disk)."""
+    if kind == "go111":
+        return [str(GO_111_BINARY), f"--web.local-assets={GO_111_ASSETS}"]
+    return [GO_BINARY]
+
+
+def go_server(work: Path, tag: str, *, persistence: Path | None = None, fill: bool = False, kind: str = "go") -> Server:
+    """The Go Pushgateway of `kind` (go: 1.5.1, go111: 1.11.0), in memory; with `persistence`, a store loaded from a file it never re-writes.
 
     `fill` disables the consistency check (the loader instance only: Go re-checks the whole store
-    on every checked push, so filling 50k groups through it would take hours).
+    on every checked push, 1.11 as 1.5.1, so filling 50k groups through it would take hours).
     """
     port = free_port()
-    cmd = [GO_BINARY, f"--web.listen-address=127.0.0.1:{port}", "--web.enable-admin-api", "--log.level=error"]
+    cmd = [*go_command(kind), f"--web.listen-address=127.0.0.1:{port}", "--web.enable-admin-api", "--log.level=error"]
     if persistence is None:
         cmd.append("--persistence.file=")
     else:
         cmd += [f"--persistence.file={persistence}", "--persistence.interval=1000h"]
     if fill:
         cmd.append("--push.disable-consistency-check")
-    return Server(f"go-{tag}", cmd, port, work / f"go-{tag}.log")
+    return Server(f"{kind}-{tag}", cmd, port, work / f"{kind}-{tag}.log")
 
 
 def our_server(work: Path, tag: str, *, persistence: Path | None = None) -> Server:
@@ -136,9 +150,12 @@ def our_server(work: Path, tag: str, *, persistence: Path | None = None) -> Serv
     return Server(f"ours-{tag}", cmd, port, work / f"ours-{tag}.log")
 
 
-def go_version() -> str:
+def go_version(kind: str = "go") -> str:
+    """The first line of the Go peer's `--version` (1.5.1 prints it on stderr, 1.11 on stdout)."""
     try:
-        out = subprocess.run([GO_BINARY, "--version"], check=False, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            [go_command(kind)[0], "--version"], check=False, capture_output=True, text=True, timeout=10
+        )
     except OSError:
         return "not installed"
     return (out.stdout or out.stderr).splitlines()[0].strip()

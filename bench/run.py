@@ -1,11 +1,12 @@
-"""`make bench`: the Go Pushgateway and pgw-bridge serve side by side, 7 scenarios, RESULTS.md and JSON.
+"""`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 7 scenarios, RESULTS.md and JSON.
 
-    python -m bench.run [--quick] [--kinds go,mem,durable] [--no-extras]
+    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras]
 
-Starts every server itself on loopback ports (Go in memory; ours in memory and with
---persistence.file), drives each with the same load, samples each server's CPU and RSS from
-/proc, and writes bench/RESULTS.md and bench/out/results.json. `--quick` is a smoke run
-(< 2 minutes); the full run takes about 10 minutes on 2 cores.
+Starts every server itself on loopback ports (Go 1.11.0 from the oracle cache and Go 1.5.1, in
+memory; ours in memory and with --persistence.file), drives each with the same load, samples
+each server's CPU and RSS from /proc, and writes bench/RESULTS.md and bench/out/results.json;
+every ratio is ours against each Go. `--quick` is a smoke run (about 3 minutes); the full run
+takes about 15 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import extras, report
-from bench.procs import REPO, go_version
+from bench.procs import GO_111_BINARY, GO_KINDS, REPO, go_version
 from bench.scenarios import FULL, QUICK, run_kind
 
 OUT = REPO / "bench" / "out"
 RESULTS = REPO / "bench" / "RESULTS.md"
-KIND_NAMES = {"go": "Go Pushgateway (in memory)", "mem": "ours in memory", "durable": "ours with --persistence.file"}
+KIND_NAMES = {
+    "go111": "Go Pushgateway 1.11.0 (in memory)",
+    "go": "Go Pushgateway 1.5.1 (in memory)",
+    "mem": "ours in memory",
+    "durable": "ours with --persistence.file",
+}
 
 
 def machine() -> dict[str, Any]:
@@ -49,7 +55,7 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "kernel": platform.release(),
         "python": platform.python_version(),
-        "go_gateway": go_version(),
+        "go_gateway": " and ".join(go_version(kind) for kind in GO_KINDS),
         "ours": f"pgw-bridge {__version__} ({_git_revision()})",
         "wrk": wrk_version.split(" [")[0],
         "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
@@ -73,7 +79,7 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     m = data["machine"]
     mode = "quick smoke run" if data["quick"] else "full run"
     lines = [
-        "# Benchmarks: pgw-bridge serve vs the Go Pushgateway",
+        "# Benchmarks: pgw-bridge serve vs the Go Pushgateway 1.11.0 and 1.5.1",
         "",
         f"Latest {mode}: `{data['command']}`, {data['duration_s'] / 60:.1f} min, {m['date']}.",
         "",
@@ -98,9 +104,10 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "- 6: DELETE one group at a time on one connection, then `PUT /api/v1/admin/wipe`; Go answers both "
         "with 202 before applying them, so each is timed until a read of /api/v1/metrics shows the groups gone.",
         "- Go's stores of 1k+ groups are loaded from a persistence file written by a loader instance "
-        "running with `--push.disable-consistency-check` (filling 50k groups through Go's checked path "
-        "takes hours: every push re-gathers the whole store). The measured Go instance runs with the "
-        "check on and `--persistence.interval=1000h`, so it never writes the file during the run.",
+        "of the same version running with `--push.disable-consistency-check` (filling 50k groups through "
+        "Go's checked path takes hours: every push re-gathers the whole store, in 1.11 as in 1.5.1). The "
+        "measured Go instance runs with the check on and `--persistence.interval=1000h`, so it never "
+        "writes the file during the run.",
         "- CPU (utime+stime) and RSS come from /proc for every server; per-scenario figures, "
         "client CPU shares and wrk's CPU are in bench/out/results.json.",
         "",
@@ -130,12 +137,20 @@ def cpu_lines(data: dict[str, Any]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: small stores, few samples (< 2 min)")
-    parser.add_argument("--kinds", default="go,mem,durable", help="servers to run (go, mem, durable)")
+    parser.add_argument(
+        "--kinds", default="go111,go,mem,durable", help="servers to run (go111: Go 1.11.0, go: Go 1.5.1, mem, durable)"
+    )
     parser.add_argument("--no-extras", action="store_true", help="skip scenario 7 (bridge and TUI benches)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (apt-get install wrk, or make system-deps)", file=sys.stderr)
+        return 2
+    if "go111" in args.kinds.split(",") and not GO_111_BINARY.is_file():
+        print(
+            f"bench: Go 1.11.0 is not in {GO_111_BINARY} (scripts/fetch-oracles.sh; make bench runs it)",
+            file=sys.stderr,
+        )
         return 2
     plan = QUICK if args.quick else FULL
     began = time.perf_counter()

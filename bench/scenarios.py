@@ -1,4 +1,4 @@
-"""Scenarios 1–6 against one kind of server (Go, ours in memory, ours durable), level by level."""
+"""Scenarios 1–6 against one kind of server (Go 1.11.0, Go 1.5.1, ours in memory, ours durable), level by level."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import load
-from bench.procs import Server, go_server, our_server
+from bench.procs import GO_KINDS, Server, go_server, our_server
 
 API = "/api/v1/metrics"
 
@@ -114,7 +114,7 @@ def delete_and_wipe(server: Server, groups: int, count: int) -> dict[str, Any]:
 def measure_level(server: Server, kind: str, level: int, plan: Plan, empty_rss_kb: int) -> dict[str, Any]:
     """Everything measured with `level` groups stored."""
     out: dict[str, Any] = {}
-    is_go = kind == "go"
+    is_go = kind in GO_KINDS
     server.wait_idle()
     series = max(level, 1) * load.SERIES_PER_GROUP
     if level in plan.rss_levels:
@@ -177,11 +177,12 @@ def _combine(rounds: list[tuple[load.Timings, float]]) -> dict[str, Any]:
 
 
 def run_kind(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
-    """All levels for one kind of server: 'go', 'mem' or 'durable'."""
+    """All levels for one kind of server: 'go111' (Go 1.11.0), 'go' (Go 1.5.1), 'mem' or 'durable'."""
     result: dict[str, Any] = {"levels": {}}
-    go_file = work / "go-store.gob"
-    if kind == "go":
-        server = go_server(work, "empty").start()
+    is_go = kind in GO_KINDS
+    go_file = work / f"{kind}-store.gob"
+    if is_go:
+        server = go_server(work, "empty", kind=kind).start()
     else:
         db = work / f"ours-{kind}.sqlite" if kind == "durable" else None
         server = our_server(work, kind, persistence=db).start()
@@ -198,15 +199,15 @@ def run_kind(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         result["throughput_small"]["server_cores"] = cores
         result["throughput_small"]["drain_s"] = server.wait_idle()
         log(f"{kind}: small store {result['throughput_small']['pushes_per_s']:.0f} pushes/s")
-        filled = plan.small_groups if kind != "go" else 0
+        filled = 0 if is_go else plan.small_groups
         for level in plan.levels[1:]:
-            if kind == "go":
+            if is_go:
                 server.stop(kill=True)
-                filler = go_server(work, f"fill-{level}", persistence=go_file, fill=True).start()
+                filler = go_server(work, f"fill-{level}", persistence=go_file, fill=True, kind=kind).start()
                 load.fill(filler.port, filled, level)
                 filler.wait_idle()
                 filler.stop()
-                server = go_server(work, f"{level}", persistence=go_file).start()
+                server = go_server(work, f"{level}", persistence=go_file, kind=kind).start()
             else:
                 load.fill(server.port, filled, level)
             filled = level
@@ -216,5 +217,5 @@ def run_kind(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
         result["delete_wipe"] = delete_and_wipe(server, top, plan.delete_count)
         log(f"{kind}: delete/wipe at {top} groups done")
     finally:
-        server.stop(kill=kind == "go")
+        server.stop(kill=is_go)
     return result

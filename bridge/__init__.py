@@ -14,8 +14,8 @@ The packages, from the edge inwards; imports only point down the list (`make imp
                methods, media types, durations, Go's number rules (pure: no I/O)
 
 Beside them, for every package: `errors` (the exception tree), `logs` (the Go gateway's log
-formats), `addresses` (`[host]:port` as Go reads it) and `serving` (uvicorn without its signal
-capture).
+formats), `addresses` (`[host]:port` as Go reads it), `serving` (uvicorn without its signal
+capture) and `buildinfo` (the build in Go's words: `--version`, `pushgateway_build_info`).
 
 A spool file's way: `spool.watcher` → `spool.runner` → `spool.pipeline` → `push.pusher` (HTTP,
 `watch`) or `push.inprocess` → the gateway's `Gateway` service (`serve --spool`).

@@ -1,4 +1,4 @@
-"""Logging in the Go gateway's formats (promlog): logfmt or JSON lines on stderr, with key-values."""
+"""Logging in the Go gateway's formats (1.11's promslog): logfmt or JSON lines on stderr, `ts level caller msg` first, then key-values."""
 
 from __future__ import annotations
 
@@ -26,11 +26,14 @@ def utc_timestamp(seconds: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
-def _fields(record: logging.LogRecord) -> dict[str, Any]:
+def _fields(record: logging.LogRecord, *, long_caller: bool) -> dict[str, Any]:
+    # slog's order, as Go 1.11 writes it (1.5.1's go-kit wrote caller before level, and sorted JSON keys).
+    # With --log.level=debug, promslog names the function too: `main.go(main.main):82`.
+    function = f"({record.module}.{record.funcName})" if long_caller else ""
     fields: dict[str, Any] = {
         "ts": utc_timestamp(record.created),
-        "caller": f"{record.module}.py:{record.lineno}",
         "level": _NAMES.get(record.levelno, "info"),
+        "caller": f"{record.module}.py{function}:{record.lineno}",
         "msg": record.getMessage(),
     }
     extra = getattr(record, "kv", None)
@@ -49,17 +52,22 @@ def _logfmt_value(value: Any) -> str:
 
 
 class LogfmtFormatter(logging.Formatter):
-    """`ts=… caller=… level=… msg=… key=value`."""
+    """`ts=… level=… caller=… msg=… key=value`."""
+
+    def __init__(self, *, long_caller: bool = False) -> None:
+        super().__init__()
+        self.long_caller = long_caller
 
     def format(self, record: logging.LogRecord) -> str:
-        return " ".join(f"{k}={_logfmt_value(v)}" for k, v in _fields(record).items())
+        fields = _fields(record, long_caller=self.long_caller)
+        return " ".join(f"{k}={_logfmt_value(v)}" for k, v in fields.items())
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line with the same keys."""
+class JsonFormatter(LogfmtFormatter):
+    """One JSON object per line with the same keys, in the same order."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(_fields(record), ensure_ascii=False, default=str, sort_keys=True)
+        return json.dumps(_fields(record, long_caller=self.long_caller), ensure_ascii=False, default=str)
 
 
 def setup(level: str = "info", fmt: str = "logfmt") -> None:
@@ -74,7 +82,10 @@ def setup(level: str = "info", fmt: str = "logfmt") -> None:
     if fmt not in ("logfmt", "json"):
         raise ConfigError(f"--log.format must be logfmt or json (got {fmt!r})")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    long_caller = level == "debug"
+    handler.setFormatter(
+        JsonFormatter(long_caller=long_caller) if fmt == "json" else LogfmtFormatter(long_caller=long_caller)
+    )
     for name in ("bridge", "pgwtui"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]

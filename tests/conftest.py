@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 
 from bridge.gateway.config import GatewayConfig
+from tests.support import oracles
 from tests.support.diff import Pair
-from tests.support.servers import GoGateway, ThreadGateway
+from tests.support.servers import GO_1_5, GO_1_11, GoGateway, ThreadGateway
 
 REQUIRE_ORACLES = os.environ.get("PGW_REQUIRE_ORACLES") == "1"
 
@@ -37,14 +38,23 @@ def _quiet_gateway_logs() -> Iterator[None]:
     logger.setLevel(previous)
 
 
+def require_go(version: str = GO_1_11) -> None:
+    """Fail (in CI) or skip (elsewhere) when the Go Pushgateway of `version` cannot run here."""
+    if version == GO_1_11:
+        oracles.require(oracles.PUSHGATEWAY)
+    else:
+        assert version == GO_1_5, version
+        require_binary("prometheus-pushgateway")
+
+
 @pytest.fixture
 def go_gateway() -> Iterator[Callable[..., GoGateway]]:
-    """Factory for real Go Pushgateway processes (stopped at the end of the test)."""
-    require_binary("prometheus-pushgateway")
+    """Factory for real Go Pushgateway processes, 1.11.0 unless `version=` says 1.5.1 (stopped at the end of the test)."""
     started: list[GoGateway] = []
 
-    def start(args: Sequence[str] = (), prefix: str = "") -> GoGateway:
-        gw = GoGateway(args, prefix=prefix)
+    def start(args: Sequence[str] = (), prefix: str = "", version: str = GO_1_11) -> GoGateway:
+        require_go(version)
+        gw = GoGateway(args, prefix=prefix, version=version)
         started.append(gw)
         return gw
 
@@ -72,11 +82,13 @@ def our_gateway() -> Iterator[Callable[..., ThreadGateway]]:
 def pair(
     go_gateway: Callable[..., GoGateway], our_gateway: Callable[..., ThreadGateway]
 ) -> Iterator[Callable[..., Pair]]:
-    """Factory for a (Go, ours) pair started with equivalent flags."""
+    """Factory for a (Go of `version`, ours) pair started with equivalent flags."""
     pairs: list[Pair] = []
 
-    def start(go_args: Sequence[str] = (), config: GatewayConfig | None = None, prefix: str = "") -> Pair:
-        go = go_gateway(go_args, prefix=prefix)
+    def start(
+        go_args: Sequence[str] = (), config: GatewayConfig | None = None, prefix: str = "", version: str = GO_1_11
+    ) -> Pair:
+        go = go_gateway(go_args, prefix=prefix, version=version)
         ours = our_gateway(config)
         p = Pair(go.url, ours.url)
         pairs.append(p)

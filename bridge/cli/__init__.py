@@ -19,8 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bridge import __version__
 from bridge.cli import produce, serve, watch
+from bridge.cli.flags import add_version_flag
 from bridge.errors import BridgeError, ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Pushgateway-compatible gateway, and a spool directory that turns .prom files into pushes.",
         allow_abbrev=False,
     )
-    parser.add_argument("--version", action="version", version=f"pgw-bridge {__version__}")
+    add_version_flag(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in _REGISTRARS:
         register(sub)

@@ -1,12 +1,14 @@
-"""What every subcommand's flags share: `PGW_BRIDGE_*` environment fallbacks, durations, the log flags."""
+"""What every subcommand's flags share: `PGW_BRIDGE_*` environment fallbacks, durations, the log flags, `--version`."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+from collections.abc import Sequence
 from typing import Any
 
-from bridge import logs
+from bridge import buildinfo, logs
 from bridge.errors import ConfigError
 from bridge.protocol import durations
 
@@ -37,21 +39,38 @@ def add_env_flag(
 
 
 def add_log_flags(container: argparse._ActionsContainer) -> None:
-    """`--log.level` and `--log.format`, as the Go gateway spells them (serve and watch)."""
+    """`--log.level` and `--log.format`, as the Go gateway spells them, with its help texts (serve and watch)."""
     container.add_argument(
         "--log.level",
         dest="log_level",
         default="info",
         choices=sorted(logs.LEVELS),
-        help="only log messages with the given severity or above",
+        help="Only log messages with the given severity or above. One of: [debug, info, warn, error]",
     )
     container.add_argument(
         "--log.format",
         dest="log_format",
         default="logfmt",
         choices=["logfmt", "json"],
-        help="output format of log messages",
+        help="Output format of log messages. One of: [logfmt, json]",
     )
+
+
+class _GoVersion(argparse.Action):
+    """`--version` as Go 1.11 prints it: the multi-line text on stdout, exit 0 (argparse's own would reflow it)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any, **_kwargs: Any) -> None:
+        sys.stdout.write(buildinfo.version_text() + "\n")
+        sys.stdout.flush()
+        parser.exit(0)
+
+
+def add_version_flag(container: argparse._ActionsContainer) -> None:
+    """`--version`: the build, in the six lines of Go's version.Print (`tags` last), on stdout."""
+    container.add_argument("--version", action=_GoVersion, help="Show application version.")
 
 
 def duration_seconds(text: str) -> float:

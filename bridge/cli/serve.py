@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bridge import logs
-from bridge.cli.flags import add_log_flags
+from bridge.cli.flags import add_log_flags, add_version_flag
 from bridge.cli.spool_flags import add_spool_flags, spool_options
 from bridge.errors import ConfigError, SpoolError
 
@@ -26,70 +26,75 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
         dest="listen_address",
         default=":9091",
         metavar="ADDR",
-        help="address to listen on for the web interface, API and telemetry (default :9091)",
+        help="Address on which to expose metrics and web interface. Examples: `:9100` or `[::1]:9100` "
+        "(one address; Go also repeats the flag and offers `vsock://`).",
     )
     g.add_argument(
         "--web.telemetry-path",
         dest="telemetry_path",
         default="/metrics",
         metavar="PATH",
-        help="path under which to expose metrics",
+        help="Path under which to expose metrics.",
     )
     g.add_argument(
         "--web.external-url",
         dest="external_url",
         default="",
         metavar="URL",
-        help="the URL under which the gateway is externally reachable",
+        help="The URL under which the Pushgateway is externally reachable.",
     )
     g.add_argument(
         "--web.route-prefix",
         dest="route_prefix",
         default="",
         metavar="PREFIX",
-        help="prefix for the internal routes; defaults to the path of --web.external-url",
+        help="Prefix for the internal routes of web endpoints. Defaults to the path of --web.external-url.",
     )
     g.add_argument(
         "--web.enable-lifecycle",
         dest="enable_lifecycle",
         action=bool_flag,
         default=False,
-        help="enable shutdown via HTTP request (PUT/POST /-/quit)",
+        help="Enable shutdown via HTTP request.",
     )
     g.add_argument(
         "--web.enable-admin-api",
         dest="enable_admin_api",
         action=bool_flag,
         default=False,
-        help="enable API endpoints for admin control actions (PUT /api/v1/admin/wipe)",
+        help="Enable API endpoints for admin control actions.",
     )
     g.add_argument(
         "--web.config.file",
         dest="web_config_file",
         default="",
         metavar="FILE",
-        help="exporter-toolkit web config: TLS, bcrypt basic auth, and (extension) roles",
+        help="Path to configuration file that can enable TLS or authentication. See: "
+        "https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md "
+        "(extension: roles).",
     )
     g.add_argument(
         "--web.systemd-socket",
         dest="systemd_socket",
         action=bool_flag,
         default=False,
-        help="use the socket systemd passes (socket activation) instead of --web.listen-address",
+        help="Use systemd socket activation listeners instead of port listeners (Linux only).",
     )
     g.add_argument(
         "--persistence.file",
         dest="persistence_file",
         default="",
         metavar="FILE",
-        help="SQLite file that keeps every acknowledged write; empty keeps metrics in memory only",
+        help="File to persist metrics. If empty, metrics are only kept in memory. "
+        "(Here a SQLite file that keeps every acknowledged write.)",
     )
     g.add_argument(
         "--persistence.interval",
         dest="persistence_interval",
         default="5m",
         metavar="DURATION",
-        help="accepted for compatibility; every write is committed before it is acknowledged",
+        help="The minimum interval at which to write out the persistence file. "
+        "(Accepted for compatibility: every write is committed before it is acknowledged.)",
     )
     g.add_argument(
         "--persistence.fsync",
@@ -104,9 +109,12 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
         dest="disable_consistency_check",
         action=bool_flag,
         default=False,
-        help="always answer pushes with 202, even those the consistency check rejects (it still runs: their metrics are not stored)",
+        help="Do not check consistency of pushed metrics. DANGEROUS. "
+        "(Here: pushes are answered 202 at once; the check still runs and what it rejects is not stored.)",
     )
     add_log_flags(g)
+    add_version_flag(g)
+    g.add_argument("--help-long", action="help", help="The same as --help (kingpin's flag).")
     x = parser.add_argument_group("extensions (opt-in; they never change a standard route)")
     x.add_argument(
         "--web.max-request-bytes",

@@ -31,14 +31,18 @@ def format_duration(seconds: float) -> str:
 
 
 def compute_route_prefix(prefix: str, external_url: str) -> str:
-    """main.go's computeRoutePrefix: the flag, else the external URL's path; "/" becomes ""."""
+    """main.go's computeRoutePrefix (1.7+): the flag, else the external URL's path; "/" becomes "".
+
+    It only adds a leading slash and removes one trailing slash: `//pfx` and `/pfx//` keep their
+    doubled slash, so (as in Go) every route but the telemetry path is unreachable.
+    """
     if prefix == "":
         prefix = urlsplit(external_url).path if external_url else ""
     if prefix == "/":
-        prefix = ""
-    if prefix != "":
-        prefix = "/" + prefix.strip("/")
-    return prefix
+        return ""
+    if not prefix.startswith("/"):
+        prefix = "/" + prefix
+    return prefix.removesuffix("/")
 
 
 @dataclass(slots=True)

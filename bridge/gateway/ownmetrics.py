@@ -14,7 +14,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
-from bridge import __version__
+from bridge import buildinfo
 from bridge.protocol.model import Metric, MetricFamily, MetricType, Summary
 
 REQUESTS = "pushgateway_http_requests_total"
@@ -185,12 +185,5 @@ class OwnMetrics:
 
 
 def build_info() -> dict[str, str]:
-    """The labels of `pushgateway_build_info` (Go's names, this implementation's values)."""
-    return {
-        "branch": "",
-        "goarch": platform.machine(),
-        "goos": platform.system().lower(),
-        "goversion": f"python{platform.python_version()}",
-        "revision": "",
-        "version": __version__,
-    }
+    """The labels of `pushgateway_build_info` (Go 1.11's names, `tags` included; this implementation's values)."""
+    return buildinfo.build_info()

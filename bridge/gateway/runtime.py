@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
-from bridge import __version__
+from bridge import buildinfo
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
 from bridge.gateway.service import Gateway
@@ -82,5 +82,6 @@ async def _expiry(gateway: Gateway, *, policy: TTLPolicy) -> None:
 
 async def run_gateway(config: GatewayConfig, tasks: Sequence[BackgroundTask] = ()) -> None:
     """Build and serve the gateway until SIGINT/SIGTERM or `/-/quit`."""
-    log.info("starting pushgateway", extra={"kv": {"version": __version__}})
+    log.info("starting pushgateway", extra={"kv": {"version": buildinfo.info()}})
+    log.info("Build context", extra={"kv": {"build_context": buildinfo.build_context()}})
     await run_app(build_app(config), [*standard_tasks(config), *tasks])

@@ -532,6 +532,9 @@ class TextParser:
     def _slow_value(self) -> None:
         metric = self._attach_metric()
         token = self._read_token_until_whitespace()
+        if self._byte == _EOF:
+            # Go's reader hit the end inside the token: that is the error, whatever the token says.
+            raise _Fail(None)
         try:
             value = parse_float(token.decode("latin-1"))
         except ValueError:
@@ -539,16 +542,9 @@ class TextParser:
         self._store_value(metric, value)
         if self._byte == _NL:
             return
-        if self._byte == _EOF:
-            raise _Fail(None)
         self._skip_blank_tab()
         token = self._read_token_until_whitespace()
         if self._byte == _EOF:
-            # Go parses the token, then fails on the missing newline either way.
-            try:
-                _parse_int64(token)
-            except ValueError:
-                raise _Fail(f"expected integer as timestamp, got {go_quote(token)}") from None
             raise _Fail(None)
         try:
             metric.timestamp_ms = _parse_int64(token)

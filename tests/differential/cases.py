@@ -670,17 +670,6 @@ SCRAPE: dict[str, list[R]] = {
         _scrape(f"{_PROTO}; encoding=delimited", "gzip"),
         _scrape(f"{_PROTO}; encoding=text", "gzip"),
     ],
-    "gzip is matched literally": [
-        *_CLIENT_DATA,
-        _scrape("", "gzip;q=0"),
-        _scrape("", "GZIP"),
-        _scrape("", "x-gzip"),
-        _scrape("", "gzipped"),
-        _scrape("", "gzip ;q=1"),
-        _scrape("", "identity,gzip"),
-        _scrape("", "br, zstd"),
-        _scrape("", "*"),
-    ],
     "scrape of an empty store": [_scrape(""), _scrape(f"{_PROTO}; encoding=delimited", "gzip")],
     "scrape after a delete and a failed push": [
         *_CLIENT_DATA,

@@ -1,7 +1,9 @@
 """Differential: every named case gives the same answers and state on the Go gateway and ours, and Go's match the golden files.
 
-The golden files (tests/golden/<oracle version>/) are what `make test` replays in-process on
-machines without the Go binary (tests/http); this run keeps them honest. `make golden` re-records.
+Each case runs against every Go version it applies to (`Case.versions`: 1.11.0, the default
+oracle, and 1.5.1 for behaviour that did not change). The golden files
+(tests/golden/<version>/) are what `make test` replays in-process on machines without the Go
+binaries (tests/http); this run keeps them honest. `make golden` re-records.
 """
 
 from __future__ import annotations
@@ -10,18 +12,18 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.differential.registry import NAMED
+from tests.differential.registry import RUN_IDS, RUNS
 from tests.support import golden
 from tests.support.diff import Case, Pair
 
 pytestmark = pytest.mark.oracle
 
 
-@pytest.mark.parametrize(("group", "name", "case"), NAMED, ids=[f"{g}: {n}" for g, n, _ in NAMED])
-def test_case(pair: Callable[..., Pair], group: str, name: str, case: Case) -> None:
-    p = pair(list(case.go_args), case.gateway_config(), prefix=case.prefix)
+@pytest.mark.parametrize(("version", "group", "name", "case"), RUNS, ids=RUN_IDS)
+def test_case(pair: Callable[..., Pair], version: str, group: str, name: str, case: Case) -> None:
+    p = pair(list(case.go_args), case.gateway_config(), prefix=case.prefix, version=version)
     transcript, differences = p.play(case)
-    version = golden.oracle_version()
+    assert golden.oracle_version(version) == version
     problems = []
     if golden.RECORDING:
         golden.RECORDER.add(version, group, name, case, transcript)

@@ -1,7 +1,9 @@
-"""Generated differential cases (hypothesis): bodies and request sequences against Go and ours.
+"""Generated differential cases (hypothesis): bodies and request sequences against Go (1.11.0, then 1.5.1) and ours.
 
-A module-scoped pair of gateways is reused; every example starts from a wiped store. The seeded
-cases in seeded.py draw from the same vocabulary and have golden answers.
+A module-scoped pair of gateways per Go version is reused; every example starts from a wiped
+store. The seeded cases in seeded.py draw from the same vocabulary and have golden answers.
+Answers are compared by `diff.same_answer`: 1.11.0's dropped connection on a consistency
+rejection counts as ours' 400 (the state comparison then checks both recorded the failure).
 """
 
 from __future__ import annotations
@@ -14,18 +16,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.gateway.config import GatewayConfig
-from tests.conftest import require_binary
+from tests.conftest import require_go
 from tests.differential import vocab
 from tests.support.diff import Pair, Req
-from tests.support.servers import GoGateway, ThreadGateway
+from tests.support.servers import GO_VERSIONS, GoGateway, ThreadGateway
 
 pytestmark = pytest.mark.oracle
 
 
-@pytest.fixture(scope="module")
-def shared_pair() -> Iterator[Pair]:
-    require_binary("prometheus-pushgateway")
-    go = GoGateway(["--web.enable-admin-api"])
+@pytest.fixture(scope="module", params=GO_VERSIONS)
+def shared_pair(request: pytest.FixtureRequest) -> Iterator[Pair]:
+    require_go(request.param)
+    go = GoGateway(["--web.enable-admin-api"], version=request.param)
     ours = ThreadGateway(GatewayConfig(enable_admin_api=True))
     pair = Pair(go.url, ours.url)
     yield pair

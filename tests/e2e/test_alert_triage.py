@@ -33,7 +33,7 @@ from pgwtui.screens.groups import GroupsScreen
 from pgwtui.widgets.groups_table import GroupsTable
 from tests.conftest import require_binary
 from tests.support.prometheus import PrometheusProcess
-from tests.support.servers import REPO, BridgeProcess, GoGateway, free_port
+from tests.support.servers import GO_1_5, REPO, BridgeProcess, GoGateway, free_port
 from tests.support.spool_env import BridgeCommand
 from tests.support.tui import screen_text, wait_for
 
@@ -123,7 +123,9 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
             gateway = bridge_metrics = served.url
         else:
             require_binary("prometheus-pushgateway")
-            go = GoGateway()
+            # 1.5.1: a rejected push must be answered (400) to be quarantined; 1.11.0 drops the
+            # connection instead (test_deliberate), which the watcher can only retry.
+            go = GoGateway(version=GO_1_5)
             stops.append(go.stop)
             bridge_metrics = f"http://127.0.0.1:{free_port()}"
             watcher = BridgeCommand(

@@ -83,3 +83,43 @@ def test_quit_stops_the_process_gracefully() -> None:
     assert response.text == "Requesting termination... Goodbye!"
     assert process.proc.wait(20) == 0
     process.stop()
+
+
+def test_version_and_help_are_printed_on_stdout() -> None:
+    for argv, lines in ((["--version"], 6), (["serve", "--version"], 6), (["serve", "--help"], None)):
+        result = subprocess.run(
+            [sys.executable, "-m", "bridge", *argv], check=False, cwd=REPO, capture_output=True, text=True, timeout=30
+        )
+        assert (result.returncode, result.stderr) == (0, ""), argv
+        if lines is not None:
+            assert len(result.stdout.splitlines()) == lines
+            assert result.stdout.splitlines()[-1].split() == ["tags:", "unknown"]
+        else:
+            assert "--web.listen-address" in result.stdout
+
+
+def test_a_request_head_past_go_s_limit_is_a_431_and_a_1_mb_url_is_served() -> None:
+    process = BridgeProcess()
+    try:
+        port = process.port
+        head = b"GET /-/ready HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * ((1 << 20) + 4096) + b"\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(head)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+        assert b"\r\nConnection: close\r\n" in answer
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"DELETE /metrics/job/" + b"j" * 1_000_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 202 Accepted\r\n")
+        # The start-up lines are in slog's field order, as Go 1.11 writes them.
+        first = process.logs().splitlines()[0]
+        assert [f.split("=")[0] for f in first.split()[:4]] == ["ts", "level", "caller", "msg"]
+    finally:
+        process.stop()

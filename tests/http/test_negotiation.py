@@ -1,13 +1,14 @@
-"""Scrape negotiation on its own: the format expfmt.Negotiate (goautoneg) picks, and promhttp's gzip test.
+"""Scrape negotiation on its own: the format expfmt.Negotiate (goautoneg) picks, and promhttp's content coding.
 
-Expectations are the Go 1.5.1 binary's answers (tests/golden/1.5.1/scrape.json) unless marked.
+Format expectations are the Go 1.5.1 binary's answers (tests/golden/1.5.1/scrape.json) unless
+marked; content codings are the Go 1.11.0 binary's (measured with curl), zstd aside.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate
+from bridge.gateway.web.negotiation import Format, negotiate, response_encoding
 
 P = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily"
 DELIM, PTEXT, COMPACT, TEXT = Format.PROTO_DELIM, Format.PROTO_TEXT, Format.PROTO_COMPACT, Format.TEXT
@@ -69,25 +70,48 @@ def test_each_format_names_the_content_type_go_answers_with() -> None:
     assert COMPACT.value == f"{P}; encoding=compact-text"
 
 
-GZIP_TABLE = [
-    ("gzip", True),
-    ("deflate, gzip", True),
-    ("gzip;q=1.0, identity; q=0.5", True),
-    ("identity,gzip", True),
-    ("gzip,", True),
-    # promhttp 1.14 looks for the token only: a q of 0 still gets gzip.
-    ("gzip;q=0", True),
-    ("", False),
-    ("identity", False),
-    ("GZIP", False),
-    ("x-gzip", False),
-    ("gzipped", False),
-    ("gzip ;q=1", False),
-    ("br, zstd", False),
-    ("*", False),
+ENCODING_TABLE = [
+    ("", "identity"),
+    ("gzip", "gzip"),
+    ("deflate, gzip", "gzip"),
+    ("gzip, deflate, br", "gzip"),
+    ("br, gzip", "gzip"),
+    ("gzip,", "gzip"),
+    ("gzip;q=1.0, identity; q=0.5", "gzip"),
+    ("gzip;q=0.5, *;q=0.1", "gzip"),
+    ("identity;q=0.5, gzip;q=0.6", "gzip"),
+    ("gzip;q=1.0", "gzip"),
+    ("gzip;q=0.001", "gzip"),
+    ("gzip;q=1.5", "gzip"),  # gddo reads `1.5` as 1 + .5
+    ("gzip ; q=0.5", "gzip"),
+    ("zstd, gzip", "gzip"),
+    # A best q of 0 is "nothing acceptable", answered uncompressed (1.5.1: gzip).
+    ("gzip;q=0", "identity"),
+    ("identity;q=0, gzip;q=0", "identity"),
+    ("*;q=0", "identity"),
+    # Equal q: the earlier offer, identity, wins (1.5.1: gzip).
+    ("gzip, identity", "identity"),
+    ("identity, gzip", "identity"),
+    ("identity,gzip", "identity"),
+    # A parameter other than q drops the element and the rest of the line (1.5.1: gzip).
+    ("gzip;level=9", "identity"),
+    ("gzip;level=9, gzip", "identity"),
+    ("gzip;q=abc", "identity"),
+    # Tokens are case-sensitive; a line starting with a blank or a comma is empty.
+    ("*", "identity"),
+    ("GZIP", "identity"),
+    ("x-gzip", "identity"),
+    ("gzipped", "identity"),
+    (", gzip", "identity"),
+    # 1.11.0 offered zstd (Content-Encoding: zstd); 1.11.1+ does not, and neither do we.
+    ("zstd", "identity"),
+    ("br, zstd", "identity"),
+    # Every Accept-Encoding line counts (ours joins repeated lines with a newline).
+    ("identity;q=0.1\ngzip", "gzip"),
+    ("gzip;level=1\ngzip;q=0.5", "gzip"),
 ]
 
 
-@pytest.mark.parametrize(("accept_encoding", "expected"), GZIP_TABLE)
-def test_gzip_accepted(accept_encoding: str, expected: bool) -> None:
-    assert gzip_accepted(accept_encoding) is expected
+@pytest.mark.parametrize(("accept_encoding", "expected"), ENCODING_TABLE)
+def test_response_encoding(accept_encoding: str, expected: str) -> None:
+    assert response_encoding(accept_encoding) == expected

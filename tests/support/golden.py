@@ -2,10 +2,11 @@
 
 `tests/golden/<oracle version>/<group>.json` maps a case name to its digest (method, path, headers,
 body and flags of every request, so an edited case cannot keep its old answers) and Go's
-normalised transcript. The oracle run checks Go against these files and `make golden`
-(PGW_GOLDEN=record) rewrites them; the in-process replay in tests/http checks ours against them.
-The directory is the version the oracle binary reports (`GO_BINARY --version`), so recording with
-another oracle binary writes its own directory beside the others.
+normalised transcript. Each oracle version (1.11.0 and 1.5.1) has its own directory, holding the
+cases that apply to it (`Case.versions`). The oracle run checks each Go binary against its files
+and `make golden` (PGW_GOLDEN=record) rewrites them; the in-process replay in tests/http checks
+ours against every version's files. Where Go 1.11.0 dropped the connection on a consistency
+rejection, the file says so (`diff.NO_RESPONSE`) and ours' 400 counts as the same answer.
 """
 
 from __future__ import annotations
@@ -20,28 +21,31 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.support.diff import Case, Transcript, explain
-from tests.support.servers import GO_BINARY
+from tests.support.diff import Case, Transcript, as_go_would_show, explain
+from tests.support.servers import GO_1_5, GO_1_11, go_command
 
 ROOT = Path(__file__).resolve().parents[1] / "golden"
-REPLAYED_VERSION = "1.5.1"
-"""The oracle whose answers `make test` replays without the binary (the one the oracle run starts)."""
+REPLAYED_VERSIONS = (GO_1_11, GO_1_5)
+"""The oracles whose answers `make test` replays in-process without the binaries, each for the cases tagged with it."""
+REPLAYED_VERSION = GO_1_11
+"""The default oracle (the one the differential suite, the generated cases and the replay start with)."""
 RECORDING = os.environ.get("PGW_GOLDEN") == "record"
 HOW_TO_RECORD = "re-record with `make golden` (needs the Go binary) and review the diff before committing"
 _VERSION = re.compile(r"^[a-z-]+, version (\d+\.\d+\.\d+)", re.MULTILINE)
 
 
 @functools.cache
-def oracle_banner(binary: str = GO_BINARY) -> str:
-    """The first line of `<binary> --version` (Go's flag library prints it on stderr in 1.5.1)."""
+def oracle_banner(version: str) -> str:
+    """The first line of `--version` of the oracle binary for `version` (1.5.1 prints it on stderr, 1.11 on stdout)."""
+    binary = go_command(version, "127.0.0.1:0")[0]
     done = subprocess.run([binary, "--version"], capture_output=True, timeout=30, check=False)
     return (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()[0]
 
 
-def oracle_version(binary: str = GO_BINARY) -> str:
-    """The upstream version the oracle binary reports: the golden directory it is checked against."""
-    match = _VERSION.search(oracle_banner(binary))
-    assert match is not None, f"cannot read the version of {binary}: {oracle_banner(binary)!r}"
+def oracle_version(version: str) -> str:
+    """The upstream version the oracle binary for `version` reports (it must be `version`: the golden directory)."""
+    match = _VERSION.search(oracle_banner(version))
+    assert match is not None, f"cannot read the version of the {version} oracle: {oracle_banner(version)!r}"
     return match.group(1)
 
 
@@ -84,6 +88,7 @@ def mismatch(version: str, group: str, name: str, case: Case, got: Transcript, *
         return f"{where} has no answers recorded for {name!r}: {HOW_TO_RECORD}"
     if recorded["digest"] != digest(case):
         return f"{where}: case {name!r} changed since its answers were recorded: {HOW_TO_RECORD}"
+    got = Transcript(as_go_would_show(recorded["answers"], got.answers), got.state)
     if recorded != entry(case, got):
         what = f"{who} answered {name!r} differently from {where} ({hint})"
         return explain(what, recorded, entry(case, got), expected_name="golden", got_name=who)
@@ -99,14 +104,16 @@ class Recorder:
 
     def add(self, version: str, group: str, name: str, case: Case, transcript: Transcript) -> None:
         self.recorded.setdefault((version, group), {})[name] = entry(case, transcript)
-        self.banner[version] = oracle_banner()
+        self.banner[version] = oracle_banner(version)
 
     def write(self, known: Mapping[str, Mapping[str, Case]]) -> list[Path]:
-        """Write every group recorded into; keep unrecorded cases that still exist, drop removed ones."""
+        """Write every group recorded into; keep unrecorded cases that still apply to the version, drop the others."""
         written = []
         for (version, group), new in sorted(self.recorded.items()):
             old = load(version, group)
-            cases = {name: new.get(name, old.get(name)) for name in known[group]}
+            cases = {
+                name: new.get(name, old.get(name)) for name, case in known[group].items() if version in case.versions
+            }
             document = {
                 "comment": f"Recorded from the real Go Pushgateway by `make golden`; {HOW_TO_RECORD}.",
                 "oracle": self.banner[version],

@@ -29,6 +29,7 @@ UNCOMPARED_HEADERS = frozenset({"date", "content-length", "transfer-encoding", "
 _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")
 _UNESCAPE = re.compile(r"\\(.)")
 _FAMILY_START = re.compile(r"(?m)^(?=name:)")
+_PROTO_NAME = re.compile(r'name:\s*"([^"]*)"')
 _PROTO_GAUGE = re.compile(r"gauge \{ value: \S+ \}")
 
 
@@ -138,7 +139,9 @@ def _proto_families(content_type: str, body: bytes) -> list[Any]:
         return parse_delimited(body)
     families = []
     for chunk in _FAMILY_START.split(body.decode("utf-8")):
-        if chunk.strip():
+        # Own families are dropped unparsed: 1.11.0's carry fields this descriptor may lack (created_timestamp).
+        name = _PROTO_NAME.match(chunk)
+        if chunk.strip() and not (name and _own(name.group(1))):
             families.append(text_format.Parse(chunk, MetricFamily()))
     return families
 

@@ -1,4 +1,4 @@
-"""Start gateways for tests on 127.0.0.1: the real Go binary, ours in a thread, ours as a process."""
+"""Start gateways for tests on 127.0.0.1: the real Go binaries (1.11.0 by default, 1.5.1), ours in a thread, ours as a process."""
 
 from __future__ import annotations
 
@@ -20,9 +20,15 @@ import httpx
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.web.app import GatewayApp
 from bridge.gateway.web.server import serve
+from tests.support import oracles
 
 GO_BINARY = shutil.which("prometheus-pushgateway") or "/usr/bin/prometheus-pushgateway"
+"""The system's Debian 12 build of Pushgateway 1.5.1 (`make system-deps` installs it)."""
 REPO = Path(__file__).resolve().parents[2]
+GO_1_11 = "1.11.0"
+GO_1_5 = "1.5.1"
+GO_VERSIONS = (GO_1_11, GO_1_5)
+"""The oracle versions the differential suite compares with; the first is the default."""
 
 
 def free_port() -> int:
@@ -47,23 +53,30 @@ def wait_ready(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | 
     raise RuntimeError(f"{url} not ready after {timeout}s: {last}")
 
 
-class GoGateway:
-    """The real prometheus-pushgateway (Debian 1.5.1), in memory, on a free loopback port."""
+def go_command(version: str, listen: str, *args: str) -> list[str]:
+    """argv for the real Go gateway of `version` on `listen`, in memory, logging errors only."""
+    if version == GO_1_11:
+        return oracles.pushgateway_command(listen, *args)
+    assert version == GO_1_5, f"no oracle binary for Pushgateway {version}"
+    if not os.path.exists(GO_BINARY):
+        raise RuntimeError("prometheus-pushgateway is not installed (make test installs it)")
+    return [GO_BINARY, f"--web.listen-address={listen}", "--persistence.file=", "--log.level=error", *args]
 
-    def __init__(self, args: Sequence[str] = (), prefix: str = "") -> None:
-        if not os.path.exists(GO_BINARY):
-            raise RuntimeError("prometheus-pushgateway is not installed (make test installs it)")
+
+class GoGateway:
+    """The real Pushgateway (Debian 13's 1.11.0 from the oracle cache, or the system's 1.5.1), in memory, on a free loopback port."""
+
+    def __init__(self, args: Sequence[str] = (), prefix: str = "", version: str = GO_1_11) -> None:
+        self.version = version
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._tmp = tempfile.TemporaryDirectory(prefix="gopgw-")
-        cmd = [
-            GO_BINARY,
-            f"--web.listen-address=127.0.0.1:{self.port}",
-            "--persistence.file=",
-            "--log.level=error",
-            *args,
-        ]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cmd = go_command(version, f"127.0.0.1:{self.port}", *args)
+        # A file, not a pipe nobody reads: 1.11.0 writes a stack trace for every push it drops
+        # (test_deliberate), and a full pipe would block it after a dozen of them.
+        self.stderr_path = Path(self._tmp.name) / "stderr.log"
+        with self.stderr_path.open("wb") as stderr:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
         try:
             wait_ready(f"{self.url}{prefix}/-/ready", proc=self.proc)
         except Exception:
@@ -78,8 +91,6 @@ class GoGateway:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
         self._tmp.cleanup()
 
 

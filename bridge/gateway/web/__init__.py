@@ -8,4 +8,5 @@ Layers (import-linter checks them)::
     router | negotiation | tlsreload
                                Go's router on the radix tree | scrape formats | TLS reloading
     radix | webconfig | httpio httprouter's tree | --web.config.file | requests and responses
+    httpproto | snappyframe    uvicorn's protocol with Go's request-head limits (431) | snappy request bodies
 """

@@ -6,14 +6,14 @@ import html
 import logging
 import time
 
-from bridge.errors import BodyError, ProtocolError
+from bridge.errors import BodyError, ParseError, ProtocolError
 from bridge.gateway.reads.api import CORS_HEADERS, encode_json
 from bridge.gateway.service import Gateway
 from bridge.gateway.store.family_checks import is_metric_name
 from bridge.gateway.verdict import Refusal
 from bridge.gateway.web import httpio
 from bridge.gateway.web.httpio import Request, Response
-from bridge.gateway.web.negotiation import Format, gzip_accepted, negotiate
+from bridge.gateway.web.negotiation import Format, negotiate, response_encoding
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.grouping import parse_grouping, readable_path
 from bridge.protocol.model import PUSH_TIME, MetricFamily
@@ -73,6 +73,13 @@ def parse_body(content_type: str, body: bytes) -> dict[str, MetricFamily]:
     return parse_text(body)
 
 
+def _read_past_the_end(exc: ProtocolError) -> bool:
+    """Whether the parser failed for want of more bytes: Go's reader would have returned its pending error instead."""
+    if isinstance(exc, ParseError):
+        return exc.message == "unexpected end of input stream"
+    return str(exc) == "unexpected EOF"
+
+
 def _approximate_size(request: Request, body_length: int) -> int:
     size = len(request.path) + len(request.query) + len(request.method) + len("HTTP/1.1")
     for name, value in request.headers.items():
@@ -102,9 +109,13 @@ class Handlers:
             return httpio.error(400, str(exc))
         try:
             families = parse_body(request.headers.get("content-type", ""), await request.content())
+            if request.pending is not None:
+                raise request.pending
         except BodyError as exc:
             return httpio.error(exc.status, str(exc))
         except ProtocolError as exc:
+            if request.pending is not None and _read_past_the_end(exc):
+                exc = request.pending
             log.debug("failed to parse push", extra={"kv": {"source": request.client, "err": str(exc)}})
             return httpio.error(400, str(exc))
         verdict = await self.gateway.push(grouping, families, replace=replace)
@@ -131,7 +142,7 @@ class Handlers:
     # ----------------------------------------------------------------- reads
     async def metrics(self, request: Request, params: dict[str, str]) -> Response:
         fmt = negotiate(request.headers.get("accept", ""))
-        gzipped = gzip_accepted(request.headers.get("accept-encoding", ""))
+        gzipped = response_encoding(request.headers.get("accept-encoding", "")) == "gzip"
         headers = [("Content-Type", fmt.value)]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from bridge.asgi import Receive, Scope, Send
 from bridge.errors import BodyError, MalformedRequest
+from bridge.gateway.web import snappyframe
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
@@ -54,7 +55,11 @@ def escape_path(path: str) -> str:
 
 @dataclass(slots=True)
 class Request:
-    """One HTTP request; the body is read on demand, at most `max_body` bytes."""
+    """One HTTP request; the body is read on demand, at most `max_body` bytes.
+
+    `headers` holds the first value of each header, except Accept-Encoding: promhttp reads every
+    line of it, so repeated lines are kept, joined by newlines (which no header value contains).
+    """
 
     method: str
     path: str
@@ -66,6 +71,8 @@ class Request:
     raw_body: bytes | None = None
     user: str | None = None
     max_body: int = 0
+    pending: BodyError | None = None
+    """After `content()`: the error a snappy body's reader returns once its decoded bytes are read (Go's lazy reader)."""
     _decoded: bytes | None = field(default=None, repr=False)
 
     @classmethod
@@ -82,6 +89,8 @@ class Request:
             key = name.decode("latin-1").lower()
             if key not in headers:
                 headers[key] = value.decode("latin-1")
+            elif key == "accept-encoding":
+                headers[key] += "\n" + value.decode("latin-1")
         client = scope.get("client")
         return cls(
             method=scope["method"],
@@ -145,7 +154,10 @@ class Request:
             raise BodyError("gzip: invalid header")
 
     async def content(self) -> bytes:
-        """The body with any gzip content encoding removed.
+        """The body with a gzip or snappy content encoding removed (matched case-insensitively, as Go ≥ 1.6).
+
+        A snappy body is decoded up to its first bad chunk; that chunk's error is left in
+        `pending` for the parser's caller (it wins only if the parser reads that far).
 
         Raises:
             BodyError: corrupt gzip data, or a decompressed body over the limit.
@@ -154,10 +166,14 @@ class Request:
         if self._decoded is not None:
             return self._decoded
         raw = await self.body()
-        if not self.gzipped:
+        encoding = self.headers.get("content-encoding", "").lower()
+        if encoding == "gzip":
+            self._decoded = _gunzip(raw, self.max_body)
+        elif encoding == "snappy":
+            decoded = snappyframe.decode(raw, self.max_body)
+            self._decoded, self.pending = decoded.data, decoded.pending
+        else:
             self._decoded = raw
-            return raw
-        self._decoded = _gunzip(raw, self.max_body)
         return self._decoded
 
 

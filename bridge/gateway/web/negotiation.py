@@ -1,4 +1,4 @@
-"""Content negotiation for scrapes, as expfmt.Negotiate (goautoneg) and promhttp decide it."""
+"""Content negotiation for scrapes, as expfmt.Negotiate (goautoneg) and promhttp (gddo's NegotiateContentEncoding) decide it."""
 
 from __future__ import annotations
 
@@ -72,10 +72,72 @@ def negotiate(accept_header: str) -> Format:
     return Format.TEXT
 
 
-def gzip_accepted(accept_encoding: str) -> bool:
-    """Promhttp's gzipAccepted: a `gzip` or `gzip;...` element in Accept-Encoding."""
-    for part in accept_encoding.split(","):
-        part = part.strip()
-        if part == "gzip" or part.startswith("gzip;"):
-            return True
-    return False
+_SPACE = " \t\r\n"
+_TOKEN_OR_SLASH = frozenset("!#$%&'*+-.^_`|~/0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_OFFERED_ENCODINGS = ("identity", "gzip")
+"""What promhttp offers, in its order (ties go to the earlier); zstd went with client_golang 1.21 (Pushgateway 1.11.1)."""
+
+
+def _quality(text: str) -> tuple[float, str]:
+    """Gddo's expectQuality: `0` or `1`, then optional decimals (so `1.5` is 1.5); -1 for anything else."""
+    if not text or text[0] not in "01":
+        return -1.0, ""
+    q, text = float(text[0]), text[1:]
+    if not text.startswith("."):
+        return q, text
+    text = text[1:]
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if digits:
+        q += int(text[:digits]) / 10**digits
+    return q, text[digits:]
+
+
+def _encoding_specs(lines: str) -> list[tuple[str, float]]:
+    """Gddo's ParseAccept over every Accept-Encoding line (newline-separated): (token, q) pairs.
+
+    Tokens are case-sensitive; the only parameter allowed is `q`, and anything unexpected drops
+    the element and the rest of its line.
+    """
+    specs: list[tuple[str, float]] = []
+    for line in lines.split("\n"):
+        rest = line
+        while True:
+            length = len(rest)
+            end = 0
+            while end < length and rest[end] in _TOKEN_OR_SLASH:
+                end += 1
+            if end == 0:
+                break
+            value, rest = rest[:end], rest[end:].lstrip(_SPACE)
+            q = 1.0
+            if rest.startswith(";"):
+                rest = rest[1:].lstrip(_SPACE)
+                if not rest.startswith("q="):
+                    break
+                q, rest = _quality(rest[2:])
+                if q < 0:
+                    break
+            specs.append((value, q))
+            rest = rest.lstrip(_SPACE)
+            if not rest.startswith(","):
+                break
+            rest = rest[1:].lstrip(_SPACE)
+    return specs
+
+
+def response_encoding(accept_encoding: str) -> str:
+    """The scrape's content coding, `gzip` or `identity`, as promhttp negotiates it from Accept-Encoding (lines joined by newlines).
+
+    The best q wins, ties going to the earlier offer (identity), so `gzip, identity` is answered
+    uncompressed; a best q of 0 (`gzip;q=0`) means nothing acceptable, which promhttp answers
+    uncompressed too.
+    """
+    if not accept_encoding:
+        return "identity"
+    best, best_q = "identity", -1.0
+    specs = _encoding_specs(accept_encoding)
+    for offer in _OFFERED_ENCODINGS:
+        for value, q in specs:
+            if q > best_q and value in ("*", offer):
+                best, best_q = offer, q
+    return "identity" if best_q == 0 else best

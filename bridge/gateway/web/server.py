@@ -15,6 +15,7 @@ import uvicorn
 
 from bridge.errors import ConfigError
 from bridge.gateway.web.app import GatewayApp
+from bridge.gateway.web.httpproto import GoHeadLimitsProtocol
 from bridge.serving import CallerSignalsServer
 
 log = logging.getLogger("bridge.gateway")
@@ -52,7 +53,8 @@ def make_server(
     options: dict[str, Any] = {
         "host": host,
         "port": port,
-        "http": "httptools",
+        # httptools, with Go's request-head limit (431) and targets longer than httptools splits.
+        "http": GoHeadLimitsProtocol,
         "ws": "none",
         "lifespan": "off",
         "access_log": False,
