@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from textual.pilot import Pilot
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
@@ -196,7 +197,7 @@ async def measure(groups: int, rounds: int) -> dict[str, Any]:
     return result
 
 
-async def until_rows(pilot: Any, count: int) -> GroupsTable:
+async def until_rows(pilot: Pilot[Any], count: int) -> GroupsTable:
     deadline = time.monotonic() + 120
     while True:
         table = pilot.app.screen.query_one(GroupsTable)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 
+from google.protobuf.message import Message
+
 from tests.support.diff import Req as R
 from tests.support.metrics_pb import PROTO_CT, delimited, family
 
@@ -17,7 +19,7 @@ PB = {"Content-Type": PROTO_CT}
 GZ = {"Content-Encoding": "gzip"}
 
 
-def _pb(*families: object) -> bytes:
+def _pb(*families: Message) -> bytes:
     return delimited(*families)
 
 

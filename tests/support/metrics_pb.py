@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf.internal import decoder, encoder
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, proto
+from google.protobuf.message import Message
 
 _F = descriptor_pb2.FieldDescriptorProto
 
@@ -73,12 +74,12 @@ MetricFamily = _CLASSES["MetricFamily"]
 
 
 def family(
-    name: str, mtype: str = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
+    name: str, mtype: str | None = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
 ) -> Any:
-    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on)."""
+    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on); no `mtype`, no type field."""
     mf = MetricFamily(name=name)
     if mtype is not None:
-        mf.type = mtype  # type: ignore[assignment]
+        mf.type = mtype
     if help is not None:
         mf.help = help
     for spec in metrics or []:
@@ -105,25 +106,20 @@ def family(
     return mf
 
 
-def delimited(*families: Any) -> bytes:
+def delimited(*families: Message) -> bytes:
     """Length-delimited stream, as Go's pbutil.WriteDelimited writes it."""
-    out = b""
+    out = io.BytesIO()
     for mf in families:
-        data = mf.SerializeToString()
-        out += encoder._VarintBytes(len(data)) + data
-    return out
+        proto.serialize_length_prefixed(mf, out)
+    return out.getvalue()
 
 
 def parse_delimited(data: bytes) -> list[Any]:
-    """Decode a delimited stream with google.protobuf."""
+    """Decode a delimited stream with google.protobuf (a truncated message raises)."""
+    stream = io.BytesIO(data)
     out = []
-    pos = 0
-    while pos < len(data):
-        size, pos = decoder._DecodeVarint32(data, pos)
-        mf = MetricFamily()
-        mf.ParseFromString(data[pos : pos + size])
-        out.append(mf)
-        pos += size
+    while stream.tell() < len(data):
+        out.append(proto.parse_length_prefixed(MetricFamily, stream))
     return out
 
 
