@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
@@ -50,8 +51,23 @@ def build_app(config: GatewayConfig) -> GatewayApp:
     return app
 
 
-async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
-    """Serve an app with background tasks until told to stop; tasks end before the storage closes."""
+async def run_app(
+    app: GatewayApp,
+    tasks: Sequence[BackgroundTask] = (),
+    *,
+    on_started: Callable[[list[tuple[str, int]]], Awaitable[None] | None] | None = None,
+) -> None:
+    """Serve an app with background tasks until told to stop; tasks end before the storage closes.
+
+    On the main thread SIGINT and SIGTERM stop it; on another (the TUI's demo gateway), where
+    Python delivers no signals, `gateway.quit` (or `/-/quit`) does.
+
+    Args:
+        app: the gateway's ASGI app, as `build_app` made it.
+        tasks: run beside the server, cancelled at shutdown.
+        on_started: called with the bound addresses once the server listens.
+
+    """
     running: list[asyncio.Task[None]] = [asyncio.ensure_future(task(app.gateway)) for task in tasks]
 
     async def stop_tasks() -> None:
@@ -63,7 +79,8 @@ async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None
 
     try:
         tls = app.tls.listener if app.tls is not None else None
-        await serve(app, ssl_context=tls, before_close=stop_tasks)
+        on_main_thread = threading.current_thread() is threading.main_thread()
+        await serve(app, ssl_context=tls, on_started=on_started, handle_signals=on_main_thread, before_close=stop_tasks)
     finally:
         await stop_tasks()
 
