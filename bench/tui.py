@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from textual.pilot import Pilot
 
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.runtime import build_app
@@ -197,10 +196,10 @@ async def measure(groups: int, rounds: int) -> dict[str, Any]:
     return result
 
 
-async def until_rows(pilot: Pilot[Any], count: int) -> GroupsTable:
+async def until_rows(pilot: Any, count: int) -> GroupsTable:
     deadline = time.monotonic() + 120
     while True:
-        table = pilot.app.screen.query_one(GroupsTable)
+        table: GroupsTable = pilot.app.screen.query_one(GroupsTable)
         if table.row_count == count:
             return table
         if time.monotonic() > deadline:
