@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from bridge import logs
-from bridge.cli.flags import add_log_flags, duration_seconds
+from bridge.cli.flags import add_log_flags
 from bridge.cli.spool_flags import add_spool_flags, spool_options
 from bridge.errors import ConfigError, SpoolError
 
@@ -156,6 +156,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         ConfigError: a value that does not parse.
 
     """
+    from bridge.cli.flags import duration_seconds
     from bridge.gateway.config import GatewayConfig, TTLRule
 
     rules = []
