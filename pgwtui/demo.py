@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bridge.errors import SpoolError
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.runtime import BackgroundTask, build_app, run_app
+from bridge.gateway.runtime import BackgroundTask, build_app, serve_app
 from bridge.gateway.service import Gateway
 from bridge.gateway.web.app import GatewayApp
 from bridge.protocol.textparse import parse_text
@@ -156,7 +156,7 @@ def start_spool_bridge(spool_dir: Path) -> tuple[BackgroundTask, str]:
 
 @dataclass
 class DemoGateway:
-    """The demo gateway, composed and served as `serve` runs it (`runtime.run_app`), on a background thread with its own loop."""
+    """The demo gateway, served as `serve` serves it (`runtime.serve_app`), on a background thread with its own loop."""
 
     app: GatewayApp
     port: int
@@ -199,7 +199,7 @@ class DemoGateway:
         if heartbeat:
             tasks.append(partial(_heartbeat, clock=heartbeat))
         try:
-            self._loop.run_until_complete(run_app(self.app, tasks, on_started=started))
+            self._loop.run_until_complete(serve_app(self.app, tasks, on_started=started, handle_signals=False))
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
             self._ready.set()

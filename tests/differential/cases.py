@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gzip
 
-from google.protobuf.message import Message
-
 from tests.support.diff import Req as R
 from tests.support.metrics_pb import PROTO_CT, delimited, family
 
@@ -19,7 +17,7 @@ PB = {"Content-Type": PROTO_CT}
 GZ = {"Content-Encoding": "gzip"}
 
 
-def _pb(*families: Message) -> bytes:
+def _pb(*families: object) -> bytes:
     return delimited(*families)
 
 

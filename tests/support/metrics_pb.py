@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, proto
-from google.protobuf.message import Message
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.internal import decoder, encoder
 
 _F = descriptor_pb2.FieldDescriptorProto
 
@@ -76,7 +75,7 @@ MetricFamily = _CLASSES["MetricFamily"]
 def family(
     name: str, mtype: str | None = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
 ) -> Any:
-    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on); no `mtype`, no type field."""
+    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on); no type field if `mtype` is None."""
     mf = MetricFamily(name=name)
     if mtype is not None:
         mf.type = mtype
@@ -106,20 +105,25 @@ def family(
     return mf
 
 
-def delimited(*families: Message) -> bytes:
+def delimited(*families: Any) -> bytes:
     """Length-delimited stream, as Go's pbutil.WriteDelimited writes it."""
-    out = io.BytesIO()
+    out = b""
     for mf in families:
-        proto.serialize_length_prefixed(mf, out)
-    return out.getvalue()
+        data = mf.SerializeToString()
+        out += encoder._VarintBytes(len(data)) + data
+    return out
 
 
 def parse_delimited(data: bytes) -> list[Any]:
-    """Decode a delimited stream with google.protobuf (a truncated message raises)."""
-    stream = io.BytesIO(data)
+    """Decode a delimited stream with google.protobuf."""
     out = []
-    while stream.tell() < len(data):
-        out.append(proto.parse_length_prefixed(MetricFamily, stream))
+    pos = 0
+    while pos < len(data):
+        size, pos = decoder._DecodeVarint32(data, pos)
+        mf = MetricFamily()
+        mf.ParseFromString(data[pos : pos + size])
+        out.append(mf)
+        pos += size
     return out
 
 

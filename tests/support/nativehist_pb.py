@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, proto
-from google.protobuf.message import Message
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.internal import encoder
 
 from bridge.protocol.native import NativeHistogram
 
@@ -98,12 +97,14 @@ def family(
     return _CLASSES["MetricFamily"](name=name, type=4, metric=[metric])
 
 
-def delimited(families: Sequence[Message]) -> bytes:
+def delimited(families: Sequence[Any]) -> bytes:
     """The body of a delimited-protobuf push."""
-    out = io.BytesIO()
+    out = bytearray()
     for fam in families:
-        proto.serialize_length_prefixed(fam, out)
-    return out.getvalue()
+        data = fam.SerializeToString()
+        encoder._EncodeVarint(out.extend, len(data))
+        out += data
+    return bytes(out)
 
 
 PROTOBUF_CONTENT_TYPE = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"

@@ -6,7 +6,6 @@ import contextlib
 import math
 
 import pytest
-from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +16,7 @@ from tests.support import metrics_pb
 from tests.support.strategies import families
 
 
-def _same(ours: MetricFamily, theirs: Message) -> bool:
+def _same(ours: MetricFamily, theirs: object) -> bool:
     return ours == decode_delimited(metrics_pb.delimited(theirs))[ours.name]
 
 
