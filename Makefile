@@ -44,7 +44,7 @@ format: deps
 	$(BIN)/ruff format $(SRC) tests bench scripts
 	$(BIN)/ruff check --fix $(SRC) tests bench scripts
 
-## typecheck: mypy, strict on bridge and pgwtui
+## typecheck: mypy, strict on bridge and pgwtui; tests, bench and scripts checked too (untyped test functions allowed)
 typecheck: deps
 	$(BIN)/mypy
 

@@ -86,7 +86,11 @@ def latency(spool: Path, url: str, samples: int) -> list[float]:
             began = time.perf_counter()
             drop(spool, "latency.prom", f"bench_latency_marker {i}\n")
             shown = f'bench_latency_marker{{instance="",job="latency"}} {i}\n'
-            seen = wait_until(lambda m=shown: m in client.get(f"{url}/metrics").text, 10, 0.0005)
+
+            def shows(marker: str = shown) -> bool:
+                return marker in client.get(f"{url}/metrics").text
+
+            seen = wait_until(shows, 10, 0.0005)
             if i >= 5:  # warm-up
                 results.append((seen - began) * 1000)
             time.sleep(0.01)

@@ -20,6 +20,11 @@ def _get(results: dict[str, Any], kind: str, *path: Any) -> Any:
     return value
 
 
+def _at(results: dict[str, Any], *path: Any) -> Callable[[str], Any]:
+    """A getter of one figure, asked of each kind of run ("go", "mem", "durable")."""
+    return lambda kind: _get(results, kind, *path)
+
+
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
@@ -54,18 +59,18 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
         ]
         note = f"Go {', '.join(bounded)}" if bounded else ""
         target = {0: ("<=", 1.5), 10_000: ("<=", 0.01)}.get(level)
-        add(f"1. push p50, {level:,} groups", "ms", lambda k, p=lat: _get(results, k, *p, "p50_ms"), target, note)
-        add(f"1. push p99, {level:,} groups", "ms", lambda k, p=lat: _get(results, k, *p, "p99_ms"), None, note)
+        add(f"1. push p50, {level:,} groups", "ms", _at(results, *lat, "p50_ms"), target, note)
+        add(f"1. push p99, {level:,} groups", "ms", _at(results, *lat, "p99_ms"), None, note)
     top = levels[-1]
     rows.append(_flat_row(results, top))
     add(
         "2. throughput, 16 clients, 10 groups",
         "/s",
-        lambda k: _get(results, k, "throughput_small", "pushes_per_s"),
+        _at(results, "throughput_small", "pushes_per_s"),
         (">=", 1.0),
     )
     add("2. throughput, 16 clients, 10,000 groups", "/s",
-        lambda k: _get(results, k, "levels", 10_000, "throughput", "pushes_per_s"), (">=", 20.0))  # fmt: skip
+        _at(results, "levels", 10_000, "throughput", "pushes_per_s"), (">=", 20.0))  # fmt: skip
     for level in levels:
         for name, path, bound in (("/metrics", "metrics", 0.25), ("/api/v1/metrics", "api", 0.5)):
             for enc in ("plain", "gzip"):
@@ -73,15 +78,15 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
                 if all(_get(results, kind, *sc) is None for kind in KINDS):
                     continue
                 target = ("<=", bound) if (level >= 10_000 or path == "api") else None
-                add(f"3. {name} {enc}, {level:,} groups", "ms", lambda k, p=sc: _get(results, k, *p, "p50_ms"), target)
-                add(f"3. {name} {enc} size, {level:,} groups", "B", lambda k, p=sc: _get(results, k, *p, "bytes"))
+                add(f"3. {name} {enc}, {level:,} groups", "ms", _at(results, *sc, "p50_ms"), target)
+                add(f"3. {name} {enc} size, {level:,} groups", "B", _at(results, *sc, "bytes"))
     for level in levels:
         rss = ("levels", level, "rss", "per_series_bytes")
         if _get(results, "mem", *rss) is not None:
             add(
                 f"4. RSS per stored series, {level:,} groups",
                 "B/series",
-                lambda k, p=rss: _get(results, k, *p),
+                _at(results, *rss),
                 ("<=", 1.0),
             )
         after = ("levels", level, "rss_after_scrapes", "per_series_bytes")
@@ -89,7 +94,7 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
             add(
                 f"4. RSS per stored series after the scrapes, {level:,} groups",
                 "B/series",
-                lambda k, p=after: _get(results, k, *p),
+                _at(results, *after),
                 note="no target; caches built by scrapes included",
             )
     for level in (0, 10_000):
@@ -103,8 +108,8 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
         if count is None:
             continue
         what = f"DELETE {count:,} groups one by one" if op == "delete" else f"wipe {count:,} groups"
-        add(f"6. {what} at {top:,}: answered", "ms", lambda k, p=dw: _get(results, k, *p, "answered_ms"))
-        add(f"6. {what} at {top:,}: visible in the API", "ms", lambda k, p=dw: _get(results, k, *p, "visible_ms"),
+        add(f"6. {what} at {top:,}: answered", "ms", _at(results, *dw, "answered_ms"))
+        add(f"6. {what} at {top:,}: visible in the API", "ms", _at(results, *dw, "visible_ms"),
             note="includes the read that shows it")  # fmt: skip
     for row in rows:
         row["met"] = _met(row)

@@ -199,7 +199,7 @@ async def measure(groups: int, rounds: int) -> dict[str, Any]:
 async def until_rows(pilot: Any, count: int) -> GroupsTable:
     deadline = time.monotonic() + 120
     while True:
-        table = pilot.app.screen.query_one(GroupsTable)
+        table: GroupsTable = pilot.app.screen.query_one(GroupsTable)
         if table.row_count == count:
             return table
         if time.monotonic() > deadline:

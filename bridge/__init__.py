@@ -3,7 +3,7 @@
 The packages, from the edge inwards; imports only point down the list (`make imports` checks it)::
 
     cli/       `pgw-bridge serve | watch | drop | exec`: flags → values, errors → exit statuses;
-               the one place that composes the packages below (`python -m bridge` runs it)
+               the one place that composes the packages below (`__main__`: `python -m bridge`)
     spool/     a directory of .prom files → pushes: file names, watcher, consume and mirror
                modes, the pipeline; `spool.embedded` alone feeds the in-process gateway
     push/      delivering one push: over HTTP to any Pushgateway, or into the embedded gateway;
@@ -19,6 +19,8 @@ capture) and `buildinfo` (the build in Go's words: `--version`, `pushgateway_bui
 
 A spool file's way: `spool.watcher` → `spool.runner` → `spool.pipeline` → `push.pusher` (HTTP,
 `watch`) or `push.inprocess` → the gateway's `Gateway` service (`serve --spool`).
+
+`asgi` is the one home of the ASGI callable's types (the gateway's app, the spool's metrics server).
 """
 
 from __future__ import annotations

@@ -18,16 +18,16 @@ import logging
 import re
 import socket
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bridge.errors import SpoolError
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.runtime import build_app
+from bridge.gateway.runtime import BackgroundTask, build_app, serve_app
 from bridge.gateway.service import Gateway
 from bridge.gateway.web.app import GatewayApp
-from bridge.gateway.web.server import serve
 from bridge.protocol.textparse import parse_text
 from bridge.spool.naming import parse_name
 from pgwtui.durations import parse_duration
@@ -126,7 +126,7 @@ def pick_port(preferred: int = DEMO_PORT) -> int:
 # --------------------------------------------------------------------------------------------
 # The spool bridge: `make run` feeds ./spool into the embedded gateway.
 # --------------------------------------------------------------------------------------------
-def start_spool_bridge(spool_dir: Path) -> tuple[Callable[[Gateway], Awaitable[None]], str]:
+def start_spool_bridge(spool_dir: Path) -> tuple[BackgroundTask, str]:
     """The spool bridge feeding `spool_dir` into the demo gateway, and a note for the user.
 
     Files dropped into the spool (see README, "Drop a file") are pushed straight into the
@@ -156,7 +156,7 @@ def start_spool_bridge(spool_dir: Path) -> tuple[Callable[[Gateway], Awaitable[N
 
 @dataclass
 class DemoGateway:
-    """The demo gateway served from a background thread with its own event loop."""
+    """The demo gateway, served as `serve` serves it (`runtime.serve_app`), on a background thread with its own loop."""
 
     app: GatewayApp
     port: int
@@ -166,7 +166,7 @@ class DemoGateway:
     _thread: threading.Thread | None = field(default=None, repr=False)
     _ready: threading.Event = field(default_factory=threading.Event, repr=False)
     _error: BaseException | None = field(default=None, repr=False)
-    _tasks: list[Callable[[Gateway], Awaitable[None]]] = field(default_factory=list, repr=False)
+    _tasks: list[BackgroundTask] = field(default_factory=list, repr=False)
 
     @property
     def url(self) -> str:
@@ -195,24 +195,11 @@ class DemoGateway:
         def started(_bound: object) -> None:
             self._ready.set()
 
-        async def main() -> None:
-            gateway = self.app.gateway
-            running = [asyncio.ensure_future(task(gateway)) for task in self._tasks]
-            if heartbeat:
-                running.append(asyncio.create_task(_heartbeat(gateway, heartbeat)))
-
-            async def stop_tasks() -> None:
-                for task in running:
-                    task.cancel()
-                await asyncio.gather(*running, return_exceptions=True)
-
-            try:
-                await serve(self.app, on_started=started, handle_signals=False, before_close=stop_tasks)
-            finally:
-                await stop_tasks()
-
+        tasks = list(self._tasks)
+        if heartbeat:
+            tasks.append(partial(_heartbeat, clock=heartbeat))
         try:
-            self._loop.run_until_complete(main())
+            self._loop.run_until_complete(serve_app(self.app, tasks, on_started=started, handle_signals=False))
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
             self._ready.set()

@@ -74,7 +74,9 @@ def add_version_flag(container: argparse._ActionsContainer) -> None:
 
 
 def duration_seconds(text: str) -> float:
-    """Seconds in a duration flag's value (`500ms`, `30s`, `1m`); empty, like `0`, is zero.
+    """Seconds in a duration flag's value (`500ms`, `90s`, `1h30m`, `2d`); empty, like `0`, is zero.
+
+    The one parser of every subcommand's duration flags (the gateway's config takes seconds).
 
     Raises:
         ConfigError: not a duration.

@@ -164,14 +164,15 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         ConfigError: a value that does not parse.
 
     """
-    from bridge.gateway.config import GatewayConfig, TTLRule, parse_flag_duration
+    from bridge.cli.flags import duration_seconds
+    from bridge.gateway.config import GatewayConfig, TTLRule
 
     rules = []
     for raw in args.ttl_rules:
         pattern, sep, duration = raw.rpartition("=")
         if not sep or not pattern:
             raise ConfigError(f"--push.group-ttl-rule wants REGEX=DURATION, got {raw!r}")
-        rules.append(TTLRule(pattern, parse_flag_duration(duration)))
+        rules.append(TTLRule(pattern, duration_seconds(duration)))
     config = GatewayConfig(
         listen_address=args.listen_address,
         telemetry_path=args.telemetry_path,
@@ -180,7 +181,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         enable_lifecycle=args.enable_lifecycle,
         enable_admin_api=args.enable_admin_api,
         persistence_file=args.persistence_file,
-        persistence_interval=parse_flag_duration(args.persistence_interval),
+        persistence_interval=duration_seconds(args.persistence_interval),
         persistence_fsync=args.persistence_fsync,
         disable_consistency_check=args.disable_consistency_check,
         web_config_file=args.web_config_file,
@@ -190,7 +191,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         max_body_bytes=args.max_body_bytes,
         max_series_per_push=args.max_series_per_push,
         max_groups=args.max_groups,
-        group_ttl=parse_flag_duration(args.group_ttl),
+        group_ttl=duration_seconds(args.group_ttl),
         ttl_rules=rules,
     )
     config.listen_host_port()

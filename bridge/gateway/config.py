@@ -6,23 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bridge.addresses import split_host_port
-from bridge.errors import ConfigError
 from bridge.protocol import durations
-
-
-def parse_flag_duration(text: str) -> float:
-    """Seconds in a duration flag's value (`5m`, `1h30m`, `90s`, `2d`); empty, like `0`, is zero.
-
-    Raises:
-        ConfigError: not a duration.
-
-    """
-    if text.strip() == "":
-        return 0.0
-    try:
-        return durations.parse(text)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def format_duration(seconds: float) -> str:

@@ -52,6 +52,26 @@ def build_app(config: GatewayConfig) -> GatewayApp:
 
 async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
     """Serve an app with background tasks until told to stop; tasks end before the storage closes."""
+    await serve_app(app, tasks)
+
+
+async def serve_app(
+    app: GatewayApp,
+    tasks: Sequence[BackgroundTask] = (),
+    *,
+    on_started: Callable[[list[tuple[str, int]]], Awaitable[None] | None] | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """`run_app`, with the server's hooks for a caller that is not the command line (the TUI's demo).
+
+    Args:
+        app: the gateway's ASGI app, as `build_app` made it.
+        tasks: run beside the server, cancelled at shutdown before the storage closes.
+        on_started: called with the bound addresses once the server listens.
+        handle_signals: stop on SIGINT and SIGTERM; off the main thread, where Python delivers
+            no signals, pass False: `gateway.quit` (or `/-/quit`) stops it.
+
+    """
     running: list[asyncio.Task[None]] = [asyncio.ensure_future(task(app.gateway)) for task in tasks]
 
     async def stop_tasks() -> None:
@@ -63,7 +83,7 @@ async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None
 
     try:
         tls = app.tls.listener if app.tls is not None else None
-        await serve(app, ssl_context=tls, before_close=stop_tasks)
+        await serve(app, ssl_context=tls, on_started=on_started, handle_signals=handle_signals, before_close=stop_tasks)
     finally:
         await stop_tasks()
 

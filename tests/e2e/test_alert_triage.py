@@ -234,7 +234,8 @@ async def test_stale_group_alert_fires_shows_in_pgwtui_and_resolves_after_delete
         screen.table.move_cursor(row=target_row, animate=False)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), "the alert's group")
-        assert app.screen.key == EXEC
+        detail = app.screen
+        assert isinstance(detail, GroupDetailScreen) and detail.key == EXEC
         assert "PushgatewayGroupStale" in screen_text(app)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")

@@ -21,7 +21,7 @@ from tests.support.spool_env import Recorder, drop_file, local_series, options, 
 
 def mirror(tmp_path: Path, gateway: Gateway, **kw: object) -> tuple[SpoolBridge, Recorder]:
     recorder = Recorder(GatewayPusher(gateway))
-    bridge = SpoolBridge(options(tmp_path, mode=Mode.MIRROR, **kw), recorder, target="test-gateway")  # type: ignore[arg-type]
+    bridge = SpoolBridge(options(tmp_path, mode=Mode.MIRROR, **kw), recorder, target="test-gateway")
     bridge.prepare()
     return bridge, recorder
 
@@ -40,7 +40,11 @@ async def test_push_on_change_only_and_files_stay(tmp_path: Path) -> None:
         await asyncio.sleep(0.05)
         for i in range(3):  # rewritten with the same content, as a textfile cron does every minute
             drop_file(tmp_path, "node@host=a.prom", "temp 1\n")
-            await until(lambda n=i + 1: own_unchanged(bridge) >= n)
+
+            def unchanged(times: int = i + 1) -> bool:
+                return own_unchanged(bridge) >= times
+
+            await until(unchanged)
         assert push_time(gateway, "node") == first
         drop_file(tmp_path, "node@host=a.prom", "temp 2\n")
         await until(lambda: value(local_series(gateway), "temp", job="node", host="a") == 2.0)

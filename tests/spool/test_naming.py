@@ -109,7 +109,7 @@ def test_directories_select_the_method() -> None:
 
 
 label_names = st.from_regex(r"[a-zA-Z][a-zA-Z0-9_]{0,10}", fullmatch=True).filter(lambda n: n != "job")
-values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+values = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 
 
 @given(job=values.filter(bool), labels=st.dictionaries(label_names, values, max_size=4))

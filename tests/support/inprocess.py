@@ -8,6 +8,7 @@ from urllib.parse import unquote_to_bytes
 
 import httpx
 
+from bridge.asgi import Message
 from bridge.gateway.web.app import GatewayApp
 
 
@@ -41,12 +42,12 @@ class SyncASGITransport(httpx.BaseTransport):
         }
         body = request.read()
         messages = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[dict[str, Any]] = []
+        sent: list[Message] = []
 
-        async def receive() -> dict[str, Any]:
+        async def receive() -> Message:
             return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: Message) -> None:
             sent.append(message)
 
         self._loop.run_until_complete(self._app(scope, receive, send))

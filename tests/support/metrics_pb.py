@@ -73,12 +73,12 @@ MetricFamily = _CLASSES["MetricFamily"]
 
 
 def family(
-    name: str, mtype: str = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
+    name: str, mtype: str | None = "COUNTER", help: str | None = None, metrics: list[dict[str, Any]] | None = None
 ) -> Any:
-    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on)."""
+    """Build a MetricFamily message from plain data (`{"labels": {...}, "counter": 1.0}` and so on); no type field if `mtype` is None."""
     mf = MetricFamily(name=name)
     if mtype is not None:
-        mf.type = mtype  # type: ignore[assignment]
+        mf.type = mtype
     if help is not None:
         mf.help = help
     for spec in metrics or []:

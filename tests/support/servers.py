@@ -12,12 +12,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
 from bridge.gateway.config import GatewayConfig
+from bridge.gateway.service import Gateway
 from bridge.gateway.web.app import GatewayApp
 from bridge.gateway.web.server import serve
 from tests.support import oracles
@@ -37,14 +39,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None, **kwargs: object) -> None:
+def wait_ready(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None, **kwargs: Any) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
         try:
-            response = httpx.get(url, timeout=1.0, **kwargs)  # type: ignore[arg-type]
+            response = httpx.get(url, timeout=1.0, **kwargs)
             if response.status_code < 500:
                 return
         except httpx.HTTPError as exc:
@@ -94,6 +96,9 @@ class GoGateway:
         self._tmp.cleanup()
 
 
+T = TypeVar("T")
+
+
 class ThreadGateway:
     """Our gateway served by uvicorn on a real socket, in a background thread with its own loop."""
 
@@ -116,7 +121,7 @@ class ThreadGateway:
             raise RuntimeError(f"gateway failed: {self._error}")
 
     @property
-    def gateway(self):  # type: ignore[no-untyped-def]
+    def gateway(self) -> Gateway:
         return self.app.gateway
 
     def _run(self) -> None:
@@ -131,7 +136,7 @@ class ThreadGateway:
             self._error = exc
             self._started.set()
 
-    def call(self, coro):  # type: ignore[no-untyped-def]
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the gateway's loop and wait for it."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
 
@@ -154,7 +159,7 @@ class BridgeProcess:
         scheme: str = "http",
         ready_path: str = "/-/ready",
         wait: bool = True,
-        **ready_kwargs: object,
+        **ready_kwargs: Any,
     ) -> None:
         self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"

@@ -88,15 +88,16 @@ def value(series: Series, name: str, **labels: str) -> float | None:
 
 def wait_for(predicate: Callable[[], T], timeout: float = 15.0, interval: float = 0.02, what: str = "") -> T:
     deadline = time.monotonic() + timeout
-    last: Any = None
+    last: object = None
     while time.monotonic() < deadline:
         try:
-            last = predicate()
+            result = predicate()
         except (httpx.HTTPError, OSError) as exc:
             last = exc
         else:
-            if last:
-                return last
+            if result:
+                return result
+            last = result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}: last={last!r}")
 

@@ -12,7 +12,7 @@ names = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True).filter(
     lambda n: not n.endswith(("_count", "_sum", "_bucket"))
 )
 label_names = st.from_regex(r"[a-z][a-z0-9_]{0,5}", fullmatch=True).filter(lambda n: n not in ("le", "quantile"))
-label_values = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+label_values = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
 values = st.floats(allow_nan=False, width=64)
 labelsets = st.dictionaries(label_names, label_values, max_size=3).map(lambda d: tuple(sorted(d.items())))
 
@@ -29,7 +29,7 @@ def families(draw: st.DrawFn) -> MetricFamily:
     help_text = draw(
         st.one_of(
             st.none(),
-            st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=10).filter(
+            st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=10).filter(
                 lambda h: not h[0].isspace()
             ),
         )
@@ -44,7 +44,10 @@ def families(draw: st.DrawFn) -> MetricFamily:
             bounds = draw(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=3, unique=True))
             buckets = [(b, draw(st.integers(0, 2**53))) for b in sorted(bounds)] + [(math.inf, 7)]
             metrics.append(Metric(labels=labels, histogram=Histogram(7, draw(values), buckets)))
+        elif mtype is MetricType.COUNTER:
+            metrics.append(Metric(labels=labels, counter=draw(values)))
+        elif mtype is MetricType.GAUGE:
+            metrics.append(Metric(labels=labels, gauge=draw(values)))
         else:
-            field = {MetricType.COUNTER: "counter", MetricType.GAUGE: "gauge", MetricType.UNTYPED: "untyped"}[mtype]
-            metrics.append(Metric(labels=labels, **{field: draw(values)}))
+            metrics.append(Metric(labels=labels, untyped=draw(values)))
     return MetricFamily(name, mtype, help_text, metrics)

@@ -34,7 +34,7 @@ async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], what: str
     await pilot.pause()
 
 
-def table(app: Any) -> GroupsTable:
+def table(app: App[Any]) -> GroupsTable:
     """The groups table of the screen shown."""
     return app.screen.query_one(GroupsTable)
 

@@ -100,7 +100,8 @@ async def test_the_alerts_view_lists_alerts_with_their_group_and_enter_opens_it(
         assert "Alerts        firing 4h00m  PushgatewayGroupStale" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, GroupsScreen), "groups")
-        assert table(app).current is not None and table(app).current.key == CRON, "the filter was cleared to show it"
+        current = table(app).current
+        assert current is not None and current.key == CRON, "the filter was cleared to show it"
 
 
 async def test_an_alert_about_no_group_says_so(demo_app):
@@ -173,9 +174,12 @@ async def test_not_prometheus_says_what_to_check(demo_app):
     app = make_app(transport=httpx.ASGITransport(app=demo_gateway()), prometheus=not_prometheus)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.state.alerts_error is not None, "banner")
-        assert "/api/v1/alerts answered 404" in app.state.alerts_error
-        assert "route prefix" in app.state.alerts_error
+        error = app.state.alerts_error
+        assert error is not None
+        assert "/api/v1/alerts answered 404" in error
+        assert "route prefix" in error
         garbage = httpx.MockTransport(lambda r: httpx.Response(200, text="<html>hello</html>"))
+        assert app.prometheus is not None
         app.prometheus._http._transport = garbage  # the same server now answers HTML
         await pilot.press("r")
         await wait_for(pilot, lambda: "is this Prometheus?" in (app.state.alerts_error or ""), "protocol error")

@@ -14,6 +14,14 @@ def jobs(app: Any) -> list[str]:
     return [row.text for row in table(app).rows]
 
 
+def last_pushes(app: Any) -> list[float]:
+    pushes = []
+    for row in table(app).rows:
+        assert row.group.last_push is not None, "every demo group has pushed once"
+        pushes.append(row.group.last_push)
+    return pushes
+
+
 async def test_browse_shows_every_group_with_its_status(demo_app):
     app, _ = demo_app()
     async with app.run_test(size=(140, 34)) as pilot:
@@ -42,10 +50,10 @@ async def test_sort_by_each_column_and_reverse(demo_app):
         await pilot.press("1")  # again: reversed
         assert jobs(app) == sorted(jobs(app), key=str.casefold, reverse=True)
         await pilot.press("4")  # last push: oldest first
-        pushes = [row.group.last_push for row in table(app).rows]
+        pushes = last_pushes(app)
         assert pushes == sorted(pushes)
         await pilot.press("S")  # reverse: newest first
-        pushes = [row.group.last_push for row in table(app).rows]
+        pushes = last_pushes(app)
         assert pushes == sorted(pushes, reverse=True)
         await pilot.press("3")  # series: most first
         series = [row.group.series_count for row in table(app).rows]
@@ -74,9 +82,10 @@ async def test_cursor_survives_a_resort(demo_app):
         assert table(app).current == chosen
         await pilot.press("r")
         await wait_for(
-            pilot, lambda: table(app).current is not None and table(app).current.group is not chosen.group, "re-read"
+            pilot, lambda: (row := table(app).current) is not None and row.group is not chosen.group, "re-read"
         )
-        assert table(app).current.key == chosen.key
+        current = table(app).current
+        assert current is not None and current.key == chosen.key
 
 
 async def test_filter_text_regex_inverse_and_clear(demo_app):

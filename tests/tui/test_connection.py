@@ -160,7 +160,7 @@ async def test_tls_ca_file_insecure_and_untrusted(tmp_path):
         trusted = ssl.create_default_context(cafile=str(ca))
         assert httpx.put(f"{server.url}/metrics/job/tls", content=b"tls_ok 1\n", verify=trusted).status_code == 200
         for kwargs, expect_error in (({}, True), ({"ca_file": str(ca)}, False), ({"insecure": True}, False)):
-            await check_tls(Settings(Connection(server.url, **kwargs), refresh_interval=0), expect_error)  # type: ignore[arg-type]
+            await check_tls(Settings(Connection(server.url, **kwargs), refresh_interval=0), expect_error)
     finally:
         server.stop()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widgets import DataTable
+
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from tests.support.tui import loaded, screen_text, table, wait_for
@@ -24,7 +26,8 @@ async def open_detail(pilot: Any, key: Any, family: str) -> GroupDetailScreen:
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), "detail")
     screen = app.screen
-    families = screen.query_one("#families")
+    assert isinstance(screen, GroupDetailScreen)
+    families = screen.query_one("#families", DataTable)
     families.move_cursor(row=families.get_row_index(family))
     await pilot.pause()
     return screen

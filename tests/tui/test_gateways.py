@@ -9,6 +9,7 @@ from typing import Any
 import bcrypt
 import httpx
 import pytest
+from textual.widgets import DataTable
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.screens.confirm import ConfirmScreen
@@ -81,6 +82,7 @@ async def test_browse_and_delete(gateway_url: str):
         assert status[ETL] == "failed"
         assert status[BACKUP] == "ok"
         await wait_for(pilot, lambda: app.state.info is not None, "gateway info")
+        assert app.state.info is not None
         if "127.0.0.1" in url and app.state.info.version == "1.5.1":
             assert "Pushgateway 1.5.1" in screen_text(app)
 
@@ -113,11 +115,12 @@ async def test_family_delete(gateway_url: str):
     app = make_app(url, clock=time.time)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: table(app).row_count == 5 and app.state.info is not None, "groups and info")
+        assert app.state.info is not None
         extension = app.state.info.extensions.family_delete
         assert table(app).move_to(BACKUP)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), "detail")
-        families = app.screen.query_one("#families")
+        families = app.screen.query_one("#families", DataTable)
         families.move_cursor(row=families.get_row_index("backup_size_bytes"))
         await pilot.pause()
         await pilot.press("x")
@@ -162,7 +165,7 @@ async def test_the_real_family_delete_extension_on_ours(our_gateway):
     app = make_app(server.url, clock=time.time)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: table(app).row_count == 5 and app.state.info is not None, "groups and info")
-        assert app.state.info.extensions.family_delete
+        assert app.state.info is not None and app.state.info.extensions.family_delete
         await app.client.delete_family(BACKUP, "backup_size_bytes")
     data = httpx.get(f"{server.url}/api/v1/metrics").json()["data"]
     assert "backup_size_bytes" not in next(e for e in data if e["labels"] == dict(BACKUP))

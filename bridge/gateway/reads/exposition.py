@@ -141,6 +141,10 @@ class Exposition:
         winner_ns = 0
         winner_key: GroupKey = ()
         explicit_empty = False
+        # Two sources of one truth: the counts above settle the usual case (one HELP everywhere)
+        # without a walk; a mixed family needs each group's push time, which only the store's
+        # per-name index holds. The counts could live in that index as well (one source, about
+        # 0.1 µs more per family write, measured for issue 10).
         index = self._store.names.get(name)
         if index is None:
             return None

@@ -1,4 +1,11 @@
-"""Native histograms (client_model's schema, zero bucket and spans): bucket walk, bounds, 1.11's views."""
+"""Native histograms (client_model's schema, zero bucket and spans): bucket walk, bounds, 1.11's views.
+
+Modules::
+
+    histogram  NativeHistogram and Span: schema, zero bucket, spans, and deltas or counts
+    buckets    the buckets in order, running counts, and the views 1.11 builds (API list, UI string)
+    bounds     Prometheus's exponential bucket bounds, rebuilt by formula, and getBound's index rules
+"""
 
 from __future__ import annotations
 

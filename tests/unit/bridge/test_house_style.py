@@ -58,3 +58,17 @@ def test_every_leaf_of_the_tree_is_raised_somewhere() -> None:
     source = "\n".join(path.read_text() for path in modules())
     for name in leaves:
         assert re.search(rf"raise {name}\b", source), f"{name} is drawn in bridge/errors.py but never raised"
+
+
+def test_every_package_docstring_maps_its_modules() -> None:
+    # A module's name as a word of its package's docstring (`store/`, `metric_store`): the map a
+    # newcomer reads first stays complete when a module is added.
+    for init in PACKAGE.rglob("__init__.py"):
+        docstring = ast.get_docstring(ast.parse(init.read_text())) or ""
+        here = init.parent
+        entries = [m.stem for m in here.glob("*.py") if m.name != "__init__.py"]
+        entries += [d.name for d in here.iterdir() if (d / "__init__.py").is_file()]
+        for entry in entries:
+            assert re.search(rf"(?<![\w.]){re.escape(entry)}\b", docstring), (
+                f"{init.relative_to(PACKAGE.parent)} does not place {entry} on its map"
+            )

@@ -52,7 +52,8 @@ def test_console_script_runs_without_a_terminal_trace():
 def test_prometheus_flag_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     monkeypatch.setenv("PGWTUI_PROMETHEUS", "http://from-env:9090")
-    assert settings_from(parser().parse_args(["http://gw:9091"])).prometheus.url == "http://from-env:9090"
-    args = parser().parse_args(["http://gw:9091", "--prometheus", "http://prom:9090/"])
-    assert settings_from(args).prometheus.url == "http://prom:9090"
+    from_env = settings_from(parser().parse_args(["http://gw:9091"])).prometheus
+    assert from_env is not None and from_env.url == "http://from-env:9090"
+    from_flag = settings_from(parser().parse_args(["http://gw:9091", "--prometheus", "http://prom:9090/"])).prometheus
+    assert from_flag is not None and from_flag.url == "http://prom:9090"
     assert "--prometheus" in parser().format_help() and "pgwtui rules" in parser().format_help()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Required, TypedDict
 
 import httpx
 import pytest
@@ -208,6 +209,13 @@ async def test_basic_auth_and_bearer_headers():
     assert recorder.requests[-1].headers["authorization"] == "Bearer t0k"
 
 
+class ConnectionArgs(TypedDict, total=False):
+    url: Required[str]
+    username: str
+    password: str
+    token: str
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -217,7 +225,7 @@ async def test_basic_auth_and_bearer_headers():
         {"url": "http://gw", "password": "p"},
     ],
 )
-def test_bad_connections(kwargs: dict[str, str]):
+def test_bad_connections(kwargs: ConnectionArgs):
     with pytest.raises(ConfigError):
         Connection(**kwargs)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.protocol.grouping import GroupKey
 from pgwtui.errors import GatewayProtocolError
 from pgwtui.labels import key_text
 from pgwtui.models import parse_groups
@@ -15,7 +17,7 @@ from pgwtui.models import parse_groups
 
 def entry(
     labels: dict[str, str], ok: bool = True, pushed: str = "1.7e+09", failed: str = "0", **families: object
-) -> dict:
+) -> dict[str, object]:
     out: dict[str, object] = {"labels": labels, "last_push_successful": ok}
     gauge = {"time_stamp": "2026-05-28T20:26:40Z", "type": "GAUGE", "help": "", "metrics": []}
     out["push_time_seconds"] = {**gauge, "metrics": [{"labels": labels, "value": pushed}]}
@@ -24,7 +26,7 @@ def entry(
     return out
 
 
-def body(*entries: dict) -> bytes:
+def body(*entries: dict[str, object]) -> bytes:
     return json.dumps({"status": "success", "data": list(entries)}).encode()
 
 
@@ -70,7 +72,7 @@ def test_a_family_named_labels_makes_the_key_unreadable_not_guessed():
 
 
 def test_pushed_max_age_takes_the_smallest_positive_value():
-    def gauge(value: str) -> dict:
+    def gauge(value: str) -> dict[str, object]:
         return {"type": "GAUGE", "time_stamp": "x", "metrics": [{"labels": {}, "value": value}]}
 
     e = entry(
@@ -119,7 +121,7 @@ def test_key_text_job_first_and_quotes_what_would_be_ambiguous():
     assert key_text((("job", "k=v"),)) == 'job="k=v"'
 
 
-def reference(document: dict) -> list[tuple]:
+def reference(document: dict[str, Any]) -> list[tuple[GroupKey, bool, Any]]:
     """What parse_groups must agree with: the whole document through json.loads."""
     out = []
     for e in document["data"]:
@@ -131,7 +133,7 @@ def reference(document: dict) -> list[tuple]:
     return out
 
 
-label_values = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8)
+label_values = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
 entries = st.fixed_dictionaries(
     {
         "labels": st.dictionaries(st.sampled_from(["instance", "x", "path"]), label_values, max_size=3).map(
@@ -154,7 +156,7 @@ entries = st.fixed_dictionaries(
 
 
 @given(st.lists(entries, max_size=5), st.sampled_from([None, 0, 2]), st.booleans())
-def test_streaming_decoder_agrees_with_json_loads(data: list[dict], indent: int | None, status_last: bool):
+def test_streaming_decoder_agrees_with_json_loads(data: list[dict[str, Any]], indent: int | None, status_last: bool):
     document = {"data": data, "status": "success"} if status_last else {"status": "success", "data": data}
     text = json.dumps(document, indent=indent, ensure_ascii=indent == 2)
     groups, unreadable = parse_groups(text.encode())

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from bridge.protocol.textparse import parse_text
-from pgwtui.models import parse_groups
-from pgwtui.repush import RepushError, body_without
+from pgwtui.errors import RepushError
+from pgwtui.models import Group, parse_groups
+from pgwtui.repush import body_without
 
 GROUP = {
     "labels": {"job": "batch", "instance": ""},
@@ -29,7 +30,7 @@ GROUP = {
 }  # fmt: skip
 
 
-def group(entry: dict = GROUP):
+def group(entry: dict[str, object] = GROUP) -> Group:
     groups, _ = parse_groups(json.dumps({"status": "success", "data": [entry]}))
     return groups[0]
 

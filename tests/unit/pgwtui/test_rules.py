@@ -132,19 +132,24 @@ def test_bad_alert_options(table: dict[str, object], message: str) -> None:
         parse_alert_options({"alerts": table})
 
 
+def prometheus_url(overrides: Overrides, env: dict[str, str]) -> str | None:
+    prometheus = resolve(overrides, env).prometheus
+    return None if prometheus is None else prometheus.url
+
+
 def test_prometheus_url_precedence(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
         'prometheus = "http://top:9090"\n[gateways.a]\nurl = "http://gw:9091"\nprometheus = "http://per-gw:9090/"\n'
     )
-    assert resolve(Overrides(config=config), {}).prometheus.url == "http://per-gw:9090"
-    assert resolve(Overrides(config=config, url="http://other:9091"), {}).prometheus.url == "http://top:9090"
+    assert prometheus_url(Overrides(config=config), {}) == "http://per-gw:9090"
+    assert prometheus_url(Overrides(config=config, url="http://other:9091"), {}) == "http://top:9090"
     env = {"PGWTUI_PROMETHEUS": "http://env:9090"}
-    assert resolve(Overrides(config=config), env).prometheus.url == "http://env:9090"
-    assert resolve(Overrides(config=config, prometheus="http://flag:9090"), env).prometheus.url == "http://flag:9090"
+    assert prometheus_url(Overrides(config=config), env) == "http://env:9090"
+    assert prometheus_url(Overrides(config=config, prometheus="http://flag:9090"), env) == "http://flag:9090"
     with pytest.raises(ConfigError, match="Prometheus URL must look like"):
         resolve(Overrides(config=config, prometheus="prometheus:9090"), {})
-    assert resolve(Overrides(url="http://gw:9091"), {}).prometheus is None
+    assert prometheus_url(Overrides(url="http://gw:9091"), {}) is None
 
 
 def test_rules_inputs_default_to_the_built_in_policy(tmp_path: Path) -> None:
