@@ -31,7 +31,7 @@ def test_build_info_labels_are_1_11_s() -> None:
 def _record(message: str, **kv: object) -> logging.LogRecord:
     record = logging.LogRecord("bridge.gateway", logging.WARNING, "/x/handlers.py", 42, message, (), None, func="push")
     record.module = "handlers"
-    record.kv = kv  # type: ignore[attr-defined]
+    record.kv = kv
     return record
 
 
