@@ -41,8 +41,9 @@ from pgwtui.models import Group, Snapshot
 from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, help_sections, help_text
+from pgwtui.staleness import StalenessPolicy
 from pgwtui.state import AppState, Clock
-from pgwtui.views.groups import build_rows
+from pgwtui.views.groups import GroupRow, build_rows, in_key_order
 from pgwtui.views.help import about_lines
 
 REREAD_DEADLINE = 3.0
@@ -135,9 +136,9 @@ class PgwApp(App[None]):
         self.post_message(await self._loaded(groups, unreadable))
 
     async def _loaded(self, groups: Sequence[Group], unreadable: int) -> GroupsLoaded:
-        """Assess every group off the UI thread; the screens then only sort and draw."""
+        """Assess every group and put the rows in key order off the UI thread; the screens then only sort and draw."""
         now = self.clock()
-        rows = await asyncio.to_thread(build_rows, groups, self.settings.policy, now)
+        rows = await asyncio.to_thread(_rows_in_key_order, groups, self.settings.policy, now)
         return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
 
     @work(exclusive=True, group=PROBE_GATEWAY, exit_on_error=False)
@@ -304,6 +305,10 @@ class PgwApp(App[None]):
         yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
         if isinstance(screen, PgwScreen):
             yield from screen.palette_commands()
+
+
+def _rows_in_key_order(groups: Sequence[Group], policy: StalenessPolicy, now: float) -> list[GroupRow]:
+    return in_key_order(build_rows(groups, policy, now))
 
 
 def _screen_context(app: PgwApp) -> AppContext:

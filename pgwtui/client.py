@@ -27,7 +27,7 @@ from pgwtui.errors import (
     ReadOnlyError,
     transport_reason,
 )
-from pgwtui.models import Group, parse_groups
+from pgwtui.models import NOTHING, Group, decode_groups
 from pgwtui.repush import body_without
 
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
@@ -49,6 +49,8 @@ class GatewayClient:
         self.url = connection.url.rstrip("/")
         self.prefix = parts.path.rstrip("/")
         self._http = open_client(connection, base_url=f"{parts.scheme}://{parts.netloc}", transport=transport)
+        self._last = NOTHING
+        """The last answer decoded: the next one reuses its unchanged groups."""
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -63,8 +65,11 @@ class GatewayClient:
 
         """
         response = await self._request("GET", "/api/v1/metrics", expect=(200,), what="reading groups")
-        # A large gateway answers megabytes of JSON: parse off the UI thread.
-        return await asyncio.to_thread(parse_groups, response.content)
+        # A large gateway answers megabytes of JSON: parse off the UI thread, and only what changed
+        # since the last answer (two reads in flight at once both start from the same one: it is immutable).
+        decoded = await asyncio.to_thread(decode_groups, response.content, self._last)
+        self._last = decoded
+        return decoded.groups, decoded.unreadable
 
     async def info(self) -> GatewayInfo:
         """Version and extensions (a gateway without extensions answers 404, which is fine).

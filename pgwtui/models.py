@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bridge.protocol.grouping import GroupKey
@@ -107,6 +107,10 @@ class Snapshot:
 
 _DECODER = json.JSONDecoder()
 _SPACE = frozenset(" \t\n\r")
+_HEAD = 240
+"""How much of an entry's text keys the lookup of unchanged entries (the grouping labels are usually in it)."""
+_TRIES = 8
+"""At most this many earlier entries with the same head are compared before decoding the entry."""
 
 
 def _skip(text: str, pos: int) -> int:
@@ -122,11 +126,8 @@ def _expect(text: str, pos: int, char: str) -> int:
     return pos + 1
 
 
-def _entries(text: str, each: Callable[[object, str], None]) -> object:
-    """Decode the top level; hand every `data` entry and its exact JSON text to `each`; return `status`.
-
-    One entry at a time, so the decoded dicts of a group die before the next group is decoded.
-    """
+def _entries(text: str, take: Callable[[str, int], int]) -> object:
+    """Walk the top level; `take` consumes the `data` entry starting at an offset and returns its end; return `status`."""
     status: object = None
     seen_data = False
     pos = _expect(text, 0, "{")
@@ -144,10 +145,7 @@ def _entries(text: str, each: Callable[[object, str], None]) -> object:
                 pos += 1
             else:
                 while True:
-                    start = _skip(text, pos)
-                    entry, pos = _DECODER.raw_decode(text, start)
-                    each(entry, text[start:pos])
-                    pos = _skip(text, pos)
+                    pos = _skip(text, take(text, _skip(text, pos)))
                     if text.startswith("]", pos):
                         pos += 1
                         break
@@ -167,6 +165,89 @@ def _entries(text: str, each: Callable[[object, str], None]) -> object:
     return status
 
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One answer: its groups in the gateway's order, how many entries had no trustworthy key, how many were reused.
+
+    `entries` and `groups_of` (the Group of each entry, None when unreadable) are what the next
+    decode of the same gateway compares against.
+    """
+
+    groups: list[Group]
+    unreadable: int
+    reused: int
+    entries: tuple[str, ...] = ()
+    groups_of: tuple[Group | None, ...] = ()
+    heads: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+    """hash(first _HEAD characters of an entry) → the indexes of the entries that start so."""
+
+
+NOTHING = Decoded([], 0, 0)
+
+
+def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
+    """Decode an `/api/v1/metrics` answer, reusing the Group of every entry whose text is in `previous` unchanged.
+
+    An entry's text is a complete JSON object: where the new answer starts with an earlier entry's
+    exact text, the parser would read exactly that entry there, so its Group is reused without
+    decoding it. Entries are first expected in the earlier order (our gateway keeps it), then
+    looked up by their first characters (the Go gateway shuffles them), else decoded.
+
+    Raises:
+        GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
+
+    """
+    old_entries, old_groups, heads = previous.entries, previous.groups_of, previous.heads
+    entries: list[str] = []
+    groups_of: list[Group | None] = []
+    expected = reused = 0
+
+    def take(text: str, start: int) -> int:
+        nonlocal expected, reused
+        if expected < len(old_entries) and text.startswith(old := old_entries[expected], start):
+            entries.append(old)
+            groups_of.append(old_groups[expected])
+            expected += 1
+            reused += 1
+            return start + len(old)
+        if heads:
+            for index in heads.get(hash(text[start : start + _HEAD]), ())[:_TRIES]:
+                if text.startswith(old := old_entries[index], start):
+                    entries.append(old)
+                    groups_of.append(old_groups[index])
+                    expected = index + 1
+                    reused += 1
+                    return start + len(old)
+        entry, end = _DECODER.raw_decode(text, start)
+        raw = text[start:end]
+        entries.append(raw)
+        groups_of.append(parse_group(entry, raw))
+        expected += 1  # a re-pushed group keeps its place: expect the one after it next
+        return end
+
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        status = _entries(text, take)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GatewayProtocolError(
+            f"/api/v1/metrics did not answer {{status: success, data: [...]}} JSON ({exc}); is this a Pushgateway?"
+        ) from None
+    if status != "success":
+        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
+    new_heads: dict[int, list[int]] = {}
+    for index, raw in enumerate(entries):
+        new_heads.setdefault(hash(raw[:_HEAD]), []).append(index)
+    groups = [g for g in groups_of if g is not None]
+    return Decoded(
+        groups,
+        len(groups_of) - len(groups),
+        reused,
+        tuple(entries),
+        tuple(groups_of),
+        {h: tuple(i) for h, i in new_heads.items()},
+    )
+
+
 def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
     """Parse the groups of an `/api/v1/metrics` answer, and count entries with no trustworthy key.
 
@@ -174,27 +255,8 @@ def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
         GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
 
     """
-    groups: list[Group] = []
-    unreadable = 0
-
-    def each(entry: object, raw: str) -> None:
-        nonlocal unreadable
-        group = parse_group(entry, raw)
-        if group is None:
-            unreadable += 1
-        else:
-            groups.append(group)
-
-    try:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-        status = _entries(text, each)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GatewayProtocolError(
-            f"/api/v1/metrics did not answer {{status: success, data: [...]}} JSON ({exc}); is this a Pushgateway?"
-        ) from None
-    if status != "success":
-        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
-    return groups, unreadable
+    decoded = decode_groups(body)
+    return decoded.groups, decoded.unreadable
 
 
 def parse_group(entry: object, raw: str | None = None) -> Group | None:

@@ -7,7 +7,8 @@ re-sorts and filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,6 +24,8 @@ from textual.strip import Strip
 from bridge.protocol.grouping import GroupKey
 from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
 
+_KEY = attrgetter("group.key")
+_TEXT = attrgetter("text")
 MARK = "●"
 GAP = 2
 MIN_KEY_WIDTH = 16
@@ -130,11 +133,9 @@ class GroupsTable(ScrollView, can_focus=True):
         self._formatter = formatter
         if empty_text:
             self.empty_text = empty_text
-        index = self._index_of(previous.key) if previous is not None else None
+        index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
         self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
-        self._content_key_width = max(
-            MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, max((cell_len(r.text) for r in self._rows), default=0))
-        )
+        self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, widest(map(_TEXT, self._rows))))
         self._layout_columns()
         if self._rows:
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)
@@ -144,11 +145,14 @@ class GroupsTable(ScrollView, can_focus=True):
         if (current.key if current else None) != (previous.key if previous else None):
             self.post_message(self.Highlighted(current))
 
-    def _index_of(self, key: GroupKey) -> int | None:
-        for index, row in enumerate(self._rows):
-            if row.key == key:
-                return index
-        return None
+    def _index_of(self, key: GroupKey, near: int | None = None) -> int | None:
+        rows = self._rows
+        if near is not None and near < len(rows) and rows[near].group.key == key:
+            return near  # a refresh that moved nothing: no scan
+        try:
+            return list(map(_KEY, rows)).index(key)
+        except ValueError:
+            return None
 
     def move_to(self, key: GroupKey) -> bool:
         """Put the cursor on a group; False if it is not shown."""
@@ -179,9 +183,11 @@ class GroupsTable(ScrollView, can_focus=True):
             self.refresh()
             self.post_message(self.MarksChanged())
 
-    def prune_marks(self, existing: set[GroupKey]) -> None:
-        """Forget marks of groups that no longer exist on the gateway."""
-        self.unmark([k for k in self._marks if k not in existing])
+    def prune_marks(self, existing: Callable[[], Container[GroupKey]]) -> None:
+        """Forget marks of groups that no longer exist on the gateway (`existing` is only asked when something is marked)."""
+        if self._marks:
+            present = existing()
+            self.unmark([k for k in self._marks if k not in present])
 
     # ----------------------------------------------------------------- geometry
     def _fixed_width(self) -> int:
@@ -364,3 +370,11 @@ class GroupsTable(ScrollView, can_focus=True):
             counts = self._formatter.alert_counts(row)
             return self._style("failed" if counts.firing else "stale" if counts.pending else "dim")
         return Style()
+
+
+def widest(texts: Iterable[str]) -> int:
+    """The widest text in terminal cells (0 for none); printable ASCII, the usual case, is one cell a character."""
+    texts = list(texts)
+    if all(map(str.isascii, texts)) and all(map(str.isprintable, texts)):
+        return max(map(len, texts), default=0)
+    return max(map(cell_len, texts), default=0)
