@@ -87,16 +87,22 @@ def seeded_body(groups: int, bump: int = 0) -> bytes:
 
 
 class Body(httpx.AsyncBaseTransport):
-    """Serves a fixed /api/v1/metrics body and notes when each response left the transport."""
+    """Serves a fixed /api/v1/metrics body and notes when each response left the transport.
+
+    The first answer waits for `gate`: a real gateway takes a while to answer, and the app's own
+    start (composing and painting the screens) is not part of "response → painted".
+    """
 
     def __init__(self, body: bytes) -> None:
         self.body = body
         self.sent_at = 0.0
         self.sent_cpu = 0.0
+        self.gate = asyncio.Event()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path != "/api/v1/metrics":
             return httpx.Response(404)
+        await self.gate.wait()
         self.sent_at = time.perf_counter()
         self.sent_cpu = time.thread_time()  # the event loop's thread: the transport runs on it
         return httpx.Response(200, content=self.body, headers={"Content-Type": "application/json"})
@@ -198,12 +204,31 @@ async def measure(groups: int, rounds: int) -> dict[str, Any]:
     del parsed, rows
     gc.collect()
 
+    # Launch → painted with the answer ready at once: starting pgwtui against a fast gateway.
+    cold = Body(body)
+    cold.gate.set()
+    settings = Settings(Connection("http://bench:9091"), refresh_interval=0, policy=StalenessPolicy(3600))
+    first = create_app(settings, transport=cold, clock=lambda: NOW, tz=UTC)
+    probe = Probe(first)
+    try:
+        t = time.perf_counter()
+        async with first.run_test(size=(140, 40)) as pilot:
+            await until_rows(pilot, groups)
+            await wait_event(probe.painted)
+            result["launch_to_paint_ms"] = round((probe.painted_at - t) * 1000, 1)
+    finally:
+        probe.restore()
+    del first, probe
+    gc.collect()
+
     transport = Body(body)
-    settings = Settings(Connection("http://bench:9091"), refresh_interval=0, policy=policy)
+    settings = Settings(Connection("http://bench:9091"), refresh_interval=0, policy=StalenessPolicy(3600))
     app = create_app(settings, transport=transport, clock=lambda: NOW, tz=UTC)
     probe = Probe(app)
     try:
         async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause(0.5)  # the app has started and painted its empty table
+            transport.gate.set()
             table = await until_rows(pilot, groups)
             await wait_event(probe.painted)
             result["first_load_ms"] = round((probe.painted_at - transport.sent_at) * 1000, 1)
@@ -338,6 +363,7 @@ def markdown_run(r: dict[str, Any]) -> list[str]:
         "| measure (ms; median · p90 · max where repeated) | value |",
         "| --- | --- |",
         row("first load: response → painted table", r["first_load_ms"]),
+        row("launch → painted table, the answer ready at once", r.get("launch_to_paint_ms", "—")),
         row(
             "first load split: worker · UI handler · paint · UI-thread CPU",
             f"{first['worker']:.0f} · {first['ui']:.0f} · {first['paint']:.0f} · {first['ui_cpu']:.0f}",

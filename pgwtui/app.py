@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.alerts.watch import ALERT_WORKERS, AlertsWatcher
-from pgwtui.client import GatewayClient
+from pgwtui.client import GatewayClient, collector_paused
 from pgwtui.config import Settings
 from pgwtui.errors import ConfigError, GatewayError, PrometheusError, user_message
 from pgwtui.labels import key_text
@@ -41,9 +41,8 @@ from pgwtui.models import Group, Snapshot
 from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, help_sections, help_text
-from pgwtui.staleness import StalenessPolicy
 from pgwtui.state import AppState, Clock
-from pgwtui.views.groups import GroupRow, build_rows, in_key_order
+from pgwtui.views.groups import GroupRow, refresh_rows
 from pgwtui.views.help import about_lines
 
 REREAD_DEADLINE = 3.0
@@ -130,15 +129,21 @@ class PgwApp(App[None]):
         """Read every group; the result arrives as GroupsLoaded."""
         self._reading = True
         try:
-            groups, unreadable = await self.client.fetch_groups()
+            loaded = await self._read()
         finally:
             self._reading = False
-        self.post_message(await self._loaded(groups, unreadable))
+        self.post_message(loaded)
 
-    async def _loaded(self, groups: Sequence[Group], unreadable: int) -> GroupsLoaded:
-        """Assess every group and put the rows in key order off the UI thread; the screens then only sort and draw."""
-        now = self.clock()
-        rows = await asyncio.to_thread(_rows_in_key_order, groups, self.settings.policy, now)
+    async def _read(self) -> GroupsLoaded:
+        """Read every group; decode and assess them off the UI thread (the screens then only sort and draw)."""
+        body = await self.client.fetch_groups_body()
+        return await asyncio.to_thread(self._digest, body, self.clock(), self.state.rows)
+
+    def _digest(self, body: bytes, now: float, previous: Sequence[GroupRow]) -> GroupsLoaded:
+        """In a worker thread: decode what changed since the last read, assess what may have changed."""
+        with collector_paused():
+            groups, unreadable = self.client.decode_groups(body)
+            rows = refresh_rows(groups, self.settings.policy, now, previous)
         return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
 
     @work(exclusive=True, group=PROBE_GATEWAY, exit_on_error=False)
@@ -192,11 +197,12 @@ class PgwApp(App[None]):
         deadline = time.monotonic() + REREAD_DEADLINE
         while True:
             try:
-                groups, unreadable = await self.client.fetch_groups()
+                loaded = await self._read()
             except GatewayError:
                 return set()  # the refresh timer will show the problem
+            groups = loaded.snapshot.groups
             if done(groups) or time.monotonic() > deadline:
-                self.post_message(await self._loaded(groups, unreadable))
+                self.post_message(loaded)
                 return {g.key for g in groups}
             await asyncio.sleep(0.1)
 
@@ -305,10 +311,6 @@ class PgwApp(App[None]):
         yield SystemCommand("Help", "Every key binding, statuses, staleness rules", self.action_help)
         if isinstance(screen, PgwScreen):
             yield from screen.palette_commands()
-
-
-def _rows_in_key_order(groups: Sequence[Group], policy: StalenessPolicy, now: float) -> list[GroupRow]:
-    return in_key_order(build_rows(groups, policy, now))
 
 
 def _screen_context(app: PgwApp) -> AppContext:

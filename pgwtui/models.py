@@ -77,7 +77,10 @@ class Group:
     @property
     def job(self) -> str:
         """The `job` label (every group has one)."""
-        return self.labels.get("job", "")
+        for name, value in self.key:
+            if name == "job":
+                return value
+        return ""
 
     @property
     def failed(self) -> bool:
@@ -111,6 +114,9 @@ _HEAD = 240
 """How much of an entry's text keys the lookup of unchanged entries (the grouping labels are usually in it)."""
 _TRIES = 8
 """At most this many earlier entries with the same head are compared before decoding the entry."""
+_SHUFFLED = 64
+"""Entries not where expected, beyond which the earlier ones are indexed by head (at least 1/64 of them)."""
+_MAX_NAME_SETS = 4096
 
 
 def _skip(text: str, pos: int) -> int:
@@ -169,17 +175,17 @@ def _entries(text: str, take: Callable[[str, int], int]) -> object:
 class Decoded:
     """One answer: its groups in the gateway's order, how many entries had no trustworthy key, how many were reused.
 
-    `entries` and `groups_of` (the Group of each entry, None when unreadable) are what the next
-    decode of the same gateway compares against.
+    `entries` (each entry's text) and `groups_of` (the Group of each entry, None when unreadable)
+    are what the next decode of the same gateway compares against.
     """
 
     groups: list[Group]
     unreadable: int
     reused: int
-    entries: tuple[str, ...] = ()
-    groups_of: tuple[Group | None, ...] = ()
-    heads: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
-    """hash(first _HEAD characters of an entry) → the indexes of the entries that start so."""
+    entries: Sequence[str] = ()
+    groups_of: Sequence[Group | None] = ()
+    names: Mapping[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
+    """Family-name sets seen, each once: the next decode gives its new groups these same objects."""
 
 
 NOTHING = Decoded([], 0, 0)
@@ -190,26 +196,37 @@ def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
 
     An entry's text is a complete JSON object: where the new answer starts with an earlier entry's
     exact text, the parser would read exactly that entry there, so its Group is reused without
-    decoding it. Entries are first expected in the earlier order (our gateway keeps it), then
-    looked up by their first characters (the Go gateway shuffles them), else decoded.
+    decoding it. Entries are expected in the earlier order (our gateway keeps it); once many are
+    not where expected (the Go gateway shuffles them), earlier entries are also looked up by their
+    first characters. Anything else is decoded.
 
     Raises:
         GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
 
     """
-    old_entries, old_groups, heads = previous.entries, previous.groups_of, previous.heads
+    old_entries, old_groups = previous.entries, previous.groups_of
     entries: list[str] = []
     groups_of: list[Group | None] = []
-    expected = reused = 0
+    expected = reused = misses = 0
+    heads: dict[int, list[int]] | None = None
+    shuffled = max(_SHUFFLED, len(old_entries) // _SHUFFLED)
+    # Groups of one job push the same families: one frozenset for them all keeps the collector's work
+    # small. Copied, so `previous` stays as it was; started afresh if it ever grows large.
+    names = dict(previous.names) if len(previous.names) < _MAX_NAME_SETS else {}
 
     def take(text: str, start: int) -> int:
-        nonlocal expected, reused
+        nonlocal expected, reused, misses, heads
         if expected < len(old_entries) and text.startswith(old := old_entries[expected], start):
             entries.append(old)
             groups_of.append(old_groups[expected])
             expected += 1
             reused += 1
             return start + len(old)
+        misses += 1
+        if heads is None and misses > shuffled:
+            heads = {}
+            for index, raw in enumerate(old_entries):
+                heads.setdefault(hash(raw[:_HEAD]), []).append(index)
         if heads:
             for index in heads.get(hash(text[start : start + _HEAD]), ())[:_TRIES]:
                 if text.startswith(old := old_entries[index], start):
@@ -221,7 +238,7 @@ def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
         entry, end = _DECODER.raw_decode(text, start)
         raw = text[start:end]
         entries.append(raw)
-        groups_of.append(parse_group(entry, raw))
+        groups_of.append(parse_group(entry, raw, names))
         expected += 1  # a re-pushed group keeps its place: expect the one after it next
         return end
 
@@ -234,18 +251,8 @@ def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
         ) from None
     if status != "success":
         raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
-    new_heads: dict[int, list[int]] = {}
-    for index, raw in enumerate(entries):
-        new_heads.setdefault(hash(raw[:_HEAD]), []).append(index)
     groups = [g for g in groups_of if g is not None]
-    return Decoded(
-        groups,
-        len(groups_of) - len(groups),
-        reused,
-        tuple(entries),
-        tuple(groups_of),
-        {h: tuple(i) for h, i in new_heads.items()},
-    )
+    return Decoded(groups, len(groups_of) - len(groups), reused, entries, groups_of, names)
 
 
 def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
@@ -259,8 +266,13 @@ def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
     return decoded.groups, decoded.unreadable
 
 
-def parse_group(entry: object, raw: str | None = None) -> Group | None:
-    """Read one API entry as a Group, or None when its grouping key cannot be trusted."""
+def parse_group(
+    entry: object, raw: str | None = None, names: dict[frozenset[str], frozenset[str]] | None = None
+) -> Group | None:
+    """Read one API entry as a Group, or None when its grouping key cannot be trusted.
+
+    `names` shares equal family-name sets between groups (one object for every group of a job).
+    """
     if not isinstance(entry, dict):
         return None
     labels = entry.get("labels")
@@ -272,11 +284,11 @@ def parse_group(entry: object, raw: str | None = None) -> Group | None:
     family_count = 0
     series_count = 0
     max_age: tuple[str, float] | None = None
-    names = []
+    found = []
     for name, body in entry.items():
         if name in _ENTRY_FIELDS or not isinstance(body, dict):
             continue
-        names.append(name)
+        found.append(name)
         if name in TIMESTAMP_FAMILIES:
             continue
         metrics = body.get("metrics")
@@ -295,7 +307,7 @@ def parse_group(entry: object, raw: str | None = None) -> Group | None:
         series_count=series_count,
         pushed_max_age=max_age,
         raw=raw if raw is not None else json.dumps(entry),
-        family_names=frozenset(names),
+        family_names=frozenset(found) if names is None else names.setdefault(fs := frozenset(found), fs),
         text=key_text(key),
     )
 

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts
@@ -38,6 +39,8 @@ class GroupRow:
     """The last push, -inf for never (what the last-push and status sorts compare)."""
     failed_at: float
     """The last failure, -inf for never."""
+    assessed_at: float
+    """When `assessment` was made (a refresh keeps a row whose verdict has not changed: see `refresh_rows`)."""
 
     @property
     def key(self) -> GroupKey:
@@ -109,8 +112,41 @@ def build_rows(groups: Iterable[Group], policy: StalenessPolicy, now: float) -> 
         verdict = assess(g, policy, now)
         pushed = _NEVER if g.last_push is None else g.last_push
         failed_at = _NEVER if g.last_failure is None else g.last_failure
-        append(GroupRow(g, verdict, text, text.casefold(), verdict.status, pushed, failed_at))
+        append(GroupRow(g, verdict, text, text.casefold(), verdict.status, pushed, failed_at, now))
     return rows
+
+
+def refresh_rows(
+    groups: Sequence[Group], policy: StalenessPolicy, now: float, previous: Sequence[GroupRow] = ()
+) -> list[GroupRow]:
+    """Every group's row at `now`, in key order, keeping the rows of `previous` that are still right.
+
+    `previous` are the last read's rows (built with the same policy). A row is kept when its Group
+    is the very object in `groups` (the decoder reuses the Group of an unchanged entry) and its
+    verdict at `now` is still the one it holds; everything else is assessed anew. Kept rows are
+    already in key order, which makes the final sort nearly free; and a refresh that changes 1% of
+    the groups makes 1% new objects, so the garbage collector has next to nothing to do.
+    """
+    current = {id(g): g for g in groups}
+    if not previous or len(current) != len(groups):
+        return in_key_order(build_rows(groups, policy, now))
+    rows = []
+    for row in previous:
+        group = current.pop(id(row.group), None)
+        if group is None:
+            continue  # gone, or changed (a new Group)
+        rows.append(row if _still_right(row, now) else build_rows((group,), policy, now)[0])
+    rows += build_rows(current.values(), policy, now)
+    rows.sort(key=_ORDER)
+    return rows
+
+
+def _still_right(row: GroupRow, now: float) -> bool:
+    """Whether assessing the row's group at `now` gives its verdict again (only staleness moves with the clock)."""
+    pushed, threshold = row.group.last_push, row.assessment.threshold
+    if pushed is None or threshold is None:
+        return True
+    return (now - pushed > threshold.seconds) == row.assessment.stale
 
 
 def in_key_order(rows: Iterable[GroupRow]) -> list[GroupRow]:
@@ -119,6 +155,7 @@ def in_key_order(rows: Iterable[GroupRow]) -> list[GroupRow]:
 
 
 _ORDER = attrgetter("order")
+_TEXT = attrgetter("text")
 _STATUS = attrgetter("status")
 _PUSHED = attrgetter("pushed")
 _SORT_KEYS = {
@@ -195,9 +232,12 @@ class RowFilter:
 
     def apply(self, rows: Iterable[GroupRow]) -> list[GroupRow]:
         """Return the visible rows, order kept."""
+        rows = rows if isinstance(rows, list | tuple) else list(rows)
         if self.pattern is None:
             return list(rows)
-        return [r for r in rows if self.matches(r)]
+        # One regex search per row and nothing else in Python: 50,000 rows per keystroke.
+        found = map(self.pattern.search, map(_TEXT, rows))
+        return list(compress(rows, map(not_, found) if self.inverse else found))
 
 
 NO_FILTER = RowFilter("", None)

@@ -91,6 +91,7 @@ class GroupsTable(ScrollView, can_focus=True):
         self._marks: set[GroupKey] = set()
         self._cursor = 0
         self._formatter = CellFormatter(0.0)
+        self._widths = KeyWidths()
         self._key_width = MIN_KEY_WIDTH
         self._content_key_width = MIN_KEY_WIDTH
         self.sort_column = "status"
@@ -135,7 +136,7 @@ class GroupsTable(ScrollView, can_focus=True):
             self.empty_text = empty_text
         index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
         self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
-        self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, widest(map(_TEXT, self._rows))))
+        self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
         self._layout_columns()
         if self._rows:
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)
@@ -221,9 +222,15 @@ class GroupsTable(ScrollView, can_focus=True):
         index = max(0, min(index, len(self._rows) - 1))
         if index == self._cursor:
             return
+        before, top = self._cursor, self.scroll_offset.y
         self._cursor = index
         self._keep_cursor_visible()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Nothing scrolled: only the two lines the cursor left and reached change (line 0 is the header).
+            self.refresh_line(before + 1)
+            self.refresh_line(index + 1)
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self.current))
 
     # ----------------------------------------------------------------- actions
@@ -372,9 +379,22 @@ class GroupsTable(ScrollView, can_focus=True):
         return Style()
 
 
-def widest(texts: Iterable[str]) -> int:
-    """The widest text in terminal cells (0 for none); printable ASCII, the usual case, is one cell a character."""
-    texts = list(texts)
-    if all(map(str.isascii, texts)) and all(map(str.isprintable, texts)):
-        return max(map(len, texts), default=0)
-    return max(map(cell_len, texts), default=0)
+class KeyWidths:
+    """The terminal width of each row's key text, measured once per text (a refresh keeps most texts)."""
+
+    def __init__(self) -> None:
+        self._widths: dict[str, int] = {}
+
+    def widest(self, rows: Sequence[GroupRow]) -> int:
+        """The widest key text of `rows` in cells (0 for none)."""
+        widths = self._widths
+        try:
+            return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
+        except KeyError:
+            pass
+        if len(widths) > 2 * len(rows):
+            widths.clear()  # mostly texts of groups long gone
+        for text in map(_TEXT, rows):
+            if text not in widths:
+                widths[text] = cell_len(text)
+        return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
