@@ -319,14 +319,11 @@ def _timestamp(body: object) -> float | None:
 
 
 def _first_value(body: object) -> float | None:
-    if not isinstance(body, dict):
-        return None
-    metrics = body.get("metrics")
-    if not isinstance(metrics, list) or not metrics or not isinstance(metrics[0], dict):
-        return None
+    """The value of a family's first series; None when there is none or it is not a number (or NaN)."""
     try:
-        value = float(metrics[0].get("value", "nan"))
-    except (TypeError, ValueError):
+        # JSON object keys are strings, so only a {"metrics": [{"value": ...}, ...]} gets through.
+        value = float(body["metrics"][0]["value"])  # type: ignore[index]
+    except (KeyError, IndexError, TypeError, ValueError):
         return None
     return None if math.isnan(value) else value
 

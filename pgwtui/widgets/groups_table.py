@@ -396,5 +396,6 @@ class KeyWidths:
             widths.clear()  # mostly texts of groups long gone
         for text in map(_TEXT, rows):
             if text not in widths:
-                widths[text] = cell_len(text)
+                # Printable ASCII is one cell a character; anything else asks rich.
+                widths[text] = len(text) if text.isascii() and text.isprintable() else cell_len(text)
         return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
