@@ -32,6 +32,7 @@ from pgwtui.views.groups import (
     column,
     columns,
     in_key_order,
+    same_rows,
     sort_rows,
 )
 from pgwtui.widgets.banner import AlertsBanner, Banner
@@ -115,6 +116,8 @@ class GroupsScreen(PgwScreen[None]):
         if snapshot is not None and len(state.rows) == len(snapshot.groups):
             # Assessed and put in key order by the worker, off the UI thread, at the moment of the read.
             self._now = snapshot.fetched_at
+            if same_rows(state.rows, self._rows):
+                return  # a refresh that changed nothing: the sort and the counts still hold
             self._rows = list(state.rows)
         else:
             self._now = self.pgw.clock()

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from itertools import compress
-from operator import attrgetter, not_
+from operator import attrgetter, is_, not_
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts
@@ -139,6 +139,11 @@ def refresh_rows(
     rows += build_rows(current.values(), policy, now)
     rows.sort(key=_ORDER)
     return rows
+
+
+def same_rows(a: Sequence[GroupRow], b: Sequence[GroupRow]) -> bool:
+    """Whether two row lists hold the very same row objects, in order (what an unchanged refresh gives)."""
+    return len(a) == len(b) and all(map(is_, a, b))
 
 
 def _still_right(row: GroupRow, now: float) -> bool:

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bridge.protocol.grouping import GroupKey
-from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
+from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, same_rows
 
 _KEY = attrgetter("group.key")
 _TEXT = attrgetter("text")
@@ -130,13 +130,14 @@ class GroupsTable(ScrollView, can_focus=True):
         """Show these rows; the cursor stays on the same group (or the same line if it is gone)."""
         previous = self.current
         screen_line = self._cursor - int(self.scroll_y)
-        self._rows = list(rows)
         self._formatter = formatter
         if empty_text:
             self.empty_text = empty_text
-        index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
-        self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
-        self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
+        if not same_rows(rows, self._rows):  # else only the instant changed: the cursor and widths hold
+            self._rows = list(rows)
+            index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
+            self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
+            self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
         self._layout_columns()
         if self._rows:
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)

@@ -18,6 +18,7 @@ from pgwtui.views.groups import (
     build_rows,
     in_key_order,
     refresh_rows,
+    same_rows,
     sort_rows,
 )
 
@@ -197,3 +198,11 @@ def test_refreshed_rows_are_the_rows_built_afresh(groups: list[Group], keep: lis
     project = lambda rows: [(r.group, r.text, r.status, r.assessment.stale, r.assessment.label) for r in rows]  # noqa: E731
     assert sorted(project(after), key=repr) == sorted(project(afresh), key=repr)
     assert [r.order for r in after] == sorted(r.order for r in after)
+
+
+def test_same_rows_means_the_very_objects_in_order():
+    rows = build_rows(GROUPS, StalenessPolicy(3600), NOW)
+    assert same_rows(rows, tuple(rows))
+    assert not same_rows(rows, rows[::-1])
+    assert not same_rows(rows, build_rows(GROUPS, StalenessPolicy(3600), NOW)), "equal is not the same"
+    assert not same_rows(rows, rows[:-1])
