@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bridge.protocol.grouping import parse_grouping
-from pgwtui.client import GatewayClient, collector_paused
+from pgwtui.client import CollectorPause, GatewayClient, collector_paused
 from pgwtui.connection import Connection
 from pgwtui.errors import (
     ConfigError,
@@ -271,15 +271,19 @@ def test_the_collector_stays_off_if_it_was_off():
         gc.enable()
 
 
-def test_a_pause_that_made_many_objects_ends_with_one_collection(monkeypatch):
-    collected: list[int] = []
-    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
-    with collector_paused():
+def test_a_pause_that_made_many_objects_ends_with_a_freeze_once_then_with_collections(monkeypatch):
+    done: list[str] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: done.append("collect") or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: done.append("freeze"))
+    pause = CollectorPause()
+    with pause.held():
         pass
-    assert collected == []
-    with collector_paused():
-        kept = [[i] for i in range(60_000)]  # young, tracked, alive at the end of the pause
-    assert collected == [2] and len(kept) == 60_000
+    assert done == [], "a small read leaves the collector to itself"
+    for _ in range(3):
+        with pause.held():
+            kept = [[i] for i in range(60_000)]  # young, tracked, alive at the end of the pause
+        del kept
+    assert done == ["freeze", "collect", "collect"] and pause.frozen and gc.isenabled()
 
 
 def test_the_collector_resumes_when_decoding_fails():
