@@ -40,7 +40,8 @@ class GroupRow:
     failed_at: float
     """The last failure, -inf for never."""
     assessed_at: float
-    """When `assessment` was made (a refresh keeps a row whose verdict has not changed: see `refresh_rows`)."""
+    """When `assessment` was made, and so what its `age` is as of: a refresh keeps a row whose verdict
+    has not changed (`refresh_rows`); the views draw ages from the formatter's instant, never from it."""
 
     @property
     def key(self) -> GroupKey:
