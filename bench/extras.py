@@ -31,7 +31,7 @@ def bridge(quick: bool, log: Any) -> dict[str, Any]:
 
 
 def tui(quick: bool, log: Any) -> dict[str, Any]:
-    args = ["bench.tui", "--groups", "2000" if quick else "10000", "--rounds", "2" if quick else "5"]
+    args = ["bench.tui", "--groups", "2000" if quick else "10000,50000", "--rounds", "2" if quick else "5"]
     return _run_module(args, "JSON: ", log)
 
 
@@ -52,18 +52,14 @@ def markdown(bridge_result: dict[str, Any], tui_result: dict[str, Any]) -> str:
     else:
         lines.append(f"bridge: {bridge_result.get('error', 'not run')}")
     lines.append("")
-    if "first_load_ms" in tui_result:
-        t = tui_result
-        lines += [
-            f"| pgwtui, {t['groups']:,} groups ({t['body_bytes'] / 1e6:.1f} MB of /api/v1/metrics) | median ms |",
-            "| --- | ---: |",
-            f"| first load: response → painted table | {t['first_load_ms']} |",
-            f"| refresh, same data | {t['refresh_same_ms']['median']} |",
-            f"| refresh, 1% re-pushed | {t['refresh_1pct_changed_ms']['median']} |",
-            f"| UI-thread time per refresh | {t['ui_thread_per_refresh_ms']['median']} |",
-            f"| cursor key → painted | {t['cursor_key_to_paint_ms']['median']} |",
-            f"| filter keystroke → painted | {t['filter_keystroke_ms']['median']} |",
-        ]
+    runs = {int(groups): run for groups, run in tui_result.get("runs", {}).items()}
+    if runs:
+        from bench.tui import markdown_run, markdown_targets
+
+        lines += markdown_targets(runs)
+        for groups in sorted(runs):
+            lines += ["", *markdown_run(runs[groups])]
+        lines += ["", f"TUI load average: {tui_result.get('loadavg', 'not recorded')}."]
     else:
         lines.append(f"TUI: {tui_result.get('error', 'not run')}")
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.alerts.watch import ALERT_WORKERS, AlertsWatcher
-from pgwtui.client import GatewayClient
+from pgwtui.client import GatewayClient, collector_paused
 from pgwtui.config import Settings
 from pgwtui.errors import ConfigError, GatewayError, PrometheusError, user_message
 from pgwtui.labels import key_text
@@ -42,7 +42,7 @@ from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, help_sections, help_text
 from pgwtui.state import AppState, Clock
-from pgwtui.views.groups import build_rows
+from pgwtui.views.groups import GroupRow, refresh_rows
 from pgwtui.views.help import about_lines
 
 REREAD_DEADLINE = 3.0
@@ -129,15 +129,21 @@ class PgwApp(App[None]):
         """Read every group; the result arrives as GroupsLoaded."""
         self._reading = True
         try:
-            groups, unreadable = await self.client.fetch_groups()
+            loaded = await self._read()
         finally:
             self._reading = False
-        self.post_message(await self._loaded(groups, unreadable))
+        self.post_message(loaded)
 
-    async def _loaded(self, groups: Sequence[Group], unreadable: int) -> GroupsLoaded:
-        """Assess every group off the UI thread; the screens then only sort and draw."""
-        now = self.clock()
-        rows = await asyncio.to_thread(build_rows, groups, self.settings.policy, now)
+    async def _read(self) -> GroupsLoaded:
+        """Read every group; decode and assess them off the UI thread (the screens then only sort and draw)."""
+        body = await self.client.fetch_groups_body()
+        return await asyncio.to_thread(self._digest, body, self.clock(), self.state.rows)
+
+    def _digest(self, body: bytes, now: float, previous: Sequence[GroupRow]) -> GroupsLoaded:
+        """In a worker thread: decode what changed since the last read, assess what may have changed."""
+        with collector_paused():
+            groups, unreadable = self.client.decode_groups(body)
+            rows = refresh_rows(groups, self.settings.policy, now, previous)
         return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
 
     @work(exclusive=True, group=PROBE_GATEWAY, exit_on_error=False)
@@ -191,11 +197,12 @@ class PgwApp(App[None]):
         deadline = time.monotonic() + REREAD_DEADLINE
         while True:
             try:
-                groups, unreadable = await self.client.fetch_groups()
+                loaded = await self._read()
             except GatewayError:
                 return set()  # the refresh timer will show the problem
+            groups = loaded.snapshot.groups
             if done(groups) or time.monotonic() > deadline:
-                self.post_message(await self._loaded(groups, unreadable))
+                self.post_message(loaded)
                 return {g.key for g in groups}
             await asyncio.sleep(0.1)
 

@@ -9,6 +9,7 @@ label values through `quote`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 from bridge.protocol.grouping import GroupKey
@@ -22,8 +23,12 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_AMBIGUOUS = re.compile(r'[\s"=]')
+"""What a bare value must not hold: whitespace (`str.isspace`, as `\\s` is for str patterns), `"` or `=`."""
+
+
 def _needs_quotes(value: str) -> bool:
-    return value == "" or any(c.isspace() or c in '"=' for c in value)
+    return value == "" or _AMBIGUOUS.search(value) is not None
 
 
 def job_first(key: GroupKey) -> list[tuple[str, str]]:

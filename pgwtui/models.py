@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bridge.protocol.grouping import GroupKey
@@ -77,7 +77,10 @@ class Group:
     @property
     def job(self) -> str:
         """The `job` label (every group has one)."""
-        return self.labels.get("job", "")
+        for name, value in self.key:
+            if name == "job":
+                return value
+        return ""
 
     @property
     def failed(self) -> bool:
@@ -107,6 +110,13 @@ class Snapshot:
 
 _DECODER = json.JSONDecoder()
 _SPACE = frozenset(" \t\n\r")
+_HEAD = 240
+"""How much of an entry's text keys the lookup of unchanged entries (the grouping labels are usually in it)."""
+_TRIES = 8
+"""At most this many earlier entries with the same head are compared before decoding the entry."""
+_SHUFFLED = 64
+"""Entries not where expected, beyond which the earlier ones are indexed by head (at least 1/64 of them)."""
+_MAX_NAME_SETS = 4096
 
 
 def _skip(text: str, pos: int) -> int:
@@ -122,11 +132,8 @@ def _expect(text: str, pos: int, char: str) -> int:
     return pos + 1
 
 
-def _entries(text: str, each: Callable[[object, str], None]) -> object:
-    """Decode the top level; hand every `data` entry and its exact JSON text to `each`; return `status`.
-
-    One entry at a time, so the decoded dicts of a group die before the next group is decoded.
-    """
+def _entries(text: str, take: Callable[[str, int], int]) -> object:
+    """Walk the top level; `take` consumes the `data` entry starting at an offset and returns its end; return `status`."""
     status: object = None
     seen_data = False
     pos = _expect(text, 0, "{")
@@ -144,10 +151,7 @@ def _entries(text: str, each: Callable[[object, str], None]) -> object:
                 pos += 1
             else:
                 while True:
-                    start = _skip(text, pos)
-                    entry, pos = _DECODER.raw_decode(text, start)
-                    each(entry, text[start:pos])
-                    pos = _skip(text, pos)
+                    pos = _skip(text, take(text, _skip(text, pos)))
                     if text.startswith("]", pos):
                         pos += 1
                         break
@@ -167,6 +171,90 @@ def _entries(text: str, each: Callable[[object, str], None]) -> object:
     return status
 
 
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One answer: its groups in the gateway's order, how many entries had no trustworthy key, how many were reused.
+
+    `entries` (each entry's text) and `groups_of` (the Group of each entry, None when unreadable)
+    are what the next decode of the same gateway compares against.
+    """
+
+    groups: list[Group]
+    unreadable: int
+    reused: int
+    entries: Sequence[str] = ()
+    groups_of: Sequence[Group | None] = ()
+    names: Mapping[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False)
+    """Family-name sets seen, each once: the next decode gives its new groups these same objects."""
+
+
+NOTHING = Decoded([], 0, 0)
+
+
+def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
+    """Decode an `/api/v1/metrics` answer, reusing the Group of every entry whose text is in `previous` unchanged.
+
+    An entry's text is a complete JSON object: where the new answer starts with an earlier entry's
+    exact text, the parser would read exactly that entry there, so its Group is reused without
+    decoding it. Entries are expected in the earlier order (our gateway keeps it); once many are
+    not where expected (the Go gateway shuffles them), earlier entries are also looked up by their
+    first characters. Anything else is decoded.
+
+    Raises:
+        GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
+
+    """
+    old_entries, old_groups = previous.entries, previous.groups_of
+    entries: list[str] = []
+    groups_of: list[Group | None] = []
+    expected = reused = misses = 0
+    heads: dict[int, list[int]] | None = None
+    shuffled = max(_SHUFFLED, len(old_entries) // _SHUFFLED)
+    # Groups of one job push the same families: one frozenset for them all keeps the collector's work
+    # small. Copied, so `previous` stays as it was; started afresh if it ever grows large.
+    names = dict(previous.names) if len(previous.names) < _MAX_NAME_SETS else {}
+
+    def take(text: str, start: int) -> int:
+        nonlocal expected, reused, misses, heads
+        if expected < len(old_entries) and text.startswith(old := old_entries[expected], start):
+            entries.append(old)
+            groups_of.append(old_groups[expected])
+            expected += 1
+            reused += 1
+            return start + len(old)
+        misses += 1
+        if heads is None and misses > shuffled:
+            heads = {}
+            for index, raw in enumerate(old_entries):
+                heads.setdefault(hash(raw[:_HEAD]), []).append(index)
+        if heads:
+            for index in heads.get(hash(text[start : start + _HEAD]), ())[:_TRIES]:
+                if text.startswith(old := old_entries[index], start):
+                    entries.append(old)
+                    groups_of.append(old_groups[index])
+                    expected = index + 1
+                    reused += 1
+                    return start + len(old)
+        entry, end = _DECODER.raw_decode(text, start)
+        raw = text[start:end]
+        entries.append(raw)
+        groups_of.append(parse_group(entry, raw, names))
+        expected += 1  # a re-pushed group keeps its place: expect the one after it next
+        return end
+
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        status = _entries(text, take)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise GatewayProtocolError(
+            f"/api/v1/metrics did not answer {{status: success, data: [...]}} JSON ({exc}); is this a Pushgateway?"
+        ) from None
+    if status != "success":
+        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
+    groups = [g for g in groups_of if g is not None]
+    return Decoded(groups, len(groups_of) - len(groups), reused, entries, groups_of, names)
+
+
 def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
     """Parse the groups of an `/api/v1/metrics` answer, and count entries with no trustworthy key.
 
@@ -174,31 +262,17 @@ def parse_groups(body: bytes | str) -> tuple[list[Group], int]:
         GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
 
     """
-    groups: list[Group] = []
-    unreadable = 0
-
-    def each(entry: object, raw: str) -> None:
-        nonlocal unreadable
-        group = parse_group(entry, raw)
-        if group is None:
-            unreadable += 1
-        else:
-            groups.append(group)
-
-    try:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-        status = _entries(text, each)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise GatewayProtocolError(
-            f"/api/v1/metrics did not answer {{status: success, data: [...]}} JSON ({exc}); is this a Pushgateway?"
-        ) from None
-    if status != "success":
-        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
-    return groups, unreadable
+    decoded = decode_groups(body)
+    return decoded.groups, decoded.unreadable
 
 
-def parse_group(entry: object, raw: str | None = None) -> Group | None:
-    """Read one API entry as a Group, or None when its grouping key cannot be trusted."""
+def parse_group(
+    entry: object, raw: str | None = None, names: dict[frozenset[str], frozenset[str]] | None = None
+) -> Group | None:
+    """Read one API entry as a Group, or None when its grouping key cannot be trusted.
+
+    `names` shares equal family-name sets between groups (one object for every group of a job).
+    """
     if not isinstance(entry, dict):
         return None
     labels = entry.get("labels")
@@ -210,11 +284,11 @@ def parse_group(entry: object, raw: str | None = None) -> Group | None:
     family_count = 0
     series_count = 0
     max_age: tuple[str, float] | None = None
-    names = []
+    found = []
     for name, body in entry.items():
         if name in _ENTRY_FIELDS or not isinstance(body, dict):
             continue
-        names.append(name)
+        found.append(name)
         if name in TIMESTAMP_FAMILIES:
             continue
         metrics = body.get("metrics")
@@ -233,7 +307,7 @@ def parse_group(entry: object, raw: str | None = None) -> Group | None:
         series_count=series_count,
         pushed_max_age=max_age,
         raw=raw if raw is not None else json.dumps(entry),
-        family_names=frozenset(names),
+        family_names=frozenset(found) if names is None else names.setdefault(fs := frozenset(found), fs),
         text=key_text(key),
     )
 
@@ -245,14 +319,11 @@ def _timestamp(body: object) -> float | None:
 
 
 def _first_value(body: object) -> float | None:
-    if not isinstance(body, dict):
-        return None
-    metrics = body.get("metrics")
-    if not isinstance(metrics, list) or not metrics or not isinstance(metrics[0], dict):
-        return None
+    """The value of a family's first series; None when there is none or it is not a number (or NaN)."""
     try:
-        value = float(metrics[0].get("value", "nan"))
-    except (TypeError, ValueError):
+        # JSON object keys are strings, so only a {"metrics": [{"value": ...}, ...]} gets through.
+        value = float(body["metrics"][0]["value"])  # type: ignore[index]
+    except (KeyError, IndexError, TypeError, ValueError):
         return None
     return None if math.isnan(value) else value
 

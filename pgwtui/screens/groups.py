@@ -31,6 +31,8 @@ from pgwtui.views.groups import (
     build_rows,
     column,
     columns,
+    in_key_order,
+    same_rows,
     sort_rows,
 )
 from pgwtui.widgets.banner import AlertsBanner, Banner
@@ -64,6 +66,10 @@ class GroupsScreen(PgwScreen[None]):
         super().__init__()
         self._snapshot: Snapshot | None = None
         self._rows: list[GroupRow] = []
+        """Every group's row, in grouping-key order."""
+        self._sorted: list[GroupRow] | None = None
+        """Every row in the order `_sorted_by`; None when the rows or the alerts changed since."""
+        self._sorted_by: tuple[str, bool] | None = None
         self._counts = Counts()
         self._filter = NO_FILTER
         self._now = 0.0
@@ -99,6 +105,7 @@ class GroupsScreen(PgwScreen[None]):
         if state.alert_index is not self._index:
             self._index = state.alert_index
             self._alert_counts = state.alert_index.counts()
+            self._sorted = None
         if state.snapshot is not self._snapshot or state.snapshot is None:
             self._snapshot = state.snapshot
             self._reassess(state)
@@ -107,13 +114,16 @@ class GroupsScreen(PgwScreen[None]):
     def _reassess(self, state: AppState) -> None:
         snapshot = state.snapshot
         if snapshot is not None and len(state.rows) == len(snapshot.groups):
-            # Assessed by the worker, off the UI thread, at the moment of the read.
+            # Assessed and put in key order by the worker, off the UI thread, at the moment of the read.
             self._now = snapshot.fetched_at
+            if same_rows(state.rows, self._rows):
+                return  # a refresh that changed nothing: the sort and the counts still hold
             self._rows = list(state.rows)
         else:
             self._now = self.pgw.clock()
             groups = snapshot.groups if snapshot is not None else ()
-            self._rows = build_rows(groups, self.pgw.settings.policy, self._now)
+            self._rows = in_key_order(build_rows(groups, self.pgw.settings.policy, self._now))
+        self._sorted = None
         self._counts = Counts.of(self._rows)
 
     def _empty_text(self) -> str:
@@ -130,13 +140,17 @@ class GroupsScreen(PgwScreen[None]):
 
     def _redraw(self) -> None:
         table = self.table
-        visible = sort_rows(
-            self._filter.apply(self._rows), table.sort_column, table.sort_descending, self._alert_counts
-        )
+        order = (table.sort_column, table.sort_descending)
+        if self._sorted is None or self._sorted_by != order:
+            self._sorted = sort_rows(self._rows, *order, self._alert_counts)
+            self._sorted_by = order
+        # The sort is stable, so filtering the sorted rows is sorting the filtered ones: a keystroke in
+        # the filter does not sort again.
+        visible = self._filter.apply(self._sorted)
         formatter = CellFormatter(self._now, self.pgw.tz, self._alert_counts)
         table.set_rows(visible, formatter, empty_text=self._empty_text())
         if self._snapshot is not None:
-            table.prune_marks({row.key for row in self._rows})
+            table.prune_marks(lambda: {row.key for row in self._rows})
         self._show_status()
 
     def _show_status(self) -> None:
@@ -296,7 +310,8 @@ class GroupsScreen(PgwScreen[None]):
             return
         if not self._writable():
             return
-        order = {row.key: i for i, row in enumerate(self._rows)}
+        groups = self._snapshot.groups if self._snapshot is not None else ()
+        order = {group.key: i for i, group in enumerate(groups)}
         keys = sorted(marks, key=lambda k: order.get(k, len(order)))
         client = self.pgw.client
         self._confirm_then_delete(prompts.delete_groups(keys, client.url, client.delete_path), keys)

@@ -1,15 +1,20 @@
 """The groups view as pure data: rows, columns, sorting, the `/` filter, counts and cell text.
 
-Rows are assessed once per refresh (O(n)); cell text is formatted lazily, only for the rows
-on screen, which is what keeps 10,000 groups cheap to refresh.
+Rows are assessed once per refresh (O(n), off the UI thread) and carry what every sort compares,
+so a sort is a few C-level passes (`attrgetter` keys) instead of a Python call per row; rows
+arrive in grouping-key order, which makes the tie-breaking pass nearly free. Cell text is
+formatted lazily, only for the rows on screen, which is what keeps 50,000 groups cheap to refresh.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from itertools import compress
+from operator import attrgetter, is_, not_
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts
@@ -21,11 +26,22 @@ from pgwtui.staleness import Assessment, StalenessPolicy, Status, assess
 
 @dataclass(frozen=True, slots=True)
 class GroupRow:
-    """One group with its verdict and its one-line key, ready to sort, filter and draw."""
+    """One group with its verdict and its one-line key, ready to sort, filter and draw (built by `build_rows`)."""
 
     group: Group
     assessment: Assessment
     text: str
+    order: str
+    """`text.casefold()`: every sort breaks ties by it."""
+    status: Status
+    """`assessment.status`, computed once."""
+    pushed: float
+    """The last push, -inf for never (what the last-push and status sorts compare)."""
+    failed_at: float
+    """The last failure, -inf for never."""
+    assessed_at: float
+    """When `assessment` was made, and so what its `age` is as of: a refresh keeps a row whose verdict
+    has not changed (`refresh_rows`); the views draw ages from the formatter's instant, never from it."""
 
     @property
     def key(self) -> GroupKey:
@@ -85,13 +101,75 @@ def column(column_id: str) -> Column:
     raise KeyError(column_id)
 
 
+_NEVER = float("-inf")
+
+
 def build_rows(groups: Iterable[Group], policy: StalenessPolicy, now: float) -> list[GroupRow]:
-    """Assess every group at `now`."""
-    return [GroupRow(g, assess(g, policy, now), g.text or key_text(g.key)) for g in groups]
+    """Assess every group at `now`, in the order given."""
+    rows: list[GroupRow] = []
+    append = rows.append
+    for g in groups:
+        text = g.text or key_text(g.key)
+        verdict = assess(g, policy, now)
+        pushed = _NEVER if g.last_push is None else g.last_push
+        failed_at = _NEVER if g.last_failure is None else g.last_failure
+        append(GroupRow(g, verdict, text, text.casefold(), verdict.status, pushed, failed_at, now))
+    return rows
 
 
-def _never(value: float | None) -> float:
-    return float("-inf") if value is None else value
+def refresh_rows(
+    groups: Sequence[Group], policy: StalenessPolicy, now: float, previous: Sequence[GroupRow] = ()
+) -> list[GroupRow]:
+    """Every group's row at `now`, in key order, keeping the rows of `previous` that are still right.
+
+    `previous` are the last read's rows (built with the same policy). A row is kept when its Group
+    is the very object in `groups` (the decoder reuses the Group of an unchanged entry) and its
+    verdict at `now` is still the one it holds; everything else is assessed anew. Kept rows are
+    already in key order, which makes the final sort nearly free; and a refresh that changes 1% of
+    the groups makes 1% new objects, so the garbage collector has next to nothing to do.
+    """
+    current = {id(g): g for g in groups}
+    if not previous or len(current) != len(groups):
+        return in_key_order(build_rows(groups, policy, now))
+    rows = []
+    for row in previous:
+        group = current.pop(id(row.group), None)
+        if group is None:
+            continue  # gone, or changed (a new Group)
+        rows.append(row if _still_right(row, now) else build_rows((group,), policy, now)[0])
+    rows += build_rows(current.values(), policy, now)
+    rows.sort(key=_ORDER)
+    return rows
+
+
+def same_rows(a: Sequence[GroupRow], b: Sequence[GroupRow]) -> bool:
+    """Whether two row lists hold the very same row objects, in order (what an unchanged refresh gives)."""
+    return len(a) == len(b) and all(map(is_, a, b))
+
+
+def _still_right(row: GroupRow, now: float) -> bool:
+    """Whether assessing the row's group at `now` gives its verdict again (only staleness moves with the clock)."""
+    pushed, threshold = row.group.last_push, row.assessment.threshold
+    if pushed is None or threshold is None:
+        return True
+    return (now - pushed > threshold.seconds) == row.assessment.stale
+
+
+def in_key_order(rows: Iterable[GroupRow]) -> list[GroupRow]:
+    """Rows by grouping key (case-insensitive, stable): the order every sort starts from, and the cheapest input for it."""
+    return sorted(rows, key=_ORDER)
+
+
+_ORDER = attrgetter("order")
+_TEXT = attrgetter("text")
+_STATUS = attrgetter("status")
+_PUSHED = attrgetter("pushed")
+_SORT_KEYS = {
+    "families": attrgetter("group.family_count"),
+    "series": attrgetter("group.series_count"),
+    "last_push": _PUSHED,
+    "last_failure": attrgetter("failed_at"),
+}
 
 
 def sort_rows(
@@ -103,27 +181,21 @@ def sort_rows(
         KeyError: unknown column.
 
     """
-    ordered = sorted(rows, key=lambda r: r.text.casefold())
+    # Stable passes, least significant first; a pass with reverse=True keeps ties in order too.
+    ordered = in_key_order(rows)
     if column_id == "alerts":
         none = AlertCounts()
         return sorted(ordered, key=lambda r: alerts.get(r.key, none).sort_key(), reverse=descending)
     if column_id == "key":
         return ordered[::-1] if descending else ordered
-    if column_id == "families":
-        return sorted(ordered, key=lambda r: r.group.family_count, reverse=descending)
-    if column_id == "series":
-        return sorted(ordered, key=lambda r: r.group.series_count, reverse=descending)
-    if column_id == "last_push":
-        return sorted(ordered, key=lambda r: _never(r.group.last_push), reverse=descending)
-    if column_id == "last_failure":
-        return sorted(ordered, key=lambda r: _never(r.group.last_failure), reverse=descending)
+    if column_id in _SORT_KEYS:
+        ordered.sort(key=_SORT_KEYS[column_id], reverse=descending)
+        return ordered
     if column_id == "status":
-        # Worst first, and within a status the longest silent first.
-        return sorted(
-            ordered,
-            key=lambda r: (r.assessment.status, -_never(r.group.last_push)),
-            reverse=descending,
-        )
+        # Worst first, and within a status the longest silent first: (status, -pushed) together.
+        ordered.sort(key=_PUSHED, reverse=not descending)
+        ordered.sort(key=_STATUS, reverse=descending)
+        return ordered
     raise KeyError(column_id)
 
 
@@ -166,9 +238,12 @@ class RowFilter:
 
     def apply(self, rows: Iterable[GroupRow]) -> list[GroupRow]:
         """Return the visible rows, order kept."""
+        rows = rows if isinstance(rows, list | tuple) else list(rows)
         if self.pattern is None:
             return list(rows)
-        return [r for r in rows if self.matches(r)]
+        # One regex search per row and nothing else in Python: 50,000 rows per keystroke.
+        found = map(self.pattern.search, map(_TEXT, rows))
+        return list(compress(rows, map(not_, found) if self.inverse else found))
 
 
 NO_FILTER = RowFilter("", None)
@@ -186,17 +261,9 @@ class Counts:
     @classmethod
     def of(cls, rows: Iterable[GroupRow]) -> Counts:
         """Count the rows."""
-        total = ok = failed = stale = 0
-        for row in rows:
-            total += 1
-            a = row.assessment
-            if a.failed:
-                failed += 1
-            if a.stale:
-                stale += 1
-            if not a.failed and not a.stale:
-                ok += 1
-        return cls(total, ok, failed, stale)
+        by = Counter(map(_STATUS, rows))
+        both = by[Status.FAILED_STALE]
+        return cls(by.total(), by[Status.OK], by[Status.FAILED] + both, by[Status.STALE] + both)
 
 
 STATUS_CLASS = {

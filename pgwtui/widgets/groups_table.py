@@ -7,7 +7,8 @@ re-sorts and filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
+from operator import attrgetter
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -21,8 +22,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bridge.protocol.grouping import GroupKey
-from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow
+from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, same_rows
 
+_KEY = attrgetter("group.key")
+_TEXT = attrgetter("text")
 MARK = "●"
 GAP = 2
 MIN_KEY_WIDTH = 16
@@ -88,6 +91,7 @@ class GroupsTable(ScrollView, can_focus=True):
         self._marks: set[GroupKey] = set()
         self._cursor = 0
         self._formatter = CellFormatter(0.0)
+        self._widths = KeyWidths()
         self._key_width = MIN_KEY_WIDTH
         self._content_key_width = MIN_KEY_WIDTH
         self.sort_column = "status"
@@ -126,15 +130,14 @@ class GroupsTable(ScrollView, can_focus=True):
         """Show these rows; the cursor stays on the same group (or the same line if it is gone)."""
         previous = self.current
         screen_line = self._cursor - int(self.scroll_y)
-        self._rows = list(rows)
         self._formatter = formatter
         if empty_text:
             self.empty_text = empty_text
-        index = self._index_of(previous.key) if previous is not None else None
-        self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
-        self._content_key_width = max(
-            MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, max((cell_len(r.text) for r in self._rows), default=0))
-        )
+        if not same_rows(rows, self._rows):  # else only the instant changed: the cursor and widths hold
+            self._rows = list(rows)
+            index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
+            self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
+            self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
         self._layout_columns()
         if self._rows:
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)
@@ -144,11 +147,14 @@ class GroupsTable(ScrollView, can_focus=True):
         if (current.key if current else None) != (previous.key if previous else None):
             self.post_message(self.Highlighted(current))
 
-    def _index_of(self, key: GroupKey) -> int | None:
-        for index, row in enumerate(self._rows):
-            if row.key == key:
-                return index
-        return None
+    def _index_of(self, key: GroupKey, near: int | None = None) -> int | None:
+        rows = self._rows
+        if near is not None and near < len(rows) and rows[near].group.key == key:
+            return near  # a refresh that moved nothing: no scan
+        try:
+            return list(map(_KEY, rows)).index(key)
+        except ValueError:
+            return None
 
     def move_to(self, key: GroupKey) -> bool:
         """Put the cursor on a group; False if it is not shown."""
@@ -179,9 +185,11 @@ class GroupsTable(ScrollView, can_focus=True):
             self.refresh()
             self.post_message(self.MarksChanged())
 
-    def prune_marks(self, existing: set[GroupKey]) -> None:
-        """Forget marks of groups that no longer exist on the gateway."""
-        self.unmark([k for k in self._marks if k not in existing])
+    def prune_marks(self, existing: Callable[[], Container[GroupKey]]) -> None:
+        """Forget marks of groups that no longer exist on the gateway (`existing` is only asked when something is marked)."""
+        if self._marks:
+            present = existing()
+            self.unmark([k for k in self._marks if k not in present])
 
     # ----------------------------------------------------------------- geometry
     def _fixed_width(self) -> int:
@@ -215,9 +223,15 @@ class GroupsTable(ScrollView, can_focus=True):
         index = max(0, min(index, len(self._rows) - 1))
         if index == self._cursor:
             return
+        before, top = self._cursor, self.scroll_offset.y
         self._cursor = index
         self._keep_cursor_visible()
-        self.refresh()
+        if self.scroll_offset.y == top:
+            # Nothing scrolled: only the two lines the cursor left and reached change (line 0 is the header).
+            self.refresh_line(before + 1)
+            self.refresh_line(index + 1)
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self.current))
 
     # ----------------------------------------------------------------- actions
@@ -364,3 +378,25 @@ class GroupsTable(ScrollView, can_focus=True):
             counts = self._formatter.alert_counts(row)
             return self._style("failed" if counts.firing else "stale" if counts.pending else "dim")
         return Style()
+
+
+class KeyWidths:
+    """The terminal width of each row's key text, measured once per text (a refresh keeps most texts)."""
+
+    def __init__(self) -> None:
+        self._widths: dict[str, int] = {}
+
+    def widest(self, rows: Sequence[GroupRow]) -> int:
+        """The widest key text of `rows` in cells (0 for none)."""
+        widths = self._widths
+        try:
+            return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
+        except KeyError:
+            pass
+        if len(widths) > 2 * len(rows):
+            widths.clear()  # mostly texts of groups long gone
+        for text in map(_TEXT, rows):
+            if text not in widths:
+                # Printable ASCII is one cell a character; anything else asks rich.
+                widths[text] = len(text) if text.isascii() and text.isprintable() else cell_len(text)
+        return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import re
 from typing import Required, TypedDict
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from bridge.protocol.grouping import parse_grouping
-from pgwtui.client import GatewayClient
+from pgwtui.client import CollectorPause, GatewayClient, collector_paused
 from pgwtui.connection import Connection
 from pgwtui.errors import (
     ConfigError,
@@ -233,3 +234,72 @@ def test_bad_connections(kwargs: ConnectionArgs):
 def test_missing_ca_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot load CA file"):
         GatewayClient(Connection("https://gw", ca_file=str(tmp_path / "missing.pem")))
+
+
+# ----------------------------------------------------------------- reading groups: only what changed, the collector held off
+def metrics_answer(*jobs: str, pushed: str = "100") -> httpx.Response:
+    data = [
+        {
+            "labels": {"job": job},
+            "last_push_successful": True,
+            "push_time_seconds": {"type": "GAUGE", "metrics": [{"labels": {"job": job}, "value": pushed}]},
+        }
+        for job in jobs
+    ]
+    return httpx.Response(200, content=json.dumps({"status": "success", "data": data}))
+
+
+async def test_each_read_decodes_only_what_changed_since_the_last():
+    recorder = Recorder({("GET", "/api/v1/metrics"): metrics_answer("a", "b")})
+    c = client(recorder=recorder)
+    first, _ = await c.fetch_groups()
+    recorder.answers[("GET", "/api/v1/metrics")] = metrics_answer("a", "c")
+    second, _ = await c.fetch_groups()
+    assert [g.job for g in second] == ["a", "c"]
+    assert second[0] is first[0] and second[1] is not first[1]
+
+
+def test_the_collector_is_held_off_while_decoding_and_resumed_after():
+    seen: list[bool] = []
+    with collector_paused():
+        seen.append(gc.isenabled())
+        with collector_paused():  # nested (two reads at once): one pause
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+    assert seen == [False, False, False] and gc.isenabled()
+
+
+def test_the_collector_stays_off_if_it_was_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_pause_that_made_many_objects_ends_with_a_freeze_once_then_with_collections(monkeypatch):
+    done: list[str] = []
+
+    def collect(generation: int = 2) -> int:
+        done.append("collect")
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    monkeypatch.setattr(gc, "freeze", lambda: done.append("freeze"))
+    pause = CollectorPause()
+    with pause.held():
+        pass
+    assert done == [], "a small read leaves the collector to itself"
+    for _ in range(3):
+        with pause.held():
+            kept = [[i] for i in range(60_000)]  # young, tracked, alive at the end of the pause
+        del kept
+    assert done == ["freeze", "collect", "collect"] and pause.frozen and gc.isenabled()
+
+
+def test_the_collector_resumes_when_decoding_fails():
+    with pytest.raises(GatewayProtocolError):
+        client().decode_groups(b"not json")
+    assert gc.isenabled()

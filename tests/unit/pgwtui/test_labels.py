@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from bridge.protocol.grouping import GroupKey
@@ -63,3 +65,14 @@ def test_the_alerts_view_quotes_alert_label_values() -> None:
     alert = Alert((("alertname", "PushgatewayGroupStale"), ("job", "backup"), ("note", 'say "hi"')))
     text = details(AlertRow(alert, "firing"), CellFormatter(1000.0))
     assert r'labels      job="backup" note="say \"hi\""' in text
+
+
+def test_a_bare_value_is_quoted_exactly_when_it_holds_whitespace_a_quote_or_an_equals_sign() -> None:
+    # Against the rule in words (`str.isspace`, `"`, `=`): every whitespace character there is, and the
+    # first 12,288 code points (controls, Latin, combining marks, ...).
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    for char in sorted({*spaces, *map(chr, range(0x3000))}):
+        ambiguous = char.isspace() or char in '"='
+        text = key_text((("job", f"a{char}b"),))
+        assert text.startswith('job="') == ambiguous, (hex(ord(char)), text)
+    assert key_text((("job", ""),)) == 'job=""'

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bridge.protocol.grouping import GroupKey
 from pgwtui.errors import GatewayProtocolError
 from pgwtui.labels import key_text
-from pgwtui.models import parse_groups
+from pgwtui.models import decode_groups, parse_groups
 
 
 def entry(
@@ -186,3 +186,114 @@ def test_families_are_decoded_from_the_kept_text():
     assert json.loads(groups[0].raw) == e
     assert groups[0].family_names == {"g", "push_time_seconds", "push_failure_time_seconds"}
     assert groups[0].text == "job=a"
+
+
+# ----------------------------------------------------------------- decoding a refresh against the last answer
+def answer(*entries: dict[str, object]) -> str:
+    """As both gateways send it: compact, keys sorted."""
+    return json.dumps({"status": "success", "data": list(entries)}, separators=(",", ":"), sort_keys=True)
+
+
+def facts(groups) -> list[tuple[object, ...]]:
+    return [
+        (g.key, g.raw, g.last_push, g.last_failure, g.failed, g.family_count, g.series_count, g.family_names, g.text)
+        for g in groups
+    ]
+
+
+def test_a_refresh_reuses_unchanged_groups_and_decodes_the_rest():
+    a, b, c = entry({"job": "a"}), entry({"job": "b"}, pushed="100"), entry({"job": "c"})
+    first = decode_groups(answer(a, b, c))
+    changed = entry({"job": "b"}, pushed="200", extra={"type": "GAUGE", "metrics": [{"labels": {}, "value": "1"}]})
+    added = entry({"job": "d"})
+    second = decode_groups(answer(a, changed, added), first)  # b changed, c removed, d added
+    assert facts(second.groups) == facts(decode_groups(answer(a, changed, added)).groups)
+    assert second.reused == 1
+    assert second.groups[0] is first.groups[0]  # a: the very object
+    assert second.groups[1].last_push == 200.0 and second.groups[1].family_count == 1
+    assert [g.job for g in second.groups] == ["a", "b", "d"]
+
+
+def test_reused_entries_still_fail_on_a_broken_document():
+    first = decode_groups(answer(entry({"job": "a"})))
+    with pytest.raises(GatewayProtocolError):
+        decode_groups(answer(entry({"job": "a"}))[:-1], first)
+
+
+def test_an_unreadable_entry_is_reused_and_still_counted():
+    clobbered = entry({"job": "a"})
+    clobbered["labels"] = {"type": "GAUGE", "metrics": []}
+    first = decode_groups(answer(clobbered, entry({"job": "ok"})))
+    second = decode_groups(answer(clobbered, entry({"job": "ok"})), first)
+    assert (second.unreadable, second.reused, [g.job for g in second.groups]) == (1, 2, ["ok"])
+
+
+def test_a_shuffled_answer_is_matched_by_head():
+    # The Go gateway lists groups in a new order on every read: once many entries are not where they
+    # were, the earlier ones are found by their first characters.
+    many = [entry({"job": f"j{i:03d}", "instance": f"host-{i}"}) for i in range(300)]
+    first = decode_groups(answer(*many))
+    shuffled = many[::7] + [e for i, e in enumerate(many) if i % 7]
+    second = decode_groups(answer(*shuffled), first)
+    assert facts(second.groups) == facts(decode_groups(answer(*shuffled)).groups)
+    assert second.reused > 200
+    by_key = {g.key: g for g in first.groups}
+    assert sum(g is by_key[g.key] for g in second.groups) == second.reused
+
+
+def test_equal_family_name_sets_are_one_object():
+    first = decode_groups(answer(entry({"job": "a"}), entry({"job": "b"})))
+    a, b = first.groups
+    assert a.family_names is b.family_names
+    third = decode_groups(answer(entry({"job": "a"}, pushed="5"), entry({"job": "c"})), first)
+    assert {id(g.family_names) for g in third.groups} == {id(a.family_names)}
+
+
+@pytest.mark.parametrize(
+    "family",
+    [
+        {"metrics": []},
+        {"metrics": {"0": {"value": "1"}}},
+        {"metrics": ["1"]},
+        {"metrics": [{"labels": {}}]},
+        {"metrics": [{"value": "NaN"}]},
+        {"metrics": [{"value": "soon"}]},
+        {"metrics": [{"value": None}]},
+        {"type": "GAUGE"},
+        "1.5",
+    ],
+)
+def test_a_timestamp_that_is_not_a_number_is_none(family: object):
+    e = entry({"job": "a"})
+    e["push_time_seconds"] = family
+    groups, _ = parse_groups(answer(e))
+    assert groups[0].last_push is None
+
+
+mutations = st.lists(
+    st.tuples(st.sampled_from(["keep", "drop", "change", "add"]), st.integers(0, 10**6)), min_size=1, max_size=12
+)
+
+
+@given(st.lists(entries, max_size=6), mutations, st.booleans())
+def test_incremental_decoding_agrees_with_decoding_from_scratch(
+    data: list[dict[str, object]], steps: list[tuple[str, int]], shuffle: bool
+):
+    current = list(data)
+    previous = decode_groups(answer(*current))
+    for step, seed in steps:
+        if step == "drop" and current:
+            current.pop(seed % len(current))
+        elif step == "change" and current:
+            i = seed % len(current)
+            current[i] = {**current[i], "last_push_successful": not current[i]["last_push_successful"]}
+        elif step == "add":
+            current.append({"labels": {"job": f"new{seed}"}, "last_push_successful": True})
+        if shuffle and len(current) > 1:
+            current = current[seed % len(current) :] + current[: seed % len(current)]
+        text = answer(*current)
+        decoded = decode_groups(text, previous)
+        fresh = decode_groups(text)
+        assert facts(decoded.groups) == facts(fresh.groups)
+        assert decoded.unreadable == fresh.unreadable
+        previous = decoded

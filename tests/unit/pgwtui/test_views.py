@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pgwtui.models import Group
 from pgwtui.staleness import StalenessPolicy
-from pgwtui.views.groups import COLUMN_IDS, CellFormatter, Counts, RowFilter, build_rows, sort_rows
+from pgwtui.views.groups import (
+    COLUMN_IDS,
+    CellFormatter,
+    Counts,
+    RowFilter,
+    build_rows,
+    in_key_order,
+    refresh_rows,
+    same_rows,
+    sort_rows,
+)
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 
@@ -98,3 +110,99 @@ def test_cells():
     assert fmt.when(NOW - 2 * 86400) == " 2d00h 2026-05-26 20:26"
     assert fmt.when(None) == "never"
     assert fmt.timestamp(NOW) == "2026-05-28 20:26:40 UTC"
+
+
+# ----------------------------------------------------------------- sorting, filtering and refreshing rows in bulk
+def reference_sort(rows, column_id: str, descending: bool) -> list[object]:
+    """The rule as written once: ties by grouping key (case-insensitive), then the column, worst/newest first."""
+
+    def never(value):
+        return float("-inf") if value is None else value
+
+    ordered = sorted(rows, key=lambda r: r.text.casefold())
+    keys = {
+        "families": lambda r: r.group.family_count,
+        "series": lambda r: r.group.series_count,
+        "last_push": lambda r: never(r.group.last_push),
+        "last_failure": lambda r: never(r.group.last_failure),
+        "status": lambda r: (r.assessment.status, -never(r.group.last_push)),
+    }
+    if column_id == "key":
+        return ordered[::-1] if descending else ordered
+    return sorted(ordered, key=keys[column_id], reverse=descending)
+
+
+some_groups = st.lists(
+    st.builds(
+        group,
+        st.sampled_from(["a", "B", "b", "c"]),
+        st.one_of(st.none(), st.sampled_from([1.0, 10.0, 7200.0, 9e4])),
+        families=st.integers(0, 3),
+        series=st.integers(0, 3),
+        failed_at=st.one_of(st.none(), st.sampled_from([NOW - 5, NOW - 50])),
+        instance=st.sampled_from(["x", "X", "y", ""]),
+    ),
+    max_size=12,
+)
+
+
+@given(some_groups, st.sampled_from([c for c in COLUMN_IDS if c != "alerts"]), st.booleans())
+def test_sort_agrees_with_the_rule_as_written(groups: list[Group], column: str, descending: bool):
+    rows = build_rows(groups, StalenessPolicy(3600), NOW)
+    assert sort_rows(rows, column, descending) == reference_sort(rows, column, descending)
+    # Filtering sorted rows is sorting filtered rows (the screen filters its sorted list on each keystroke).
+    f = RowFilter.parse("instance=x")
+    assert f.apply(sort_rows(rows, column, descending)) == sort_rows(f.apply(rows), column, descending)
+
+
+def test_filter_takes_any_iterable_and_inverts():
+    assert texts(RowFilter.parse("!job=[ab]").apply(iter(ROWS))) == ["job=c", "job=d"]
+    assert texts(RowFilter.parse("JOB=B").apply(r for r in ROWS)) == ["job=b"]
+
+
+def test_refresh_keeps_unchanged_rows_and_assesses_the_rest():
+    policy = StalenessPolicy(3600)
+    fresh, old, gone = group("fresh", 10), group("old", 100), group("gone", 10)
+    before = refresh_rows([fresh, old, gone], policy, NOW)
+    changed = group("changed", 5)
+    later = NOW + 3550  # `old` (pushed 100 s before NOW) turns stale now; `fresh` is 3,560 s old: not yet
+    after = refresh_rows([old, changed, fresh], policy, later, before)
+    assert [r.text for r in after] == ["job=changed", "job=fresh", "job=old"]  # key order
+    by_text = {r.text: r for r in before}
+    kept = next(r for r in after if r.text == "job=fresh")
+    assert kept is by_text["job=fresh"] and kept.assessed_at == NOW
+    flipped = next(r for r in after if r.text == "job=old")
+    assert flipped is not by_text["job=old"] and flipped.assessment.stale and flipped.assessed_at == later
+    # Whatever was kept, every row says what assessing it now would.
+    expected = build_rows([old, changed, fresh], policy, later)
+    assert sorted((r.text, r.status, r.assessment.label) for r in after) == sorted(
+        (r.text, r.status, r.assessment.label) for r in expected
+    )
+
+
+def test_refresh_without_earlier_rows_or_with_a_group_twice_builds_every_row():
+    policy = StalenessPolicy(3600)
+    a = group("a", 10)
+    assert [r.text for r in refresh_rows([a, group("b", 1)], policy, NOW)] == ["job=a", "job=b"]
+    twice = refresh_rows([a, a], policy, NOW, refresh_rows([a], policy, NOW))
+    assert [r.text for r in twice] == ["job=a", "job=a"]
+
+
+@given(some_groups, st.lists(st.booleans(), max_size=12), st.sampled_from([0.0, 60.0, 3600.0, 86400.0]))
+def test_refreshed_rows_are_the_rows_built_afresh(groups: list[Group], keep: list[bool], elapsed: float):
+    policy = StalenessPolicy(3600)
+    before = refresh_rows(groups, policy, NOW)
+    survivors = [g for g, k in zip(groups, keep, strict=False) if k]
+    after = refresh_rows(survivors, policy, NOW + elapsed, before)
+    afresh = in_key_order(build_rows(survivors, policy, NOW + elapsed))
+    project = lambda rows: [(r.group, r.text, r.status, r.assessment.stale, r.assessment.label) for r in rows]  # noqa: E731
+    assert sorted(project(after), key=repr) == sorted(project(afresh), key=repr)
+    assert [r.order for r in after] == sorted(r.order for r in after)
+
+
+def test_same_rows_means_the_very_objects_in_order():
+    rows = build_rows(GROUPS, StalenessPolicy(3600), NOW)
+    assert same_rows(rows, tuple(rows))
+    assert not same_rows(rows, rows[::-1])
+    assert not same_rows(rows, build_rows(GROUPS, StalenessPolicy(3600), NOW)), "equal is not the same"
+    assert not same_rows(rows, rows[:-1])
