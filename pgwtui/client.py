@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from bridge.protocol.formats import TEXT_CONTENT_TYPE
 from bridge.protocol.grouping import GroupKey, grouping_path
 from pgwtui.connection import Connection, Extensions, GatewayInfo
 from pgwtui.errors import (
@@ -29,8 +30,6 @@ from pgwtui.errors import (
 )
 from pgwtui.models import Group, parse_groups
 from pgwtui.repush import body_without
-
-TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class GatewayClient:
@@ -167,7 +166,7 @@ class GatewayClient:
             what="re-pushing the group",
             prefixed=True,
             content=body,
-            headers={"Content-Type": TEXT_FORMAT},
+            headers={"Content-Type": TEXT_CONTENT_TYPE},
         )
 
     # ----------------------------------------------------------------- plumbing

@@ -106,6 +106,13 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
         default=False,
         help="always answer pushes with 202, even those the consistency check rejects (it still runs: their metrics are not stored)",
     )
+    g.add_argument(
+        "--push.enable-utf8-names",
+        dest="enable_utf8_names",
+        action=bool_flag,
+        default=False,
+        help="allow UTF-8 characters in metric and label names (text bodies, `U__` and UTF-8 names in grouping keys)",
+    )
     add_log_flags(g)
     x = parser.add_argument_group("extensions (opt-in; they never change a standard route)")
     x.add_argument(
@@ -175,6 +182,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         persistence_interval=parse_flag_duration(args.persistence_interval),
         persistence_fsync=args.persistence_fsync,
         disable_consistency_check=args.disable_consistency_check,
+        enable_utf8_names=args.enable_utf8_names,
         web_config_file=args.web_config_file,
         systemd_socket=args.systemd_socket,
         log_level=args.log_level,

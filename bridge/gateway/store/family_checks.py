@@ -1,15 +1,18 @@
-"""The consistency rules client_golang's Gather applies, as pure checks on one family at a time."""
+"""The consistency rules client_golang's Gather applies, as pure checks on one family at a time.
+
+Names as 1.11.3 checks them (client_golang 1.23, common 0.67), with or without
+`--push.enable-utf8-names`: a label name passes if it is non-empty UTF-8 not starting with `__`;
+metric names are not checked (scrapes escape them), except the empty one, which no text scrape
+can show (1.11 stores it, and its `/metrics` then answers an empty body).
+"""
 
 from __future__ import annotations
 
-import re
-
 from bridge.protocol.floats import format_g
 from bridge.protocol.gostr import go_quote
+from bridge.protocol.grouping import is_grouping_label_name
 from bridge.protocol.model import Metric, MetricFamily, MetricType
 
-_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
-_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 SUFFIXES = ("_count", "_sum", "_bucket")
 
 
@@ -27,18 +30,13 @@ def metric_text(metric: Metric) -> str:
     return "".join(parts)
 
 
-def is_metric_name(name: str) -> bool:
-    """A legacy metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`."""
-    return _METRIC_NAME.match(name) is not None
-
-
 _KNOWN_LABEL_NAMES: set[str] = set()
 
 
 def _valid_label_name(name: str) -> bool:
     if name in _KNOWN_LABEL_NAMES:
         return True
-    valid = _LABEL_NAME.match(name) is not None and not name.startswith("__")
+    valid = is_grouping_label_name(name, utf8=True)
     if valid and len(_KNOWN_LABEL_NAMES) < 10_000:  # a cache of names seen valid; bounded
         _KNOWN_LABEL_NAMES.add(name)
     return valid
@@ -61,7 +59,7 @@ def family_errors(family: MetricFamily) -> list[str]:
     """
     errors: list[str] = []
     name = family.name
-    if not is_metric_name(name):
+    if name == "":
         errors.append(f"metric family {go_quote(name)} has an invalid metric name")
         return errors
     mtype = family.type
