@@ -223,7 +223,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bridge.spool.embedded import spool_task
 
     # The spool is checked before the gateway binds: with a bad --spool, nothing is ever served.
-    options = spool_options(args, state_in_memory=not config.persistence_file)
+    options = spool_options(args, state_in_memory=not config.persistence_file, utf8_names=config.enable_utf8_names)
     task = spool_task(options, target=f"embedded:{config.persistence_file}")
     run(run_gateway(config, [task]))
     if task.failure is not None:
