@@ -52,7 +52,7 @@ def test_file_names_carry_utf8_label_names_percent_encoded() -> None:
 
 def test_drop_checks_names_with_the_gateways_rule(tmp_path: Path) -> None:
     body = b'{"a.b","c.d"="x"} 1\n'
-    with pytest.raises(ParseError, match='invalid metric name "a.b"'):
+    with pytest.raises(ParseError, match=r'invalid metric name "a\.b"'):
         drop(tmp_path, {"job": "j"}, Method.PUT, body)
     path = drop(tmp_path, GROUPING, Method.PUT, body, utf8=True)
     assert path.name == NAME and path.read_bytes() == body
