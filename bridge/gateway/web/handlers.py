@@ -180,7 +180,7 @@ class Handlers:
         prefix = self.config.prefix
         rows = []
         for group in self.gateway.groups():
-            labels = ", ".join(f"{n}={html.escape(v)}" for n, v in sorted(group.labels.items()))
+            labels = ", ".join(f"{html.escape(n)}={html.escape(v)}" for n, v in sorted(group.labels.items()))
             pushed = group.timestamp_value(PUSH_TIME) or 0.0
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(pushed)) if pushed else "never"
             state = "ok" if group.last_push_successful else "last push failed"
