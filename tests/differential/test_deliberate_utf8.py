@@ -181,6 +181,18 @@ def test_an_escaped_reserved_grouping_name_is_refused(both: Callable[..., tuple[
     assert httpx.put(ours + "/metrics/job/b", content=b"n 1\n").status_code == 200
 
 
+def test_a_protobuf_metric_name_that_is_not_utf8_is_refused(both: Callable[..., tuple[str, str]]) -> None:
+    """1.11 never checks protobuf metric names: one with a 0xFF byte is stored (and scraped as `a_b`)."""
+    go, ours = both()
+    body = bytearray(delimited(family("aXb", "GAUGE", None, [{"gauge": 1}])))
+    body[body.index(b"aXb") + 1] = 0xFF
+    assert httpx.put(go + "/metrics/job/a", content=bytes(body), headers=PB).status_code == 200
+    assert '\na_b{instance="",job="a"} 1\n' in httpx.get(go + "/metrics").text
+    answer = httpx.put(ours + "/metrics/job/a", content=bytes(body), headers=PB)
+    assert answer.status_code == 400
+    assert 'metric family "a\\xffb" has an invalid metric name' in answer.text
+
+
 def test_an_empty_protobuf_metric_name_is_refused(both: Callable[..., tuple[str, str]]) -> None:
     """1.11 stores it, and every text scrape is then an empty body (MetricFamilyToText fails on the first family)."""
     go, ours = both()

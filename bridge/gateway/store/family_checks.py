@@ -2,8 +2,10 @@
 
 Names as 1.11.3 checks them (client_golang 1.23, common 0.67), with or without
 `--push.enable-utf8-names`: a label name passes if it is non-empty UTF-8 not starting with `__`;
-metric names are not checked (scrapes escape them), except the empty one, which no text scrape
-can show (1.11 stores it, and its `/metrics` then answers an empty body).
+metric names are not checked (scrapes escape them), except two that 1.11 stores and we refuse:
+the empty name, which no text scrape can show (1.11's `/metrics` then answers an empty body), and
+a name that is not valid UTF-8 (a protobuf string is not checked on the wire), which the UTF-8
+rule itself calls invalid and no text-keyed storage can hold.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from bridge.protocol.floats import format_g
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.grouping import is_grouping_label_name
 from bridge.protocol.model import Metric, MetricFamily, MetricType
+from bridge.protocol.names import is_utf8_name
 
 SUFFIXES = ("_count", "_sum", "_bucket")
 
@@ -59,7 +62,7 @@ def family_errors(family: MetricFamily) -> list[str]:
     """
     errors: list[str] = []
     name = family.name
-    if name == "":
+    if not is_utf8_name(name):
         errors.append(f"metric family {go_quote(name)} has an invalid metric name")
         return errors
     mtype = family.type
