@@ -393,7 +393,7 @@ class TextParser:
         return data[start:end]
 
     def _read_name(self, *, label: bool) -> bytes:
-        r"""ReadTokenAsMetricName / readTokenAsLabelName: a bare name, or one with quoted parts (`"a.b"`).
+        r"""Read a name as readTokenAsMetricName / readTokenAsLabelName do: bare, or with quoted parts (`"a.b"`).
 
         A `"` toggles quoting and is dropped (`foo"bar"` is `foobar`); quoted, every byte but a
         newline continues the name, with `\\`, `\n` and `\"` escapes; the closing quote ends it.
