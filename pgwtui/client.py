@@ -19,7 +19,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from bridge.protocol.grouping import GroupKey, grouping_path
+from bridge.protocol.formats import TEXT_CONTENT_TYPE
+from bridge.protocol.grouping import GroupKey, grouping_path, is_grouping_label_name
 from pgwtui.connection import Connection, Extensions, GatewayInfo
 from pgwtui.errors import (
     ConfigError,
@@ -34,8 +35,6 @@ from pgwtui.errors import (
 )
 from pgwtui.models import NOTHING, Group, decode_groups
 from pgwtui.repush import body_without
-
-TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class GatewayClient:
@@ -56,6 +55,8 @@ class GatewayClient:
         self._http = open_client(connection, base_url=f"{parts.scheme}://{parts.netloc}", transport=transport)
         self._last = NOTHING
         """The last answer decoded: the next one reuses its unchanged groups."""
+        self.utf8_names: bool | None = None
+        """Whether the gateway has `--push.enable-utf8-names` (its `/api/v1/status` says); None until `info()`."""
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -104,13 +105,17 @@ class GatewayClient:
 
         """
         version = ""
+        utf8 = False
         status = await self._request("GET", "/api/v1/status", expect=(200, 404), what="reading status")
         if status.status_code == 200:
             try:
-                version = str(status.json()["data"]["build_information"]["version"])
-            except (ValueError, KeyError, TypeError):
+                data = status.json()["data"]
+                version = str(data["build_information"]["version"])
+                utf8 = data.get("flags", {}).get("push.enable-utf8-names") == "true"
+            except (ValueError, KeyError, TypeError, AttributeError):
                 version = ""
-        return GatewayInfo(version, await self.extensions())
+        self.utf8_names = utf8
+        return GatewayInfo(version, await self.extensions(), utf8_names=utf8)
 
     async def extensions(self) -> Extensions:
         """Ask which extensions the gateway offers (none on the Go gateway).
@@ -133,13 +138,19 @@ class GatewayClient:
             return Extensions()
 
     # ----------------------------------------------------------------- writes
+    def _utf8(self, key: GroupKey) -> bool:
+        """Whether the URL of this key is for a gateway with UTF-8 names: as it said, else as the key shows."""
+        if self.utf8_names is not None:
+            return self.utf8_names
+        return any(not is_grouping_label_name(name) for name, _ in key)
+
     def delete_path(self, key: GroupKey) -> str:
-        """Return the exact DELETE path for a group, every label value `@base64`-encoded."""
-        return grouping_path(dict(key), prefix=self.prefix)
+        """Return the exact DELETE path for a group, every label value `@base64`-encoded (UTF-8 names `U__`-encoded)."""
+        return grouping_path(dict(key), prefix=self.prefix, utf8=self._utf8(key))
 
     def family_delete_path(self, key: GroupKey, family: str) -> str:
         """Return the extension's DELETE path for one family of a group."""
-        tail = grouping_path(dict(key))[len("/metrics") :]
+        tail = grouping_path(dict(key), utf8=self._utf8(key))[len("/metrics") :]
         return f"{self.prefix}/api/v1/extensions/family/{quote(family, safe='')}{tail}"
 
     async def delete_group(self, key: GroupKey) -> None:
@@ -189,7 +200,7 @@ class GatewayClient:
         """
         self._check_writable("re-push a group")
         body = body_without(group, family)
-        path = grouping_path(dict(group.key), prefix=self.prefix)
+        path = grouping_path(dict(group.key), prefix=self.prefix, utf8=self._utf8(group.key))
         await self._request(
             "PUT",
             path,
@@ -197,7 +208,7 @@ class GatewayClient:
             what="re-pushing the group",
             prefixed=True,
             content=body,
-            headers={"Content-Type": TEXT_FORMAT},
+            headers={"Content-Type": TEXT_CONTENT_TYPE},
         )
 
     # ----------------------------------------------------------------- plumbing

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bridge.protocol.grouping import is_label_name
+from bridge.protocol.grouping import is_grouping_label_name
 from pgwtui.durations import parse_duration
 from pgwtui.errors import ConfigError
 from pgwtui.rules.names import AlertOptions
@@ -107,7 +107,7 @@ def parse_alert_options(document: Mapping[str, Any], where: str = "config") -> A
     extra = as_table(table.get("labels", {}), f"{label}: labels")
     pairs: list[tuple[str, str]] = []
     for name, value in extra.items():
-        if not is_label_name(name) or name.startswith("__") or name in ("alertname", "severity"):
+        if not is_grouping_label_name(name) or name in ("alertname", "severity"):
             raise ConfigError(f"{label}: labels: {name!r} cannot be an alert label (severity has its own key)")
         if not isinstance(value, str):
             raise ConfigError(f"{label}: labels: {name} must be a string, got {value!r}")

@@ -47,10 +47,11 @@ class Extensions:
 
 @dataclass(frozen=True, slots=True)
 class GatewayInfo:
-    """Who answers: version from `/api/v1/status`, and the extensions."""
+    """Who answers: version and UTF-8 names (`--push.enable-utf8-names`) from `/api/v1/status`, and the extensions."""
 
     version: str
     extensions: Extensions
+    utf8_names: bool = False
 
     def identity(self) -> str:
         """`Pushgateway 1.5.1` or `pgw-bridge 0.1.0 +family delete`: the title bar and the help page."""

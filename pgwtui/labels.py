@@ -3,7 +3,9 @@
 A value is quoted as in Go and JSON (`"a\\"b"`, `"line\\nbreak"`), so what the user reads is what
 the gateway holds: an empty value, a space or a `"` inside a value cannot be mistaken for
 anything else. Every view (the groups list, the detail, the alerts, the confirmations) writes
-label values through `quote`.
+label values through `quote`, and names through `label_name` / `metric_name`: a UTF-8 name that
+is not a legacy one (`dotted.label`, a gateway with `--push.enable-utf8-names`) is quoted the
+same way, as 1.11's own UI shows such label names.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from bridge.protocol.grouping import GroupKey
+from bridge.protocol.names import is_legacy_label_name, is_legacy_metric_name
 
 Pairs = tuple[tuple[str, str], ...]
 """Label pairs (name, value)."""
@@ -21,6 +24,16 @@ Pairs = tuple[tuple[str, str], ...]
 def quote(value: str) -> str:
     """A label value in double quotes, escaped: `""`, `"db-1"`, `"a\\"b"`."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def label_name(name: str) -> str:
+    """A label name as shown: as it is when legacy (`instance`), else quoted (`"dotted.label"`)."""
+    return name if is_legacy_label_name(name) else quote(name)
+
+
+def metric_name(name: str) -> str:
+    """A family name as shown: as it is when legacy (`rows_total`), else quoted (`"my.metric"`)."""
+    return name if is_legacy_metric_name(name) else quote(name)
 
 
 _AMBIGUOUS = re.compile(r'[\s"=]')
@@ -43,7 +56,8 @@ def key_text(key: GroupKey, *, quote_all: bool = False) -> str:
     or every one with `quote_all` (`job="backup" instance=""`, as the confirmations show keys).
     """
     return " ".join(
-        f"{name}={quote(value) if quote_all or _needs_quotes(value) else value}" for name, value in job_first(key)
+        f"{label_name(name)}={quote(value) if quote_all or _needs_quotes(value) else value}"
+        for name, value in job_first(key)
     )
 
 
@@ -62,4 +76,4 @@ def own_labels(labels: Iterable[tuple[str, str]], key: GroupKey) -> Pairs:
 
 def pairs_text(pairs: Iterable[tuple[str, str]], *, sep: str = " ") -> str:
     """`name="value"` for each pair, every value quoted: `env="prod" team="db"`."""
-    return sep.join(f"{name}={quote(value)}" for name, value in pairs)
+    return sep.join(f"{label_name(name)}={quote(value)}" for name, value in pairs)

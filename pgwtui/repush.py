@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import TIMESTAMP_FAMILIES, Histogram, Metric, MetricFamily, MetricType, Summary
-from bridge.protocol.textrender import render_family
+from bridge.protocol.names import Escaping
+from bridge.protocol.textrender import render_escaped
 from pgwtui.errors import RepushError
 from pgwtui.labels import own_labels
 from pgwtui.models import Family, Group, Series
@@ -27,7 +28,7 @@ def body_without(group: Group, family_name: str) -> bytes:
     """Render the text-format body that re-creates `group` without `family_name` when PUT to its key.
 
     Grouping labels and the injected `instance=""` are left out of the series: the gateway adds
-    them back from the URL.
+    them back from the URL. Names that are not legacy-valid are quoted (a gateway with UTF-8 names reads them).
 
     Raises:
         RepushError: the family is gateway-managed or absent, or another family cannot be re-pushed.
@@ -39,7 +40,7 @@ def body_without(group: Group, family_name: str) -> bytes:
     if all(f.name != family_name for f in families):
         raise RepushError(f"the group has no family {family_name!r}")
     parts = [
-        render_family(_to_model(family, group.key))
+        render_escaped(_to_model(family, group.key), Escaping.ALLOW_UTF8)
         for family in families
         if family.name != family_name and not family.managed
     ]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bridge.cli.flags import duration_seconds, env_name
+from bridge.cli.flags import duration_seconds, env_bool, env_name
 from bridge.errors import ConfigError, ParseError, SpoolError
 from bridge.protocol.methods import Method
 from bridge.spool.naming import file_name
@@ -36,6 +36,13 @@ def register(sub: Any) -> None:
     drop_cmd.add_argument("job", help="the job of the grouping key")
     drop_cmd.add_argument("labels", nargs="*", metavar="LABEL=VALUE", help="more grouping labels")
     drop_cmd.add_argument("--spool", default=None, metavar="DIR", help=f"the spool directory (env {SPOOL_ENV})")
+    drop_cmd.add_argument(
+        "--utf8-names",
+        action="store_true",
+        default=env_bool("--utf8-names"),
+        help="the gateway runs with --push.enable-utf8-names: allow UTF-8 metric and label names "
+        f"(env {env_name('--utf8-names')})",
+    )
     method = drop_cmd.add_mutually_exclusive_group()
     method.add_argument("--add", action="store_true", help="POST: replace only the families in the body")
     method.add_argument("--delete", action="store_true", help="delete the group (stdin is not read)")
@@ -64,7 +71,7 @@ def _spool(value: str | None) -> Path:
     return Path(spool)
 
 
-def grouping_from_args(job: str, labels: list[str]) -> dict[str, str]:
+def grouping_from_args(job: str, labels: list[str], *, utf8: bool = False) -> dict[str, str]:
     """Build a grouping key from `JOB` and `LABEL=VALUE` arguments, checked against the naming rule.
 
     Raises:
@@ -80,7 +87,7 @@ def grouping_from_args(job: str, labels: list[str]) -> dict[str, str]:
             raise ConfigError(f"grouping label {name!r} given twice")
         grouping[name] = value
     try:
-        file_name(grouping)
+        file_name(grouping, utf8=utf8)
     except SpoolError as exc:
         raise ConfigError(str(exc)) from None
     return grouping
@@ -89,11 +96,11 @@ def grouping_from_args(job: str, labels: list[str]) -> dict[str, str]:
 def run_drop(args: argparse.Namespace) -> int:
     """`pgw-bridge drop`: exit 0 once the file is in the spool; non-zero on bad input."""
     spool = _spool(args.spool)
-    grouping = grouping_from_args(args.job, args.labels)
+    grouping = grouping_from_args(args.job, args.labels, utf8=args.utf8_names)
     method = Method.POST if args.add else Method.DELETE if args.delete else Method.PUT
     body = b"" if method is Method.DELETE else sys.stdin.buffer.read()
     try:
-        drop(spool, grouping, method, body)
+        drop(spool, grouping, method, body, utf8=args.utf8_names)
     except ParseError as exc:
         raise SpoolError(f"stdin: {exc}") from None
     return 0

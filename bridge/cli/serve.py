@@ -112,6 +112,13 @@ def add_gateway_flags(parser: argparse.ArgumentParser) -> None:
         help="Do not check consistency of pushed metrics. DANGEROUS. "
         "(Here: pushes are answered 202 at once; the check still runs and what it rejects is not stored.)",
     )
+    g.add_argument(
+        "--push.enable-utf8-names",
+        dest="enable_utf8_names",
+        action=bool_flag,
+        default=False,
+        help="allow UTF-8 characters in metric and label names (text bodies, `U__` and UTF-8 names in grouping keys)",
+    )
     add_log_flags(g)
     add_version_flag(g)
     g.add_argument("--help-long", action="help", help="The same as --help (kingpin's flag).")
@@ -184,6 +191,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         persistence_interval=duration_seconds(args.persistence_interval),
         persistence_fsync=args.persistence_fsync,
         disable_consistency_check=args.disable_consistency_check,
+        enable_utf8_names=args.enable_utf8_names,
         web_config_file=args.web_config_file,
         systemd_socket=args.systemd_socket,
         log_level=args.log_level,
@@ -224,7 +232,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bridge.spool.embedded import spool_task
 
     # The spool is checked before the gateway binds: with a bad --spool, nothing is ever served.
-    options = spool_options(args, state_in_memory=not config.persistence_file)
+    options = spool_options(args, state_in_memory=not config.persistence_file, utf8_names=config.enable_utf8_names)
     task = spool_task(options, target=f"embedded:{config.persistence_file}")
     run(run_gateway(config, [task]))
     if task.failure is not None:

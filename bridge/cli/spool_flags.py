@@ -83,6 +83,13 @@ def add_remote_flags(parser: argparse.ArgumentParser) -> None:
         help=f"do not verify the gateway's certificate (env {env_name('--tls-insecure-skip-verify')})",
     )
     add_env_flag(g, "--timeout", "timeout of one push", "10s", metavar="DURATION")
+    g.add_argument(
+        "--utf8-names",
+        action="store_true",
+        default=env_bool("--utf8-names"),
+        help="the gateway runs with --push.enable-utf8-names: spool file names and bodies may carry UTF-8 "
+        f"metric and label names (env {env_name('--utf8-names')})",
+    )
     add_env_flag(
         g, "--metrics-listen", "serve the bridge's own metrics on this [host]:port at /metrics", metavar="ADDR"
     )
@@ -102,8 +109,10 @@ def _read_secret(path: str, what: str) -> str:
         raise ConfigError(f"cannot read the {what} file: {exc}") from None
 
 
-def spool_options(args: argparse.Namespace, *, state_in_memory: bool = False) -> SpoolOptions:
-    """`SpoolOptions` from parsed flags.
+def spool_options(
+    args: argparse.Namespace, *, state_in_memory: bool = False, utf8_names: bool | None = None
+) -> SpoolOptions:
+    """`SpoolOptions` from parsed flags; `utf8_names` None: `--utf8-names` (watch), else the gateway's own flag.
 
     Raises:
         ConfigError: a missing spool or a value that does not parse.
@@ -137,6 +146,7 @@ def spool_options(args: argparse.Namespace, *, state_in_memory: bool = False) ->
         state_file=Path(args.state_file) if args.state_file else None,
         state_in_memory=state_in_memory,
         rescan_interval=_seconds(args, "rescan_interval", "--rescan-interval"),
+        utf8_names=bool(getattr(args, "utf8_names", False)) if utf8_names is None else utf8_names,
     )
 
 
@@ -169,4 +179,5 @@ def http_settings(args: argparse.Namespace) -> HttpSettings:
         key_file=args.tls_key_file or None,
         insecure_skip_verify=bool(args.tls_insecure_skip_verify),
         timeout=_seconds(args, "timeout", "--timeout") or 10.0,
+        utf8_names=bool(args.utf8_names),
     )

@@ -51,6 +51,8 @@ class GatewayConfig:
     persistence_interval: float = 300.0
     persistence_fsync: bool = False
     disable_consistency_check: bool = False
+    enable_utf8_names: bool = False
+    """`--push.enable-utf8-names`: UTF-8 metric and label names in text bodies and in grouping-key URLs."""
     web_config_file: str = ""
     systemd_socket: bool = False
     log_level: str = "info"
@@ -79,6 +81,7 @@ class GatewayConfig:
             "persistence.interval": format_duration(self.persistence_interval),
             "persistence.fsync": flag(self.persistence_fsync),
             "push.disable-consistency-check": flag(self.disable_consistency_check),
+            "push.enable-utf8-names": flag(self.enable_utf8_names),
             "web.config.file": self.web_config_file,
             "web.enable-admin-api": flag(self.enable_admin_api),
             "web.enable-lifecycle": flag(self.enable_lifecycle),

@@ -29,6 +29,7 @@ from bridge.gateway.store.types import Change, Consumed, Group
 from bridge.gateway.verdict import ACCEPTED, Refusal, Verdict, go_errors
 from bridge.protocol.grouping import group_key
 from bridge.protocol.model import MetricFamily
+from bridge.protocol.names import DEFAULT_ESCAPING, Escaping
 
 log = logging.getLogger("bridge.gateway")
 
@@ -252,21 +253,21 @@ class Gateway:
         """The gateway's own metrics right now."""
         return self.own.families()
 
-    def metrics_families(self) -> list[MetricFamily]:
-        """Every family `/metrics` exposes, merged by name (for the protobuf text formats)."""
-        return self.exposition.families(self.own_families())
+    def metrics_families(self, escaping: Escaping = DEFAULT_ESCAPING) -> list[MetricFamily]:
+        """Every family `/metrics` exposes, merged by name, names escaped (for the protobuf text formats)."""
+        return self.exposition.families(self.own_families(), escaping)
 
-    def metrics_text(self) -> bytes:
-        """The `/metrics` text exposition."""
-        return self.exposition.text(self.own_families())
+    def metrics_text(self, escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
+        """The `/metrics` text exposition, names escaped with `escaping`."""
+        return self.exposition.text(self.own_families(), escaping)
 
-    def metrics_text_gzip(self) -> bytes:
+    def metrics_text_gzip(self, escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
         """The `/metrics` text exposition, gzip-compressed (from cached compressed chunks)."""
-        return self.exposition.gzip_text(self.own_families())
+        return self.exposition.gzip_text(self.own_families(), escaping)
 
-    def metrics_protobuf(self) -> bytes:
-        """The `/metrics` delimited protobuf exposition."""
-        return self.exposition.protobuf(self.own_families())
+    def metrics_protobuf(self, escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
+        """The `/metrics` delimited protobuf exposition, names escaped with `escaping`."""
+        return self.exposition.protobuf(self.own_families(), escaping)
 
     def api_metrics(self) -> bytes:
         """The `/api/v1/metrics` body."""

@@ -8,9 +8,10 @@ One module per concern::
     protobuf    delimited `MetricFamily` messages, both ways
     prototext   the protobuf text format of families, for `encoding=text` scrapes
     native/     native histograms: the bucket walk, Prometheus's bounds, 1.11's API buckets
-    grouping    grouping keys ↔ `/metrics/job/…` URL paths (`@base64`), and the label-name rules
+    grouping    grouping keys ↔ `/metrics/job/…` URL paths (`@base64`, `U__`), and the grouping-label rule
+    names       metric and label names: legacy and UTF-8 rules, the four escapings, `U__`, text quoting
     methods     PUT, POST, DELETE: what a push asks of the gateway
-    formats     the media types of the text and protobuf formats
+    formats     the media types of the text and protobuf formats, with `escaping=`
     durations   `90s`, `1h30m`: the one duration grammar, written Go's way or a user's
     floats      Go's strconv rules: parsing, 'g' formatting, float64 → uint64
     gostr       Go's `%q` quoting, for messages that read like the Go gateway's

@@ -1,8 +1,15 @@
-"""Text exposition format 0.0.4 parser with the verdicts of Go's expfmt.TextParser (common 0.39).
+"""Text exposition format 0.0.4 parser with the verdicts of Go's expfmt.TextParser (common 0.39, names as 0.67).
 
 Plain sample lines take a regex fast path; every other line goes through a byte-level state
 machine that follows expfmt's states one for one, so line numbers, accepted quirks and the
 order in which errors are found match the Go gateway.
+
+Names are read as Pushgateway 1.11.3 reads them: quoted names (`"a.b"{x="y"}`, `{"a.b",x="y"}`,
+`x{"a.b"="v"}`, `# HELP "a.b" …`), a metric name inside the braces, each name checked with the
+legacy rule or (`utf8=True`, `--push.enable-utf8-names`) the UTF-8 one. Two deliberate
+differences: a braces line without a metric name (`{}`, `{a="b"}`) is always `invalid metric
+name` (1.11 panics, or appends the labels to the previous line's metric), and labels before the
+name inside braces belong to that name's family (1.11 reads them with the previous line's type).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from bridge.errors import ParseError
 from bridge.protocol.floats import parse_float, to_uint64
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+from bridge.protocol.names import is_label_name, is_metric_name
 
 _FAST_SAMPLE = re.compile(
     rb"([a-zA-Z_:][a-zA-Z0-9_:]*)"
@@ -31,6 +39,8 @@ _LABEL_START = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_
 _LABEL_CONT = _LABEL_START | frozenset(b"0123456789")
 _NAME_START = _LABEL_START | frozenset(b":")
 _NAME_CONT = _LABEL_CONT | frozenset(b":")
+_QUOTE = 0x22
+_BACKSLASH = 0x5C
 _EOF = -1
 _NL = 0x0A
 
@@ -96,7 +106,9 @@ class _Fail(Exception):
 class TextParser:
     """One-shot parser; create one per body."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, utf8: bool = False) -> None:
+        self.utf8 = utf8
+        """Names are checked with the UTF-8 rule (`--push.enable-utf8-names`), else the legacy one."""
         self.families: dict[str, MetricFamily] = {}
         self._types_set: set[str] = set()
         self._line = 0
@@ -114,6 +126,10 @@ class TextParser:
         self._pending_name = ""
         self._pending_special = False
         self._dup_pending = False
+        self._braces = False  # a line that starts with `{`: its metric name is inside the braces
+        self._named = False  # ... and it has been read
+        self._unnamed_pairs: list[tuple[str, bytes]] = []  # labels before it
+        self._plain = True  # the last name read had no quoted part (so it is a legacy name)
         self._data = b""
         self._pos = 0
         self._byte = 0
@@ -376,16 +392,68 @@ class TextParser:
         end = self._pos - 1 if byte != _EOF else len(data)
         return data[start:end]
 
-    def _read_name(self, start_set: frozenset[int], cont_set: frozenset[int]) -> bytes:
-        if self._byte not in start_set:
-            return b""
-        start = self._pos - 1
+    def _read_name(self, *, label: bool) -> bytes:
+        r"""Read a name as readTokenAsMetricName / readTokenAsLabelName do: bare, or with quoted parts (`"a.b"`).
+
+        A `"` toggles quoting and is dropped (`foo"bar"` is `foobar`); quoted, every byte but a
+        newline continues the name, with `\\`, `\n` and `\"` escapes; the closing quote ends it.
+        """
+        start_set, cont_set = (_LABEL_START, _LABEL_CONT) if label else (_NAME_START, _NAME_CONT)
+        byte = self._byte
+        self._plain = True
+        if byte != _QUOTE:
+            if byte not in start_set:
+                return b""
+            start = self._pos - 1
+            while True:
+                byte = self._read()
+                if byte == _EOF:
+                    raise _Fail(None)
+                if byte not in cont_set:
+                    break
+            if byte != _QUOTE:
+                return self._data[start : self._pos - 1]
+            out = bytearray(self._data[start : self._pos - 1])
+        else:
+            out = bytearray()
+        self._plain = False
+        quoted = escaped = False
         while True:
+            if escaped:
+                if byte in (_BACKSLASH, _QUOTE):
+                    out.append(byte)
+                elif byte == ord("n"):
+                    out.append(_NL)
+                else:
+                    raise _Fail(f"invalid escape sequence '\\{chr(byte)}'")
+                escaped = False
+            elif byte == _QUOTE:
+                quoted = not quoted
+                if not quoted:
+                    if self._read() == _EOF:
+                        raise _Fail(None)
+                    return bytes(out)
+            elif byte == _NL:
+                what = "label name" if label else "metric name"
+                raise _Fail(f"{what} {go_quote(bytes(out))} contains unescaped new-line")
+            elif byte == _BACKSLASH:
+                escaped = True
+            else:
+                out.append(byte)
             byte = self._read()
             if byte == _EOF:
                 raise _Fail(None)
-            if byte not in cont_set:
-                return self._data[start : self._pos - 1]
+            if not quoted and byte not in cont_set and byte != _QUOTE:
+                return bytes(out)
+
+    def _metric_name(self, raw: bytes) -> str:
+        """A metric name that selects or creates a family, checked with the parser's rule."""
+        if self._plain and raw:
+            return raw.decode("ascii")  # a bare name is a legacy name: valid under both rules
+        name = raw.decode("utf-8", "surrogateescape")
+        if not is_metric_name(name, utf8=self.utf8):
+            raise _Fail(f"invalid metric name {go_quote(name)}")
+        return name
 
     def _slow_line(self, pos: int) -> None:
         """Run expfmt's machine from the start of a line to the start of the next one."""
@@ -399,6 +467,9 @@ class TextParser:
             return
         if byte == ord("#"):
             self._comment()
+            return
+        if byte == ord("{"):
+            self._braces_line()
             return
         self._sample()
 
@@ -417,12 +488,12 @@ class TextParser:
                     raise _Fail(None)
             return
         self._skip_blank_tab()
-        name = self._read_name(_NAME_START, _NAME_CONT)
+        name = self._read_name(label=False)
         if self._byte == _NL:
             return
         if self._byte not in _BLANK:
             raise _Fail("invalid metric name in comment")
-        self._set_current_family(name.decode("ascii"))
+        self._set_current_family(self._metric_name(name))
         if self._skip_blank_tab() == _NL:
             return
         mf = self._mf
@@ -449,8 +520,8 @@ class TextParser:
             if byte == _EOF:
                 raise _Fail(None)
             if escapes and escaped:
-                if byte == 0x5C:
-                    out.append(0x5C)
+                if byte in (_BACKSLASH, _QUOTE):  # `\"` in HELP: common 0.62 and later
+                    out.append(byte)
                 elif byte == ord("n"):
                     out.append(_NL)
                 else:
@@ -465,41 +536,93 @@ class TextParser:
             byte = self._read()
 
     def _sample(self) -> None:
-        name = self._read_name(_NAME_START, _NAME_CONT)
+        self._braces = False
+        name = self._read_name(label=False)
         if not name:
             raise _Fail("invalid metric name")
-        self._begin_sample(name.decode("ascii"))
+        self._begin_sample(self._metric_name(name))
         if self._byte in _BLANK:
             self._skip_blank_tab()
         if self._byte == ord("{"):
             self._labels()
         self._slow_value()
 
+    def _braces_line(self) -> None:
+        """A line that starts with `{`: the metric name is the one name inside not followed by `=`."""
+        self._braces = True
+        self._named = False
+        self._unnamed_pairs = []
+        self._labels()
+        self._slow_value()
+
+    def _name_in_braces(self, raw: bytes) -> None:
+        """The metric name of a braces line: start its sample, then take the labels read before it."""
+        if self._named:
+            assert self._mf is not None
+            raise _Fail(f"multiple metric names for metric {go_quote(self._mf.name)}")
+        self._begin_sample(self._metric_name(raw))
+        self._named = True
+        for lname, value in self._unnamed_pairs:
+            self._label_name(lname)
+            self._check_duplicate()
+            self._label_value(value, checked_dup=True)
+        self._unnamed_pairs = []
+
+    def _family_name(self) -> str:
+        return self._mf.name if self._mf is not None else ""
+
     def _labels(self) -> None:
-        mf = self._mf
-        assert mf is not None
+        braces = self._braces
         while True:
             byte = self._skip_blank_tab()
             if byte == ord("}"):
+                if braces and not self._named:
+                    raise _Fail("invalid metric name")
                 self._skip_blank_tab()
                 return
-            lname = self._read_name(_LABEL_START, _LABEL_CONT)
-            if not lname:
-                raise _Fail(f"invalid label name for metric {go_quote(mf.name)}")
-            self._label_name(sys.intern(lname.decode("ascii")))
+            raw_name = self._read_name(label=True)
+            if not raw_name:
+                raise _Fail(f"invalid label name for metric {go_quote(self._family_name())}")
             if self._byte in _BLANK:
                 self._skip_blank_tab()
             if self._byte != ord("="):
-                raise _Fail(f"expected '=' after label name, found {_go_char(self._byte)}")
-            self._check_duplicate()
+                if not braces:
+                    raise _Fail(f"expected '=' after label name, found {_go_char(self._byte)}")
+                if self._byte in (ord(","), ord("}")):
+                    self._name_in_braces(raw_name)
+                    if self._byte == ord(","):
+                        continue
+                    self._skip_blank_tab()
+                    return
+                if self._named:
+                    raise _Fail(f"multiple metric names for metric {go_quote(self._family_name())}")
+                raise _Fail(f"unexpected end of metric name {_go_char(self._byte)}")
+            plain = self._plain
+            lname = sys.intern(raw_name.decode("ascii" if plain else "utf-8", "surrogateescape"))
+            if lname == "__name__":
+                raise _Fail('label name "__name__" is reserved')
+            if not plain and not is_label_name(lname, utf8=self.utf8):
+                raise _Fail(f"invalid label name {go_quote(lname)}")
+            unnamed = braces and not self._named
+            if not unnamed:
+                self._label_name(lname)
+                self._check_duplicate()
             if self._skip_blank_tab() != ord('"'):
                 raise _Fail(f"expected '\"' at start of label value, found {_go_char(self._byte)}")
             raw = self._read_label_value()
-            self._label_value(raw, checked_dup=True)
+            if unnamed:
+                # Its family is not known yet: checked once the name is read (the value's UTF-8 now, as Go).
+                if _decode_utf8(raw) is None:
+                    raise _Fail(f"invalid label value {go_quote(raw)}")
+                self._unnamed_pairs.append((lname, raw))
+            else:
+                self._label_value(raw, checked_dup=True)
             byte = self._skip_blank_tab()
             if byte == ord(","):
                 continue
             if byte == ord("}"):
+                if braces and not self._named:
+                    raise _Fail("invalid metric name")
                 self._skip_blank_tab()
                 return
             raise _Fail(f"unexpected end of label value {go_quote(raw)}")
@@ -567,11 +690,13 @@ def _parse_int64(token: bytes) -> int:
     return value
 
 
-def parse_text(data: bytes) -> dict[str, MetricFamily]:
+def parse_text(data: bytes, *, utf8: bool = False) -> dict[str, MetricFamily]:
     """Parse a text-format body into families keyed by name (empty families dropped).
+
+    `utf8`: check names with the UTF-8 rule (`--push.enable-utf8-names`) rather than the legacy one.
 
     Raises:
         ParseError: with the 1-based line number, as expfmt reports it.
 
     """
-    return TextParser().parse(data)
+    return TextParser(utf8=utf8).parse(data)

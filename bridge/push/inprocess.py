@@ -53,7 +53,9 @@ class GatewayPusher:
             if request.method is Method.DELETE:
                 await self.gateway.delete(grouping)
                 return outcome.Outcome(outcome.Verdict.DELIVERED, 202)
-            families = request.families if request.families is not None else parse_text(request.body)
+            families = request.families
+            if families is None:
+                families = parse_text(request.body, utf8=self.gateway.config.enable_utf8_names)
             verdict = await self.gateway.push(grouping, families, replace=request.method is Method.PUT)
         except ParseError as exc:
             return outcome.Outcome(outcome.Verdict.REJECTED, 400, str(exc))

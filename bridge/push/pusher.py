@@ -122,11 +122,12 @@ class HttpPusher:
     def __init__(self, settings: HttpSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._client = build_client(settings, transport)
         self._base = settings.url.rstrip("/")
+        self._utf8 = settings.utf8_names
         self.target = redact(self._base)
 
     async def push(self, request: PushRequest) -> Outcome:
         """Send one push; transport errors and timeouts come back as transient outcomes."""
-        url = self._base + grouping_path(request.key)
+        url = self._base + grouping_path(request.key, utf8=self._utf8)
         try:
             if request.method is Method.DELETE:
                 response = await self._client.delete(url)

@@ -19,6 +19,8 @@ class HttpSettings:
         key_file: its private key (PEM); may be omitted when `cert_file` holds both.
         insecure_skip_verify: do not verify the gateway's certificate (testing only).
         timeout: seconds for connecting and for the whole answer.
+        utf8_names: the gateway runs with `--push.enable-utf8-names`, so grouping-label names that
+            are not legacy-valid can be sent (`U__`-encoded in the URL).
 
     """
 
@@ -31,3 +33,4 @@ class HttpSettings:
     key_file: str | None = None
     insecure_skip_verify: bool = False
     timeout: float = 10.0
+    utf8_names: bool = False

@@ -30,11 +30,13 @@ class SpoolLayout:
     Attributes:
         root: the spool directory.
         methods: the methods whose directories are watched (mirror mode watches the spool itself only).
+        utf8_names: file names may carry UTF-8 label names (`naming.parse_name`).
 
     """
 
     root: Path
     methods: tuple[Method, ...] = (Method.PUT, Method.POST, Method.DELETE)
+    utf8_names: bool = False
 
     @property
     def failed(self) -> Path:
@@ -113,7 +115,7 @@ class SpoolLayout:
         method = self.method_of(path)
         if method is None:
             return None
-        return method, naming.parse_key(path.name)
+        return method, naming.parse_key(path.name, utf8=self.utf8_names)
 
     def scan(self) -> list[Path]:
         """Every spool file present now, oldest first (modification time, then name)."""

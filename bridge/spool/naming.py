@@ -1,4 +1,9 @@
-"""Spool file names ↔ grouping keys: `<job>[@<label>=<value>…].prom`, percent-encoded; pure, no I/O."""
+"""Spool file names ↔ grouping keys: `<job>[@<label>=<value>…].prom`, percent-encoded; pure, no I/O.
+
+With UTF-8 names (`utf8=True`: the target gateway runs with `--push.enable-utf8-names`) a label
+name may be any UTF-8 name not starting with `__`, percent-encoded like a value
+(`job@caf%C3%A9.name=x.prom`, `job@a%3Db=x.prom`); without, it is a legacy name, as it is.
+"""
 
 from __future__ import annotations
 
@@ -72,14 +77,15 @@ def _unescape(text: str, what: str) -> str:
         raise SpoolError(f"{what} is not valid UTF-8 once percent-decoded") from None
 
 
-def _check_label_name(name: str) -> None:
-    if not is_grouping_label_name(name):
-        raise SpoolError(f"invalid grouping label name {name!r} (want [a-zA-Z_][a-zA-Z0-9_]*, not __*)")
+def _check_label_name(name: str, utf8: bool) -> None:
+    if not is_grouping_label_name(name, utf8=utf8):
+        want = "non-empty UTF-8" if utf8 else "[a-zA-Z_][a-zA-Z0-9_]*"
+        raise SpoolError(f"invalid grouping label name {name!r} (want {want}, not __*)")
     if name == "job":
         raise SpoolError("'job' is the part before the first '@', not a label")
 
 
-def parse_name(name: str) -> dict[str, str]:
+def parse_name(name: str, *, utf8: bool = False) -> dict[str, str]:
     """Return the grouping key a spool file name stands for.
 
     `backup.prom` → `{job: backup}`; `backup@instance=db%2F1@env=.prom` →
@@ -88,6 +94,7 @@ def parse_name(name: str) -> dict[str, str]:
 
     Args:
         name: the file name, without directory.
+        utf8: label names follow the UTF-8 rule (percent-encoded like values).
 
     Returns:
         The grouping labels, `job` included.
@@ -109,7 +116,9 @@ def parse_name(name: str) -> dict[str, str]:
         label, sep, raw = part.partition("=")
         if not sep:
             raise SpoolError(f"grouping label {part!r} has no '=' (want @label=value)")
-        _check_label_name(label)
+        if utf8:
+            label = _unescape(label, f"the label name {label!r}")
+        _check_label_name(label, utf8)
         if "=" in raw:
             raise SpoolError(f"'=' in the value of {label} must be percent-encoded as %3D")
         if label in labels:
@@ -118,21 +127,22 @@ def parse_name(name: str) -> dict[str, str]:
     return labels
 
 
-def parse_key(name: str) -> GroupKey:
+def parse_key(name: str, *, utf8: bool = False) -> GroupKey:
     """`parse_name` as a canonical, hashable grouping key.
 
     Raises:
         SpoolError: the name breaks the rule.
 
     """
-    return group_key(parse_name(name))
+    return group_key(parse_name(name, utf8=utf8))
 
 
-def file_name(grouping: Mapping[str, str]) -> str:
+def file_name(grouping: Mapping[str, str], *, utf8: bool = False) -> str:
     """Return the spool file name for a grouping key (labels sorted by name); `parse_name` inverts it.
 
     Args:
         grouping: the grouping labels, `job` included and non-empty.
+        utf8: label names follow the UTF-8 rule.
 
     Returns:
         A file name such as `backup@instance=db%2F1.prom`.
@@ -147,8 +157,8 @@ def file_name(grouping: Mapping[str, str]) -> str:
         raise SpoolError("a grouping key needs a non-empty job")
     parts = [_escape(job, first=True)]
     for label in sorted(labels):
-        _check_label_name(label)
-        parts.append(f"{label}={_escape(labels[label], first=False)}")
+        _check_label_name(label, utf8)
+        parts.append(f"{_escape(label, first=False)}={_escape(labels[label], first=False)}")
     name = "@".join(parts) + SUFFIX
     if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
         raise SpoolError(f"the spool file name would be longer than {MAX_NAME_BYTES} bytes")

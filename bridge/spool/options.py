@@ -33,6 +33,8 @@ class SpoolOptions:
         state_file: mirror mode's digest file; None: `SPOOL/.pgw-bridge-mirror.json`.
         state_in_memory: keep mirror state in memory only (the embedded gateway starts empty as well).
         rescan_interval: seconds between safety rescans for files the watcher missed (0: never).
+        utf8_names: the target gateway runs with `--push.enable-utf8-names`: file names and bodies
+            may carry UTF-8 metric and label names (checked with the UTF-8 rule, not the legacy one).
 
     """
 
@@ -48,3 +50,4 @@ class SpoolOptions:
     state_file: Path | None = None
     state_in_memory: bool = False
     rescan_interval: float = 60.0
+    utf8_names: bool = False

@@ -59,8 +59,10 @@ class Pipeline:
         grace: float = 10.0,
         metrics: BridgeMetrics | None = None,
         rand: Callable[[], float] = random.random,
+        utf8_names: bool = False,
     ) -> None:
         self._pusher = pusher
+        self._utf8 = utf8_names
         self._disposition = disposition
         self._backoff = backoff or BackoffPolicy()
         self._workers = max(1, workers)
@@ -212,7 +214,7 @@ class Pipeline:
         families: dict[str, MetricFamily] | None = None
         if entry.method is not Method.DELETE:
             try:
-                families = parse_text(snapshot.body)
+                families = parse_text(snapshot.body, utf8=self._utf8)
             except ParseError as exc:
                 self._reject(entry, snapshot, outcome.invalid(str(exc)), "parse_error")
                 return None

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bridge.errors import ParseError, SpoolError
 from bridge.protocol.methods import Method
+from bridge.protocol.names import Escaping
 from bridge.protocol.textparse import parse_text
-from bridge.protocol.textrender import render_family
+from bridge.protocol.textrender import render_escaped
 from bridge.spool.files import atomic_write, stat_identity
 from bridge.spool.layout import SpoolLayout
 from bridge.spool.naming import file_name
@@ -43,23 +44,25 @@ def _locked(directory: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def merge_posts(earlier: bytes, later: bytes) -> bytes:
+def merge_posts(earlier: bytes, later: bytes, *, utf8: bool = False) -> bytes:
     """One body with the effect of POSTing `earlier` then `later`: `later`'s families replace same-name ones.
+
+    Names that are not legacy-valid are written quoted (as `allow-utf-8` scrapes write them).
 
     Raises:
         ParseError: `later` does not parse (an `earlier` that does not parse is dropped).
 
     """
-    newer = parse_text(later)
+    newer = parse_text(later, utf8=utf8)
     try:
-        merged = parse_text(earlier)
+        merged = parse_text(earlier, utf8=utf8)
     except ParseError:
         return later
     merged.update(newer)
-    return b"".join(render_family(family) for family in merged.values())
+    return b"".join(render_escaped(family, Escaping.ALLOW_UTF8) for family in merged.values())
 
 
-def drop(spool: Path, grouping: Mapping[str, str], method: Method, body: bytes) -> Path:
+def drop(spool: Path, grouping: Mapping[str, str], method: Method, body: bytes, *, utf8: bool = False) -> Path:
     """Write one push request into the spool, atomically (hidden temp file, then rename).
 
     A POST that finds an earlier POST for the same group still waiting merges with it, so
@@ -70,6 +73,7 @@ def drop(spool: Path, grouping: Mapping[str, str], method: Method, body: bytes) 
         grouping: the grouping key, `job` included.
         method: PUT (the group's whole state), POST (same-name families), DELETE (body ignored).
         body: the text-format body.
+        utf8: the target gateway runs with `--push.enable-utf8-names`: UTF-8 metric and label names.
 
     Returns:
         The path written.
@@ -79,9 +83,9 @@ def drop(spool: Path, grouping: Mapping[str, str], method: Method, body: bytes) 
         SpoolError: a bad grouping key, a missing spool, or a write that failed.
 
     """
-    name = file_name(grouping)
+    name = file_name(grouping, utf8=utf8)
     if method is not Method.DELETE:
-        parse_text(body)
+        parse_text(body, utf8=utf8)
     else:
         body = b""
     layout = SpoolLayout(spool)
@@ -95,7 +99,7 @@ def drop(spool: Path, grouping: Mapping[str, str], method: Method, body: bytes) 
             with _locked(directory):
                 pending = _pending_post(layout, name)
                 if pending is not None:
-                    body = merge_posts(pending, body)
+                    body = merge_posts(pending, body, utf8=utf8)
                 atomic_write(target, body)
         else:
             atomic_write(target, body)

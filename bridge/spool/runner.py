@@ -41,7 +41,11 @@ class SpoolBridge:
         self.options = options
         self.metrics = metrics or BridgeMetrics()
         mirror = options.mode is Mode.MIRROR
-        self.layout = SpoolLayout(options.spool, (Method.PUT,) if mirror else (Method.PUT, Method.POST, Method.DELETE))
+        self.layout = SpoolLayout(
+            options.spool,
+            (Method.PUT,) if mirror else (Method.PUT, Method.POST, Method.DELETE),
+            utf8_names=options.utf8_names,
+        )
         self.state: MirrorState | None = None
         disposition: Disposition
         if mirror:
@@ -58,6 +62,7 @@ class SpoolBridge:
             workers=options.workers,
             grace=options.grace,
             metrics=self.metrics,
+            utf8_names=options.utf8_names,
         )
         self._prepared = False
         self._offered: dict[Path, FileIdentity] = {}
@@ -107,7 +112,7 @@ class SpoolBridge:
         if self.state is None or self.layout.method_of(path) is not Method.PUT or path.exists():
             return
         try:
-            key = parse_key(path.name)
+            key = parse_key(path.name, utf8=self.options.utf8_names)
         except SpoolError:
             return
         self.pipeline.offer(path, Method.DELETE, key, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.protocol.grouping import GroupKey
-from pgwtui.labels import own_labels, pairs_text
+from pgwtui.labels import metric_name, own_labels, pairs_text
 from pgwtui.models import Family, Series
 
 
@@ -19,14 +19,14 @@ class SeriesLine:
 
 def family_row(family: Family) -> tuple[str, str, str]:
     """Return the FAMILY, TYPE and SERIES cells."""
-    return (family.name, family.type.lower(), str(len(family.series)))
+    return (metric_name(family.name), family.type.lower(), str(len(family.series)))
 
 
 def family_title(family: Family) -> str:
     """Title the series pane: name, type, series count and HELP."""
     help_text = f": {family.help}" if family.help else ""
     managed = " (maintained by the gateway)" if family.managed else ""
-    return f"{family.name} · {family.type.lower()} · {len(family.series)} series{managed}{help_text}"
+    return f"{metric_name(family.name)} · {family.type.lower()} · {len(family.series)} series{managed}{help_text}"
 
 
 def series_labels(series: Series, key: GroupKey) -> str:

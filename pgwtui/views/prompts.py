@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bridge.protocol.grouping import GroupKey, readable_path
-from pgwtui.labels import job_first, key_text, quote
+from pgwtui.labels import job_first, key_text, label_name, metric_name, quote
 from pgwtui.models import Group
 
 SHOW_AT_MOST = 12
@@ -28,8 +28,9 @@ def _count(n: int, one: str, many: str) -> str:
 
 def key_lines(key: GroupKey, indent: str = "  ") -> list[str]:
     """Write a grouping key one label per line, `job` first, every value quoted so empty values and spaces show."""
-    width = max(len(name) for name, _ in key)
-    return [f"{indent}{name:<{width}} = {quote(value)}" for name, value in job_first(key)]
+    names = {name: label_name(name) for name, _ in key}
+    width = max(len(shown) for shown in names.values())
+    return [f"{indent}{names[name]:<{width}} = {quote(value)}" for name, value in job_first(key)]
 
 
 def delete_group(group: Group, url: str, path: str) -> Prompt:
@@ -64,7 +65,7 @@ def delete_groups(keys: Sequence[GroupKey], url: str, path_of: Callable[[GroupKe
 def delete_family(group: Group, family: str, path: str) -> Prompt:
     """Confirm deleting one family through the gateway's extension."""
     lines = [
-        f"Delete the family {family} from this group?",
+        f"Delete the family {metric_name(family)} from this group?",
         "",
         *key_lines(group.key),
         "",
@@ -80,7 +81,7 @@ def repush_family(group: Group, family: str, path: str) -> Prompt:
     """Confirm the Go-gateway fallback, re-PUTting the group without one family (loudly)."""
     lines = [
         "This gateway cannot delete a single family (the Go Pushgateway only deletes whole groups).",
-        f"The only way is to re-push the group without {family}:",
+        f"The only way is to re-push the group without {metric_name(family)}:",
         "",
         *key_lines(group.key),
         "",

@@ -348,7 +348,8 @@ PROTOBUF: dict[str, list[R]] = {
     ],
     "family without metrics": [R("PUT", "/metrics/job/a", _pb(family("c", "GAUGE", "h", [])), PB)],
     "invalid label name and non-UTF-8 value": [
-        R("PUT", "/metrics/job/a", _pb(family("c", "GAUGE", None, [{"labels": {"bad-label": "1"}, "gauge": 1}])), PB),
+        # `__bad`, not `bad-label`: since 1.11.2 any non-empty UTF-8 label name not starting with `__` passes.
+        R("PUT", "/metrics/job/a", _pb(family("c", "GAUGE", None, [{"labels": {"__bad": "1"}, "gauge": 1}])), PB),
         R(
             "PUT",
             "/metrics/job/b",

@@ -12,6 +12,12 @@ from typing import Any
 import httpx
 
 from bridge.gateway.config import GatewayConfig
+from bridge.protocol.formats import (
+    PROTOBUF_COMPACT_CONTENT_TYPE,
+    PROTOBUF_DELIMITED_CONTENT_TYPE,
+    PROTOBUF_TEXT_CONTENT_TYPE,
+    TEXT_CONTENT_TYPE,
+)
 from tests.support.normalise import (
     INCONSISTENT,
     conflicting_helps,
@@ -119,30 +125,35 @@ NO_RESPONSE = "no response: the connection was closed"
 """What a transcript records where Go closed the connection without answering (1.11.0's panics)."""
 
 
-PENDING_ESCAPING_TERM = "; escaping=underscores"
-"""Go 1.11.0 ends every scrape's Content-Type with this; ours will once the utf8 work (escaping=) lands.
+SCRAPE_CONTENT_TYPES = frozenset(
+    {TEXT_CONTENT_TYPE, PROTOBUF_DELIMITED_CONTENT_TYPE, PROTOBUF_TEXT_CONTENT_TYPE, PROTOBUF_COMPACT_CONTENT_TYPE}
+)
+"""The `/metrics` Content-Types as 1.5.1 answers them: without the `; escaping=…` term 1.8+ appends."""
 
-Until then `same_answer` compares Go's Content-Type without it (the golden files keep Go's full
-header). When ours sends it, this rule has nothing left to do: delete it.
-"""
+
+def _without_escaping_term(go_type: str, ours_type: str) -> str:
+    """Ours' Content-Type with its escaping term removed where Go's is a 1.5.1 scrape type (which has none)."""
+    if go_type in SCRAPE_CONTENT_TYPES and ours_type.startswith(go_type + "; escaping="):
+        return go_type
+    return ours_type
 
 
 def same_answer(go: Mapping[str, Any], ours: Mapping[str, Any]) -> bool:
-    """Whether ours answered as Go did, counting the two known 1.11.0 discrepancies below as the same.
+    """Whether ours answered as Go did, counting the two known discrepancies below as the same.
 
     Go 1.11.0 drops the connection instead of answering a consistency rejection with 400 (its
     logger panics, test_deliberate shows it); ours answers the 400 that 1.5.1 and a fixed 1.11
     give, and both record the failure (the state comparison checks that). Any other dropped
-    connection is a difference. And, for now, `PENDING_ESCAPING_TERM`.
+    connection is a difference. And 1.5.1 has no escaping term: its scrape Content-Types lack
+    the `; escaping=…` that 1.11 (and ours) append, so that term alone is not a difference.
+    1.11.0's answers always carry it, so against 1.11.0 the term is compared in full.
     """
     if go.get("status") == NO_RESPONSE:
         return ours.get("status") == 400 and ours.get("body") == INCONSISTENT + ": …"
-    headers = go.get("headers")
-    if isinstance(headers, Mapping) and str(headers.get("content-type", "")).endswith(PENDING_ESCAPING_TERM):
-        ours_type = ours.get("headers", {}).get("content-type", "")
-        if not ours_type.endswith(PENDING_ESCAPING_TERM):
-            content_type = headers["content-type"][: -len(PENDING_ESCAPING_TERM)]
-            go = {**go, "headers": {**headers, "content-type": content_type}}
+    go_headers, ours_headers = go.get("headers"), ours.get("headers")
+    if isinstance(go_headers, Mapping) and isinstance(ours_headers, Mapping) and "content-type" in ours_headers:
+        content_type = _without_escaping_term(str(go_headers.get("content-type", "")), ours_headers["content-type"])
+        ours = {**ours, "headers": {**ours_headers, "content-type": content_type}}
     return dict(go) == dict(ours)
 
 

@@ -26,7 +26,9 @@ INCONSISTENT = "pushed metrics are invalid or inconsistent with existing metrics
 # Transport details that differ between servers (and do not exist in-process).
 UNCOMPARED_HEADERS = frozenset({"date", "content-length", "transfer-encoding", "connection", "keep-alive", "server"})
 
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")
+# A sample line; a name that is not legacy-valid is quoted inside the braces (1.11, escaping=allow-utf-8).
+_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*|(?=\{))(\{.*\})? (\S+)$")
+_ITEM = re.compile(r'(?:([a-zA-Z_:][a-zA-Z0-9_:]*)|"((?:[^"\\]|\\.)*)")(?:="((?:[^"\\]|\\.)*)")?(?:,|\}$)')
 _UNESCAPE = re.compile(r"\\(.)")
 _FAMILY_START = re.compile(r"(?m)^(?=name:)")
 _PROTO_NAME = re.compile(r'name:\s*"([^"]*)"')
@@ -37,12 +39,27 @@ def _own(name: str) -> bool:
     return name.startswith(OWN_PREFIXES)
 
 
+def _unescape(text: str) -> str:
+    return _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
 def _labels(text: str | None) -> list[tuple[str, str]]:
-    """Label pairs of an exposition line, values unescaped (gateways sort by the raw values)."""
+    """Label pairs of an exposition line, names and values unescaped (gateways sort by the raw values).
+
+    Names may be quoted; a quoted name without a value is the metric name (1.11's braces form).
+    """
     if not text:
         return []
-    pairs = re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', text)
-    return [(name, _UNESCAPE.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), value)) for name, value in pairs]
+    pairs = []
+    pos = 1
+    while pos < len(text) - 1:
+        item = _ITEM.match(text, pos)
+        assert item is not None, f"unparsable label set {text!r}"
+        bare, quoted, value = item.groups()
+        if value is not None:
+            pairs.append((bare if bare is not None else _unescape(quoted), _unescape(value)))
+        pos = item.end()
+    return pairs
 
 
 def _series_order(pairs: list[tuple[str, str]]) -> tuple[Any, ...]:

@@ -8,6 +8,12 @@ is one join of the rendered series; a gzip scrape recompresses only the chunks t
 HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
 most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
 Families sharing a name with one of the gateway's own metrics take the gateway's HELP.
+
+Names (1.11): each scrape asks for an escaping of names that are not legacy-valid
+(`names.Escaping`). A family whose name and label names are all legacy-valid looks the same
+under every escaping, so it is served from the cache above whatever was asked; only the
+families holding such a name (`needs_escaping`) are rendered per escaping, each kept until it
+changes. With none in the store, a scrape costs exactly what it did before escaping existed.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from bridge.gateway.store.types import Change, Group, StoredFamily
 from bridge.protocol import protobuf
 from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
-from bridge.protocol.textrender import render_header, render_metric
+from bridge.protocol.names import DEFAULT_ESCAPING, Escaping, escape_family, is_legacy_metric_name, odd_labels
+from bridge.protocol.textrender import render_escaped, render_header, render_metric
 
 
 def sort_key(labels: Labels) -> tuple[Any, ...]:
@@ -35,13 +42,26 @@ def sort_key(labels: Labels) -> tuple[Any, ...]:
 
 
 class _Family:
-    __slots__ = ("header", "header_gz", "helps", "series")
+    __slots__ = ("escaped", "header", "header_gz", "helps", "odd", "series")
 
     def __init__(self) -> None:
         self.series: SortedChunks[Metric] = SortedChunks()
         self.helps: dict[str | None, int] = {}
         self.header: bytes | None = None
         self.header_gz: bytes | None = None
+        self.odd = 0
+        """How many of the stored families behind it need escaping (`needs_escaping`)."""
+        self.escaped: dict[Escaping, bytes] = {}
+        """The family's text per escaping, while `odd` (cleared whenever it changes)."""
+
+    def changed(self) -> None:
+        self.header = self.header_gz = None
+        if self.escaped:
+            self.escaped = {}
+
+
+def _odd(family: MetricFamily) -> bool:
+    return not is_legacy_metric_name(family.name) or any(odd_labels(m.labels) for m in family.metrics)
 
 
 class Exposition:
@@ -51,6 +71,7 @@ class Exposition:
         self._store = store
         self._families: dict[str, _Family] = {}
         self._names: list[str] = []
+        self._odd = 0  # families (per group) that need escaping, store-wide
         self._own_help = {name: help_text for name, (_t, help_text) in store.own_families.items()}
         store.add_listener(self)
 
@@ -75,6 +96,7 @@ class Exposition:
         released += [self._families, self._names]
         self._families = {}
         self._names = []
+        self._odd = 0
 
     def _add(self, stored: StoredFamily) -> None:
         family = stored.family
@@ -84,7 +106,10 @@ class Exposition:
             entry = self._families[name] = _Family()
             insort(self._names, name)
         entry.helps[family.help] = entry.helps.get(family.help, 0) + 1
-        entry.header = entry.header_gz = None
+        entry.changed()
+        if _odd(family):
+            entry.odd += 1
+            self._odd += 1
         series = entry.series
         mtype = family.type
         for metric in family.metrics:
@@ -99,7 +124,10 @@ class Exposition:
             entry.helps[family.help] = left
         else:
             del entry.helps[family.help]
-        entry.header = entry.header_gz = None
+        entry.changed()
+        if _odd(family):
+            entry.odd -= 1
+            self._odd -= 1
         series = entry.series
         for metric in family.metrics:
             series.remove(sort_key(metric.labels))
@@ -123,7 +151,7 @@ class Exposition:
             else:
                 del helps[before.help]
             helps[after.help] = helps.get(after.help, 0) + 1
-        entry.header = entry.header_gz = None
+        entry.changed()
         series = entry.series
         name, mtype = after.name, after.type
         for metric in after.metrics:
@@ -192,65 +220,94 @@ class Exposition:
         own_by_name = {f.name: f for f in own_families if f.metrics}
         return sorted(set(own_by_name).union(self._names)), own_by_name
 
-    def _own_text(self, name: str, own: MetricFamily) -> bytes:
-        if name in self._families:
-            return self.merged_block(own)
-        return render_header(name, own.help, own.type) + b"".join(render_metric(name, own.type, m) for m in own.metrics)
+    def _own_text(self, name: str, own: MetricFamily, escaping: Escaping) -> bytes:
+        entry = self._families.get(name)
+        if entry is None:
+            return render_header(name, own.help, own.type) + b"".join(
+                render_metric(name, own.type, m) for m in own.metrics
+            )
+        if entry.odd:
+            return render_escaped(self._merged_family(own, entry), escaping)
+        return self.merged_block(own)
 
-    def text(self, own_families: list[MetricFamily]) -> bytes:
-        """The whole text exposition: own families and stored ones, merged by name."""
+    def _merged_family(self, own: MetricFamily, entry: _Family | None) -> MetricFamily:
+        stored = list(entry.series.values()) if entry is not None else []
+        metrics = sorted(own.metrics + stored, key=lambda m: sort_key(m.labels))
+        return MetricFamily(own.name, own.type, own.help, metrics)
+
+    def _stored_family(self, name: str, entry: _Family) -> MetricFamily:
+        mtype = self._type(name)
+        assert mtype is not None
+        return MetricFamily(name, mtype, self._help(name, entry), list(entry.series.values()))
+
+    def _escaped_text(self, name: str, entry: _Family, escaping: Escaping) -> bytes:
+        """A stored family that needs escaping, as `escaping` shows it (kept until the family changes)."""
+        text = entry.escaped.get(escaping)
+        if text is None:
+            text = entry.escaped[escaping] = render_escaped(self._stored_family(name, entry), escaping)
+        return text
+
+    def text(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
+        """The whole text exposition: own families and stored ones, merged by name, names escaped."""
         names, own_by_name = self._merged_names(own_families)
         parts: list[bytes] = []
         for name in names:
             own = own_by_name.get(name)
             if own is not None:
-                parts.append(self._own_text(name, own))
+                parts.append(self._own_text(name, own, escaping))
                 continue
             entry = self._families[name]
-            if len(entry.series):
-                parts.append(self._header(name, entry))
-                entry.series.extend_lines(parts)
+            if not len(entry.series):
+                continue
+            if entry.odd:
+                parts.append(self._escaped_text(name, entry, escaping))
+                continue
+            parts.append(self._header(name, entry))
+            entry.series.extend_lines(parts)
         return b"".join(parts)
 
-    def gzip_text(self, own_families: list[MetricFamily]) -> bytes:
+    def gzip_text(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
         """`text()` gzip-compressed, from the compressed chunks kept per family."""
-        return gzip_pieces(self._gzip_parts(own_families))
+        return gzip_pieces(self._gzip_parts(own_families, escaping))
 
-    def _gzip_parts(self, own_families: list[MetricFamily]) -> Iterator[tuple[bytes, bytes | None]]:
+    def _gzip_parts(self, own_families: list[MetricFamily], escaping: Escaping) -> Iterator[tuple[bytes, bytes | None]]:
         names, own_by_name = self._merged_names(own_families)
         for name in names:
             own = own_by_name.get(name)
             if own is not None:
-                yield self._own_text(name, own), None
+                yield self._own_text(name, own, escaping), None
                 continue
             entry = self._families[name]
-            if len(entry.series):
-                header = self._header(name, entry)
-                if entry.header_gz is None:
-                    entry.header_gz = deflate_piece(header)
-                yield header, entry.header_gz
-                yield from entry.series.pieces(deflate_piece)
+            if not len(entry.series):
+                continue
+            if entry.odd:
+                yield self._escaped_text(name, entry, escaping), None
+                continue
+            header = self._header(name, entry)
+            if entry.header_gz is None:
+                entry.header_gz = deflate_piece(header)
+            yield header, entry.header_gz
+            yield from entry.series.pieces(deflate_piece)
 
-    def families(self, own_families: list[MetricFamily]) -> list[MetricFamily]:
-        """Merged families in exposition order, for the protobuf formats (not cached)."""
+    def families(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> list[MetricFamily]:
+        """Merged families in exposition order, names escaped, for the protobuf formats (not cached)."""
         own_by_name = {f.name: f for f in own_families if f.metrics}
         result: list[MetricFamily] = []
         for name in sorted(set(own_by_name).union(self._names)):
             own = own_by_name.get(name)
             entry = self._families.get(name)
-            stored_metrics = list(entry.series.values()) if entry is not None else []
             if own is not None:
-                metrics = sorted(own.metrics + stored_metrics, key=lambda m: sort_key(m.labels))
-                result.append(MetricFamily(name, own.type, own.help, metrics))
-            elif stored_metrics and entry is not None:
-                mtype = self._type(name)
-                assert mtype is not None
-                result.append(MetricFamily(name, mtype, self._help(name, entry), stored_metrics))
+                family = self._merged_family(own, entry)
+            elif entry is not None and len(entry.series):
+                family = self._stored_family(name, entry)
+            else:
+                continue
+            result.append(escape_family(family, escaping) if entry is not None and entry.odd else family)
         return result
 
-    def protobuf(self, own_families: list[MetricFamily]) -> bytes:
-        """Delimited protobuf of every merged family."""
-        return protobuf.encode_delimited(self.families(own_families))
+    def protobuf(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
+        """Delimited protobuf of every merged family, names escaped."""
+        return protobuf.encode_delimited(self.families(own_families, escaping))
 
 
 def _same_series(before: list[Metric], after: list[Metric]) -> bool:

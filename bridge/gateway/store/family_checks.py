@@ -1,15 +1,21 @@
-"""The consistency rules client_golang's Gather applies, as pure checks on one family at a time."""
+"""The consistency rules client_golang's Gather applies, as pure checks on one family at a time.
+
+Names as 1.11.3 checks them (client_golang 1.23, common 0.67), with or without
+`--push.enable-utf8-names`: a label name passes if it is non-empty UTF-8 not starting with `__`;
+metric names are not checked (scrapes escape them), except two that 1.11 stores and we refuse:
+the empty name, which no text scrape can show (1.11's `/metrics` then answers an empty body), and
+a name that is not valid UTF-8 (a protobuf string is not checked on the wire), which the UTF-8
+rule itself calls invalid and no text-keyed storage can hold.
+"""
 
 from __future__ import annotations
 
-import re
-
 from bridge.protocol.floats import format_g
 from bridge.protocol.gostr import go_quote
+from bridge.protocol.grouping import is_grouping_label_name
 from bridge.protocol.model import Metric, MetricFamily, MetricType
+from bridge.protocol.names import is_utf8_name
 
-_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
-_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 SUFFIXES = ("_count", "_sum", "_bucket")
 
 
@@ -27,18 +33,13 @@ def metric_text(metric: Metric) -> str:
     return "".join(parts)
 
 
-def is_metric_name(name: str) -> bool:
-    """A legacy metric name, `[a-zA-Z_:][a-zA-Z0-9_:]*`."""
-    return _METRIC_NAME.match(name) is not None
-
-
 _KNOWN_LABEL_NAMES: set[str] = set()
 
 
 def _valid_label_name(name: str) -> bool:
     if name in _KNOWN_LABEL_NAMES:
         return True
-    valid = _LABEL_NAME.match(name) is not None and not name.startswith("__")
+    valid = is_grouping_label_name(name, utf8=True)
     if valid and len(_KNOWN_LABEL_NAMES) < 10_000:  # a cache of names seen valid; bounded
         _KNOWN_LABEL_NAMES.add(name)
     return valid
@@ -61,7 +62,7 @@ def family_errors(family: MetricFamily) -> list[str]:
     """
     errors: list[str] = []
     name = family.name
-    if not is_metric_name(name):
+    if not is_utf8_name(name):
         errors.append(f"metric family {go_quote(name)} has an invalid metric name")
         return errors
     mtype = family.type

@@ -9,11 +9,11 @@ import time
 from bridge.errors import BodyError, ParseError, ProtocolError
 from bridge.gateway.reads.api import CORS_HEADERS, encode_json
 from bridge.gateway.service import Gateway
-from bridge.gateway.store.family_checks import is_metric_name
 from bridge.gateway.verdict import Refusal
 from bridge.gateway.web import httpio
 from bridge.gateway.web.httpio import Request, Response
 from bridge.gateway.web.negotiation import Format, negotiate, response_encoding
+from bridge.protocol.formats import PROTOBUF_MEDIA_TYPE, PROTOBUF_MESSAGE
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.grouping import parse_grouping, readable_path
 from bridge.protocol.model import PUSH_TIME, MetricFamily
@@ -22,9 +22,6 @@ from bridge.protocol.prototext import render_prototext
 from bridge.protocol.textparse import parse_text
 
 log = logging.getLogger("bridge.gateway")
-
-_PROTO_TYPE = "application/vnd.google.protobuf"
-_PROTO_NAME = "io.prometheus.client.MetricFamily"
 
 
 def _media_type(value: str) -> tuple[str, dict[str, str]] | None:
@@ -58,11 +55,17 @@ def is_protobuf(content_type: str) -> bool:
     if parsed is None:
         return False
     media, params = parsed
-    return media == _PROTO_TYPE and params.get("encoding") == "delimited" and params.get("proto") == _PROTO_NAME
+    return (
+        media == PROTOBUF_MEDIA_TYPE
+        and params.get("encoding") == "delimited"
+        and params.get("proto") == PROTOBUF_MESSAGE
+    )
 
 
-def parse_body(content_type: str, body: bytes) -> dict[str, MetricFamily]:
+def parse_body(content_type: str, body: bytes, *, utf8: bool = False) -> dict[str, MetricFamily]:
     """Decode a push body as the Go gateway chooses: delimited protobuf or text 0.0.4.
+
+    `utf8`: `--push.enable-utf8-names` (only the text parser's name rule depends on it).
 
     Raises:
         ProtocolError: the body cannot be parsed.
@@ -70,7 +73,7 @@ def parse_body(content_type: str, body: bytes) -> dict[str, MetricFamily]:
     """
     if is_protobuf(content_type):
         return decode_delimited(body)
-    return parse_text(body)
+    return parse_text(body, utf8=utf8)
 
 
 def _read_past_the_end(exc: ProtocolError) -> bool:
@@ -104,11 +107,15 @@ class Handlers:
 
     async def _push(self, request: Request, params: dict[str, str], *, replace: bool, job_base64: bool) -> Response:
         try:
-            grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
+            grouping = parse_grouping(
+                params["job"], params.get("labels", ""), job_base64=job_base64, utf8=self.config.enable_utf8_names
+            )
         except ProtocolError as exc:
             return httpio.error(400, str(exc))
         try:
-            families = parse_body(request.headers.get("content-type", ""), await request.content())
+            families = parse_body(
+                request.headers.get("content-type", ""), await request.content(), utf8=self.config.enable_utf8_names
+            )
             if request.pending is not None:
                 raise request.pending
         except BodyError as exc:
@@ -133,7 +140,9 @@ class Handlers:
 
     async def delete(self, request: Request, params: dict[str, str], *, job_base64: bool) -> Response:
         try:
-            grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
+            grouping = parse_grouping(
+                params["job"], params.get("labels", ""), job_base64=job_base64, utf8=self.config.enable_utf8_names
+            )
         except ProtocolError as exc:
             return httpio.error(400, str(exc))
         await self.gateway.delete(grouping)
@@ -141,19 +150,20 @@ class Handlers:
 
     # ----------------------------------------------------------------- reads
     async def metrics(self, request: Request, params: dict[str, str]) -> Response:
-        fmt = negotiate(request.headers.get("accept", ""))
+        negotiated = negotiate(request.headers.get("accept", ""))
+        fmt, escaping = negotiated.format, negotiated.escaping
         gzipped = response_encoding(request.headers.get("accept-encoding", "")) == "gzip"
-        headers = [("Content-Type", fmt.value)]
+        headers = [("Content-Type", negotiated.content_type)]
         if gzipped:
             headers.append(("Content-Encoding", "gzip"))
         if fmt is Format.TEXT:
             if gzipped:
-                return Response(200, self.gateway.metrics_text_gzip(), headers)
-            body = self.gateway.metrics_text()
+                return Response(200, self.gateway.metrics_text_gzip(escaping), headers)
+            body = self.gateway.metrics_text(escaping)
         elif fmt is Format.PROTO_DELIM:
-            body = self.gateway.metrics_protobuf()
+            body = self.gateway.metrics_protobuf(escaping)
         else:
-            body = render_prototext(self.gateway.metrics_families(), compact=fmt is Format.PROTO_COMPACT)
+            body = render_prototext(self.gateway.metrics_families(escaping), compact=fmt is Format.PROTO_COMPACT)
         return Response(200, httpio.gzip_bytes(body) if gzipped else body, headers)
 
     async def healthy(self, request: Request, params: dict[str, str]) -> Response:
@@ -181,7 +191,7 @@ class Handlers:
         prefix = self.config.prefix
         rows = []
         for group in self.gateway.groups():
-            labels = ", ".join(f"{n}={html.escape(v)}" for n, v in sorted(group.labels.items()))
+            labels = ", ".join(f"{html.escape(n)}={html.escape(v)}" for n, v in sorted(group.labels.items()))
             pushed = group.timestamp_value(PUSH_TIME) or 0.0
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(pushed)) if pushed else "never"
             state = "ok" if group.last_push_successful else "last push failed"
@@ -228,10 +238,12 @@ class Handlers:
         """Extension: delete one family of one group; push_time_seconds stays as it was."""
         name = params["family"]
         try:
-            grouping = parse_grouping(params["job"], params.get("labels", ""), job_base64=job_base64)
+            grouping = parse_grouping(
+                params["job"], params.get("labels", ""), job_base64=job_base64, utf8=self.config.enable_utf8_names
+            )
         except ProtocolError as exc:
             return httpio.error(400, str(exc))
-        if not is_metric_name(name):
+        if name == "":
             return httpio.error(400, f"invalid metric family name {go_quote(name)}")
         try:
             deleted = await self.gateway.delete_family(grouping, name)
