@@ -74,19 +74,22 @@ def render_metric(name: str, mtype: MetricType, metric: Metric) -> bytes:
         out.append(f"{name}_sum{plain} {format_text(summary.sample_sum)}{suffix}")
         out.append(f"{name}_count{plain} {format_text(float(summary.sample_count))}{suffix}")
         return _encode("".join(out))
-    if mtype is MetricType.HISTOGRAM:
+    if mtype is MetricType.HISTOGRAM or mtype is MetricType.GAUGE_HISTOGRAM:
+        # Only the classic part: a native-only histogram is its +Inf bucket, sum and count. Counts
+        # are the float fields where non-zero (common >= 0.67; 1.11.0's Debian build shows 0).
         histogram = metric.histogram
         if histogram is None:
             raise ValueError(f"expected histogram in metric {name}")
         inf_seen = False
-        for bound, count in histogram.buckets:
-            out.append(f'{name}_bucket{{{prefix}le="{format_text(bound)}"}} {format_text(float(count))}{suffix}')
+        for bound, count in histogram.bucket_values():
+            out.append(f'{name}_bucket{{{prefix}le="{format_text(bound)}"}} {format_text(count)}{suffix}')
             if bound == math.inf:
                 inf_seen = True
+        total = format_text(histogram.count_value)
         if not inf_seen:
-            out.append(f'{name}_bucket{{{prefix}le="+Inf"}} {format_text(float(histogram.sample_count))}{suffix}')
+            out.append(f'{name}_bucket{{{prefix}le="+Inf"}} {total}{suffix}')
         out.append(f"{name}_sum{plain} {format_text(histogram.sample_sum)}{suffix}")
-        out.append(f"{name}_count{plain} {format_text(float(histogram.sample_count))}{suffix}")
+        out.append(f"{name}_count{plain} {total}{suffix}")
         return _encode("".join(out))
     raise ValueError(f"unexpected type in metric {name}")
 
