@@ -79,4 +79,4 @@ clean:
 ## golden: re-record tests/golden/<oracle version>/ from the real Go Pushgateway (review the diff, then commit)
 .PHONY: golden
 golden: deps system-deps
-	PGW_REQUIRE_ORACLES=1 PGW_GOLDEN=record $(BIN)/python -m pytest tests/differential/test_cases.py -q $(PYTEST_ARGS)
+	PGW_REQUIRE_ORACLES=1 PGW_GOLDEN=record $(BIN)/python -m pytest tests/differential/test_cases.py tests/differential/test_native_cases.py -q $(PYTEST_ARGS)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.differential.registry import GROUPS
+from tests.differential.registry import GROUPS, GROUPS_1_11
 from tests.support import golden
 
 
@@ -14,5 +14,5 @@ from tests.support import golden
 def _write_golden_files() -> Iterator[None]:
     yield
     if golden.RECORDING:
-        for file in golden.RECORDER.write(GROUPS):
+        for file in golden.RECORDER.write({**GROUPS, **GROUPS_1_11}):
             print(f"\nrecorded {file}")

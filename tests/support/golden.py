@@ -97,9 +97,11 @@ class Recorder:
         self.recorded: dict[tuple[str, str], dict[str, Any]] = {}
         self.banner: dict[str, str] = {}
 
-    def add(self, version: str, group: str, name: str, case: Case, transcript: Transcript) -> None:
+    def add(
+        self, version: str, group: str, name: str, case: Case, transcript: Transcript, binary: str = GO_BINARY
+    ) -> None:
         self.recorded.setdefault((version, group), {})[name] = entry(case, transcript)
-        self.banner[version] = oracle_banner()
+        self.banner[version] = oracle_banner(binary)
 
     def write(self, known: Mapping[str, Mapping[str, Case]]) -> list[Path]:
         """Write every group recorded into; keep unrecorded cases that still exist, drop removed ones."""
