@@ -4,7 +4,8 @@ A Pushgateway 1.11 keeps each pushed `Metric` as a decoded Go message and marsha
 protobuf scrapes. What comes out is canonical, whatever order or form the client used: known fields
 in field-number order, repeated scalars unpacked (client_model is proto2 without `packed`), varints
 in their shortest form, a singular message sent twice merged into one, scalars sent twice reduced
-to the last; then every unknown field, byte for byte, in arrival order. A known field with an
+to the last; then every unknown field in arrival order, its value byte for byte (its tag is written
+again in the shortest form, where upb would keep an overlong tag as it came). A known field with an
 unexpected wire type is an unknown field. `Node` is that decoded message, and `encode` writes it.
 """
 
@@ -79,7 +80,6 @@ def decode(spec: MessageSpec, data: wire.Data, start: int, end: int, into: Node 
     node = into if into is not None else Node(spec)
     pos = start
     while pos < end:
-        tag_start = pos
         key, pos = wire.varint(data, pos, end)
         number, wtype = key >> 3, key & 7
         if number == 0 or number > wire.MAX_FIELD_NUMBER or wtype == 4 or wtype > 5:
@@ -97,8 +97,10 @@ def decode(spec: MessageSpec, data: wire.Data, start: int, end: int, into: Node 
                 value, pos = _scalar(field.kind, data, pos, stop)
                 _store(node, number, field, value)
             continue
+        value_start = pos
         pos = wire.skip(data, pos, end, wtype, number)
-        node.unknown += data[tag_start:pos]
+        wire.put_tag(node.unknown, number, wtype)  # protobuf-go rewrites the tag, keeps the value raw
+        node.unknown += data[value_start:pos]
     return node
 
 

@@ -221,7 +221,9 @@ def _decode_metric(data: wire.Data, start: int, end: int) -> Metric:
         else:
             if unknown is None:
                 unknown = bytearray()
-            unknown += data[tag_start:vend]
+            # protobuf-go writes an unknown field's tag again (shortest form) and keeps its value raw.
+            wire.put_tag(unknown, number, wtype)
+            unknown += data[wire.varint(data, tag_start, vend)[1] : vend]
         tag_start = vend
     if values is not None:
         for number, spans in values.items():

@@ -64,7 +64,7 @@ _DOUBLES = st.one_of(
 
 
 @st.composite
-def _value(draw: st.DrawFn, field: FieldSpec, depth: int) -> bytes:
+def _value(draw: st.DrawFn, field: FieldSpec, depth: int, overlong: bool) -> bytes:
     """One value of `field` in its own wire form (without the tag)."""
     kind = field.kind
     if kind is Kind.DOUBLE:
@@ -73,24 +73,24 @@ def _value(draw: st.DrawFn, field: FieldSpec, depth: int) -> bytes:
         raw = draw(st.one_of(st.text(max_size=6).map(str.encode), st.binary(max_size=6)))
         return varint(len(raw)) + raw
     if kind is Kind.MESSAGE:
-        body = draw(message(field.message, depth + 1))
+        body = draw(message(field.message, depth + 1, overlong_unknown_tags=overlong))
         return draw(_varint(len(body))) + body
     return draw(_varint(draw(_SCALARS[kind])))
 
 
 @st.composite
-def _known(draw: st.DrawFn, spec: MessageSpec, depth: int) -> bytes:
+def _known(draw: st.DrawFn, spec: MessageSpec, depth: int, overlong: bool) -> bytes:
     number = draw(st.sampled_from(sorted(spec.fields)))
     field = spec.fields[number]
     if field.kind is Kind.MESSAGE and depth >= 3:
         return _tag(number, 2) + b"\x00"
     if field.repeated and field.kind.wire != 2 and draw(st.booleans()):
-        values = b"".join(draw(st.lists(_value(field, depth), min_size=0, max_size=3)))
+        values = b"".join(draw(st.lists(_value(field, depth, overlong), min_size=0, max_size=3)))
         return _tag(number, 2) + draw(_varint(len(values))) + values
     if draw(st.integers(0, 9)) == 0:  # the wrong wire type: an unknown field to Go
         wrong = draw(st.sampled_from([w for w in (0, 1, 2, 5) if w != field.kind.wire]))
         return _tag(number, wrong) + _raw(wrong, draw(st.binary(max_size=4)), draw(st.integers(0, _U64)))
-    return draw(_varint((number << 3) | field.kind.wire)) + draw(_value(field, depth))
+    return draw(_varint((number << 3) | field.kind.wire)) + draw(_value(field, depth, overlong))
 
 
 def _raw(wire: int, payload: bytes, number: int) -> bytes:
@@ -104,19 +104,25 @@ def _raw(wire: int, payload: bytes, number: int) -> bytes:
 
 
 @st.composite
-def _unknown(draw: st.DrawFn, spec: MessageSpec, depth: int) -> bytes:
+def _unknown(draw: st.DrawFn, spec: MessageSpec, depth: int, overlong_tags: bool) -> bytes:
     number = draw(st.integers(1, 2000).filter(lambda n: n not in spec.fields))
     wire = draw(st.sampled_from([0, 1, 2, 5, 3] if depth < 3 else [0, 1, 2, 5]))
+    tag = draw(_varint((number << 3) | wire)) if overlong_tags else _tag(number, wire)
     if wire == 3:
-        inner = b"".join(draw(st.lists(_unknown(spec, depth + 1), max_size=2)))
-        return _tag(number, 3) + inner + _tag(number, 4)
-    return draw(_varint((number << 3) | wire)) + _raw(wire, draw(st.binary(max_size=5)), draw(st.integers(0, _U64)))
+        inner = b"".join(draw(st.lists(_unknown(spec, depth + 1, overlong_tags), max_size=2)))
+        return tag + inner + _tag(number, 4)
+    return tag + _raw(wire, draw(st.binary(max_size=5)), draw(st.integers(0, _U64)))
 
 
-def message(name: str, depth: int = 0) -> st.SearchStrategy[bytes]:
-    """A `name` message (a client_model message or `Timestamp`) as some client might encode it."""
+def message(name: str, depth: int = 0, *, overlong_unknown_tags: bool = False) -> st.SearchStrategy[bytes]:
+    """A `name` message (a client_model message or `Timestamp`) as some client might encode it.
+
+    Overlong tags on unknown fields are where Go and upb part: protobuf-go writes the tag again,
+    upb keeps it as it came; so they are drawn only for checks against the Go binary.
+    """
     spec = MESSAGES[name]
-    item = st.one_of(_known(spec, depth), _known(spec, depth), _known(spec, depth), _unknown(spec, depth))
+    known = _known(spec, depth, overlong_unknown_tags)
+    item = st.one_of(known, known, known, _unknown(spec, depth, overlong_unknown_tags))
     return st.lists(item, max_size=6 if depth < 2 else 3).map(b"".join)
 
 
