@@ -76,7 +76,8 @@ def render_metric(name: str, mtype: MetricType, metric: Metric) -> bytes:
         return _encode("".join(out))
     if mtype is MetricType.HISTOGRAM or mtype is MetricType.GAUGE_HISTOGRAM:
         # Only the classic part: a native-only histogram is its +Inf bucket, sum and count. Counts
-        # are the float fields where non-zero (common >= 0.67; 1.11.0's Debian build shows 0).
+        # are the float fields where non-zero (common >= 0.67; 1.11.0's Debian build reads only
+        # the integer fields, so a float histogram shows 0 there).
         histogram = metric.histogram
         if histogram is None:
             raise ValueError(f"expected histogram in metric {name}")
