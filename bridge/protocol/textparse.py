@@ -549,6 +549,8 @@ class TextParser:
     def _slow_value(self) -> None:
         metric = self._attach_metric()
         token = self._read_token_until_whitespace()
+        if self._byte == _EOF:  # Go stops at the end of input before it looks at the token
+            raise _Fail(None)
         try:
             value = parse_float(token.decode("latin-1"))
         except ValueError:
@@ -556,8 +558,6 @@ class TextParser:
         self._store_value(metric, value)
         if self._byte == _NL:
             return
-        if self._byte == _EOF:
-            raise _Fail(None)
         self._skip_blank_tab()
         token = self._read_token_until_whitespace()
         if self._byte == _EOF:

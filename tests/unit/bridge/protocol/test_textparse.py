@@ -31,7 +31,7 @@ ERRORS = [
     (b"x 1 123 4\n", 1, "spurious string after timestamp"),
     (b'x{a="x\ny"} 1\n', 1, "unescaped new-line"),
     (b"x 1\n#", 2, "unexpected end of input stream"),
-    (b"x abc", 1, 'expected float as value, got "abc"'),
+    (b"x abc\n", 1, 'expected float as value, got "abc"'),
     (b'# TYPE h histogram\nh_bucket{le="x"} 1\n', 2, "expected float as value for 'le' label"),
 ]
 

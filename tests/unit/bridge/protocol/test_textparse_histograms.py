@@ -160,3 +160,10 @@ def test_parse_render_parse_keeps_float_and_gauge_histograms(family: MetricFamil
     again = parse_text(text)[family.name]
     assert again.type is family.type
     assert again.metrics == family.metrics
+
+
+@pytest.mark.parametrize("body", [b"x x", b"x 1", b"# TYPE h histogram\nh_count -1"])
+def test_a_value_at_the_end_of_input_is_an_unexpected_end(body: bytes) -> None:
+    # Go reads the token, meets the end of input and stops before parsing it (found by test_generated).
+    with pytest.raises(ParseError, match="unexpected end of input stream"):
+        parse_text(body)
