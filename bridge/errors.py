@@ -6,7 +6,7 @@ Hierarchy::
     ├── ProtocolError            bad input on the wire; the gateway answers 400
     │   ├── ParseError           text format, with the 1-based line number
     │   ├── ProtobufError        delimited protobuf body
-    │   │   └── UnsupportedType  a family type other than the five classic ones (in bridge.protocol.protobuf)
+    │   │   └── UnsupportedType  a family type that is not one of client_model's six (in bridge.protocol.protobuf)
     │   ├── GroupingKeyError     the /metrics/job/... URL
     │   ├── BodyError            unreadable request body (gzip, size)
     │   └── MalformedRequest     a request path Go cannot parse (400 and the connection closed)
@@ -86,7 +86,15 @@ class NativeHistogramError(BridgeError):
 
 
 class UnsupportedSchema(NativeHistogramError):
-    """A schema with no bucket bounds: above 8 (no table row), or the one Go cannot shift by."""
+    """A schema with no bucket bounds: above 8 (no table row), or the one Go cannot shift by.
+
+    The decision for such a stored histogram: the push is accepted (as in 1.11), protobuf scrapes
+    re-emit it, the text format shows its classic part, and `/api/v1/metrics` answers 500 with
+    1.11's API error shape for as long as it is stored. That answer is never cached (the other
+    groups' JSON still is), so deleting or replacing the histogram ends it at once. Buckets a
+    walk cannot reach (spans promising more buckets than there are counts) are not an error:
+    they are left out, as upstream 1.11.3's iterator does.
+    """
 
     def __init__(self, schema: int) -> None:
         super().__init__(f"native histogram schema {schema} has no bucket bounds (supported: 8 and below)")

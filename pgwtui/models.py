@@ -34,6 +34,8 @@ class Series:
     sum: str | None = None
     buckets: tuple[tuple[str, str], ...] = ()
     quantiles: tuple[tuple[str, str], ...] = ()
+    native_buckets: tuple[tuple[int, str, str, str], ...] = ()
+    """A native histogram's buckets as 1.11 lists them: (boundaries code, lower, upper, count)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,14 +354,16 @@ def _family(name: str, body: object) -> Family:
         if not isinstance(metric, dict):
             continue
         labels = tuple(sorted(_pairs(metric.get("labels"))))
+        buckets = metric.get("buckets")
         series.append(
             Series(
                 labels=labels,
                 value=_opt_str(metric.get("value")),
                 count=_opt_str(metric.get("count")),
                 sum=_opt_str(metric.get("sum")),
-                buckets=_sorted_numeric(_pairs(metric.get("buckets"))),
+                buckets=_sorted_numeric(_pairs(buckets)),
                 quantiles=_sorted_numeric(_pairs(metric.get("quantiles"))),
+                native_buckets=_native_buckets(buckets),
             )
         )
     help_text = body.get("help")
@@ -370,6 +374,17 @@ def _family(name: str, body: object) -> Family:
         pushed_at=str(body.get("time_stamp", "")),
         series=tuple(series),
     )
+
+
+def _native_buckets(value: object) -> tuple[tuple[int, str, str, str], ...]:
+    """1.11's native bucket list (`[[boundaries, "lower", "upper", "count"], ...]`); anything else gives ()."""
+    if not isinstance(value, list):
+        return ()
+    rows = []
+    for entry in value:
+        if isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], int):
+            rows.append((entry[0], str(entry[1]), str(entry[2]), str(entry[3])))
+    return tuple(rows)
 
 
 def _opt_str(value: object) -> str | None:

@@ -55,6 +55,15 @@ def _to_model(family: Family, key: GroupKey) -> MetricFamily:
     return MetricFamily(name=family.name, type=mtype, help=family.help, metrics=metrics)
 
 
+def _histogram(series: Series) -> Histogram:
+    """A classic histogram; with float counts (1.11) kept as floats, which the text format carries."""
+    count = float(series.count or 0)
+    buckets = [(float(b), float(c)) for b, c in series.buckets]
+    if count.is_integer() and all(c.is_integer() for _, c in buckets):
+        return Histogram(int(count), float(series.sum or 0), [(b, int(c)) for b, c in buckets])
+    return Histogram(0, float(series.sum or 0), [(b, 0) for b, _ in buckets], count, [c for _, c in buckets])
+
+
 def _metric(series: Series, mtype: MetricType, key: GroupKey, name: str) -> Metric:
     labels = own_labels(series.labels, key)
     try:
@@ -66,12 +75,9 @@ def _metric(series: Series, mtype: MetricType, key: GroupKey, name: str) -> Metr
             )
             return Metric(labels=labels, summary=summary)
         if mtype is MetricType.HISTOGRAM:
-            histogram = Histogram(
-                sample_count=int(float(series.count or 0)),
-                sample_sum=float(series.sum or 0),
-                buckets=[(float(b), int(float(c))) for b, c in series.buckets],
-            )
-            return Metric(labels=labels, histogram=histogram)
+            if series.native_buckets:
+                raise RepushError(f"family {name} is a native histogram, which the text format cannot re-push")
+            return Metric(labels=labels, histogram=_histogram(series))
         value = float(series.value if series.value is not None else "nan")
     except ValueError as exc:
         raise RepushError(f"family {name}: unreadable value ({exc})") from None

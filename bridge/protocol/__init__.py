@@ -2,11 +2,14 @@
 
 One module per concern::
 
-    model       MetricFamily, Metric, Summary, Histogram: client_model's data, as dataclasses
+    model       MetricFamily, Metric, Summary, Histogram (+ native, float counts): client_model's data
     textparse   text format 0.0.4 → families, with expfmt's verdicts and line numbers
     textrender  families → text format 0.0.4, byte for byte as expfmt writes it
-    protobuf    delimited `MetricFamily` messages, both ways
-    prototext   the protobuf text format of families, for `encoding=text` scrapes
+    protobuf    delimited `MetricFamily` messages, both ways, keeping all 1.11 keeps (fast paths + schema path)
+    wire        protobuf wire primitives (varints, fields) and protobuf-go's error verdicts
+    schema      client_model 0.6's messages as a table of field numbers, names and kinds
+    canonical   any client_model message decoded by the schema, re-encoded as protobuf-go does
+    prototext   protobuf-go's text format of families, for `encoding=text`/`compact-text` scrapes
     native/     native histograms: the bucket walk, Prometheus's bounds, 1.11's API buckets
     grouping    grouping keys ↔ `/metrics/job/…` URL paths (`@base64`, `U__`), and the grouping-label rule
     names       metric and label names: legacy and UTF-8 rules, the four escapings, `U__`, text quoting

@@ -1,30 +1,42 @@
-"""Protobuf text format (golang/protobuf 1.3 style) of metric families, for `encoding=text` scrapes."""
+"""protobuf-go's text format of metric families, for `encoding=text` and `compact-text` scrapes (1.11).
+
+1.11 writes `prototext.Format(mf)` (multi-line) or `mf.String()` (one line). We print what the
+protobuf encoding of the family holds (`canonical` decodes it by the schema), so every field the
+codec keeps is shown, unknown fields included, in protobuf-go's order: known fields in declaration
+order, then unknown ones by number with their raw value. protobuf-go adds a second space at
+build-dependent places to keep its output from being relied on (the Debian 1.11.0 binary: after
+every `name:` and between fields on one line); we write the single-space form.
+"""
 
 from __future__ import annotations
 
 import math
 
+from bridge.protocol import wire
+from bridge.protocol.canonical import Node, decode, message
 from bridge.protocol.floats import format_g
-from bridge.protocol.model import Metric, MetricFamily
+from bridge.protocol.model import MetricFamily
+from bridge.protocol.protobuf import encode_family
+from bridge.protocol.schema import METRIC_TYPES, Kind
+
+_NAME, _SCALAR, _OPEN, _CLOSE = range(1, 5)
+_SIMPLE_ESCAPES = {0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 
 
-def _quote(text: str) -> str:
+def quote(raw: bytes) -> str:
+    """protobuf-go's string literal: `"`, `\\` and control bytes escaped, invalid UTF-8 as `\\xNN`, C1 as `\\u`."""
     out = ['"']
-    for byte in text.encode("utf-8", "surrogateescape"):
-        if byte == 0x0A:
-            out.append("\\n")
-        elif byte == 0x0D:
-            out.append("\\r")
-        elif byte == 0x09:
-            out.append("\\t")
-        elif byte == 0x22:
-            out.append('\\"')
-        elif byte == 0x5C:
-            out.append("\\\\")
-        elif 0x20 <= byte < 0x7F:
-            out.append(chr(byte))
+    text = raw.decode("utf-8", "surrogateescape")
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # an invalid byte, kept by surrogateescape
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or code in (0x22, 0x5C, 0x7F):
+            out.append(_SIMPLE_ESCAPES.get(code) or f"\\x{code:02x}")
+        elif 0x80 <= code <= 0x9F:
+            out.append(f"\\u{code:04x}")
         else:
-            out.append(f"\\{byte:03o}")
+            out.append(char)
     out.append('"')
     return "".join(out)
 
@@ -37,80 +49,119 @@ def _float(value: float) -> str:
     return format_g(value)
 
 
-class _Writer:
-    def __init__(self, compact: bool) -> None:
-        self.compact = compact
-        self.depth = 0
+class _Encoder:
+    """protobuf-go's internal/encoding/text Encoder: where spaces, newlines and indents go."""
+
+    def __init__(self, multiline: bool) -> None:
+        self.indent = "  " if multiline else ""
+        self.indents = ""
+        self.last = 0
         self.out: list[str] = []
 
-    def field(self, name: str, value: str) -> None:
-        if self.compact:
-            self.out.append(f"{name}:{value} ")
-        else:
-            self.out.append(f"{'  ' * self.depth}{name}: {value}\n")
+    def _prepare(self, nxt: int) -> None:
+        last, self.last = self.last, nxt
+        if not self.indent:
+            if last in (_SCALAR, _CLOSE) and nxt == _NAME:
+                self.out.append(" ")
+            return
+        if last == _NAME:
+            self.out.append(" ")
+        elif last == _OPEN and nxt != _CLOSE:
+            self.indents += self.indent
+            self.out.append("\n" + self.indents)
+        elif last in (_SCALAR, _CLOSE):
+            if nxt == _CLOSE:
+                self.indents = self.indents[: -len(self.indent)]
+            self.out.append("\n" + self.indents)
 
-    def open(self, name: str) -> None:
-        if self.compact:
-            self.out.append(f"{name}:<")
-        else:
-            self.out.append(f"{'  ' * self.depth}{name}: <\n")
-        self.depth += 1
+    def name(self, name: str) -> None:
+        self._prepare(_NAME)
+        self.out.append(name + ":")
+
+    def scalar(self, text: str) -> None:
+        self._prepare(_SCALAR)
+        self.out.append(text)
+
+    def open(self) -> None:
+        self._prepare(_OPEN)
+        self.out.append("{")
 
     def close(self) -> None:
-        self.depth -= 1
-        self.out.append("> " if self.compact else f"{'  ' * self.depth}>\n")
+        self._prepare(_CLOSE)
+        self.out.append("}")
+
+    def text(self) -> str:
+        body = "".join(self.out)
+        return body + "\n" if self.indent and body else body
 
 
-def _metric(w: _Writer, metric: Metric) -> None:
-    for name, value in metric.labels:
-        w.open("label")
-        w.field("name", _quote(name))
-        w.field("value", _quote(value))
-        w.close()
-    for field_name, scalar in (("gauge", metric.gauge), ("counter", metric.counter)):
-        if scalar is not None:
-            w.open(field_name)
-            w.field("value", _float(scalar))
-            w.close()
-    if metric.summary is not None:
-        w.open("summary")
-        w.field("sample_count", str(metric.summary.sample_count))
-        w.field("sample_sum", _float(metric.summary.sample_sum))
-        for quantile, qvalue in metric.summary.quantiles:
-            w.open("quantile")
-            w.field("quantile", _float(quantile))
-            w.field("value", _float(qvalue))
-            w.close()
-        w.close()
-    if metric.untyped is not None:
-        w.open("untyped")
-        w.field("value", _float(metric.untyped))
-        w.close()
-    if metric.histogram is not None:
-        w.open("histogram")
-        w.field("sample_count", str(metric.histogram.sample_count))
-        w.field("sample_sum", _float(metric.histogram.sample_sum))
-        for bound, count in metric.histogram.buckets:
-            w.open("bucket")
-            w.field("cumulative_count", str(count))
-            w.field("upper_bound", _float(bound))
-            w.close()
-        w.close()
+def _value(enc: _Encoder, kind: Kind, value: object) -> None:
+    if kind is Kind.MESSAGE:
+        assert isinstance(value, Node)
+        enc.open()
+        _message(enc, value)
+        enc.close()
+    elif kind is Kind.STRING:
+        assert isinstance(value, bytes)
+        enc.scalar(quote(value))
+    elif kind is Kind.DOUBLE:
+        assert isinstance(value, float)
+        enc.scalar(_float(value))
+    elif kind is Kind.ENUM:
+        assert isinstance(value, int)
+        enc.scalar(METRIC_TYPES[value] if 0 <= value < len(METRIC_TYPES) else str(value))
+    else:
+        enc.scalar(str(value))
+
+
+def _message(enc: _Encoder, node: Node) -> None:
+    values = node.values
+    for number, field in node.spec.fields.items():
+        if number not in values:
+            continue
+        for value in values[number] if field.repeated else (values[number],):
+            enc.name(field.name)
+            _value(enc, field.kind, value)
+    _unknown(enc, bytes(node.unknown))
+
+
+def _unknown(enc: _Encoder, raw: bytes) -> None:
+    """protobuf-go's marshalUnknown: numbers, then varints in decimal, fixed values in hex, bytes as strings."""
+    pos = 0
+    while pos < len(raw):
+        key, pos = wire.varint(raw, pos, len(raw))
+        number, wtype = key >> 3, key & 7
+        enc.name(str(number))
+        if wtype == 0:
+            value, pos = wire.varint(raw, pos, len(raw))
+            enc.scalar(str(value))
+        elif wtype == 5:
+            enc.scalar(f"0x{wire.FIXED32.unpack_from(raw, pos)[0]:x}")
+            pos += 4
+        elif wtype == 1:
+            enc.scalar(f"0x{wire.FIXED64.unpack_from(raw, pos)[0]:x}")
+            pos += 8
+        elif wtype == 2:
+            length, pos = wire.varint(raw, pos, len(raw))
+            enc.scalar(quote(raw[pos : pos + length]))
+            pos += length
+        else:  # a group: its fields up to the matching end-group tag
+            end = wire.skip(raw, pos, len(raw), wtype, number)
+            end_tag = bytearray()
+            wire.put_tag(end_tag, number, 4)
+            enc.open()
+            _unknown(enc, raw[pos : end - len(end_tag)])
+            enc.close()
+            pos = end
 
 
 def render_prototext(families: list[MetricFamily], *, compact: bool) -> bytes:
-    """Every family as `proto.MarshalTextString` (or the compact form) would write it."""
+    """Every family as 1.11 writes it: `prototext.Format` plus a newline, or `String()` plus a newline."""
+    spec = message("MetricFamily")
     parts: list[str] = []
     for family in families:
-        w = _Writer(compact)
-        w.field("name", _quote(family.name))
-        if family.help is not None:
-            w.field("help", _quote(family.help))
-        w.field("type", family.type.name)
-        for metric in family.metrics:
-            w.open("metric")
-            _metric(w, metric)
-            w.close()
-        text = "".join(w.out)
-        parts.append(text + "\n" if compact else text)
-    return "".join(parts).encode("utf-8")
+        enc = _Encoder(multiline=not compact)
+        data = encode_family(family)
+        _message(enc, decode(spec, data, 0, len(data)))
+        parts.append(enc.text() + "\n")
+    return "".join(parts).encode("utf-8", "surrogateescape")

@@ -32,8 +32,12 @@ _FAST_SAMPLE = re.compile(
 _FAST_PAIR = re.compile(rb'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
 # `# HELP name text` without escapes and `# TYPE name type` in lower case: what every client writes.
 _FAST_COMMENT = re.compile(rb"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) ([^ \t\\][^\\]*)\Z")
-_FAST_TYPES = {t.name.lower().encode(): t for t in MetricType if t.name != "GAUGE_HISTOGRAM"}
+_FAST_TYPES = {t.name.lower().encode(): t for t in MetricType}
+# OpenMetrics' spelling of a gauge histogram is accepted too (common >= 0.67, upstream 1.11.2).
+_FAST_TYPES[b"gaugehistogram"] = MetricType.GAUGE_HISTOGRAM
 _TYPES = {t.name: t for t in MetricType}
+_TYPES["GAUGEHISTOGRAM"] = MetricType.GAUGE_HISTOGRAM
+_HISTOGRAMS = (MetricType.HISTOGRAM, MetricType.GAUGE_HISTOGRAM)
 _BLANK = frozenset(b" \t")
 _LABEL_START = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _LABEL_CONT = _LABEL_START | frozenset(b"0123456789")
@@ -158,6 +162,9 @@ class TextParser:
         except _Fail as fail:
             message = "unexpected end of input stream" if fail.message is None else fail.message
             raise ParseError(self._line, message) from None
+        for metric in self._histograms.values():
+            if metric.histogram is not None:
+                _normalise_histogram(metric.histogram)
         return {name: mf for name, mf in self.families.items() if mf.metrics}
 
     # ------------------------------------------------------------------- fast path
@@ -219,13 +226,13 @@ class TextParser:
         if is_count or is_sum:
             base = name[:-6] if is_count else name[:-4]
             mf = families.get(base)
-            if mf is not None and mf.type in (MetricType.SUMMARY, MetricType.HISTOGRAM) and base in self._types_set:
+            if mf is not None and mf.type in (MetricType.SUMMARY, *_HISTOGRAMS) and base in self._types_set:
                 self._mf = mf
                 self._is_count, self._is_sum = is_count, is_sum
                 return
         elif is_bucket:
             mf = families.get(name[:-7])
-            if mf is not None and mf.type is MetricType.HISTOGRAM and name[:-7] in self._types_set:
+            if mf is not None and mf.type in _HISTOGRAMS and name[:-7] in self._types_set:
                 self._mf = mf
                 return
         mf = MetricFamily(name=sys.intern(name), type=MetricType.UNTYPED, help=None)
@@ -241,7 +248,7 @@ class TextParser:
         self._metric = Metric()
         self._label_names = set()
         self._label_list = []
-        if mf.type in (MetricType.SUMMARY, MetricType.HISTOGRAM):
+        if mf.type is MetricType.SUMMARY or mf.type in _HISTOGRAMS:
             self._cur_labels = {"__name__": mf.name}
             self._quantile = math.nan
             self._bucket = math.nan
@@ -253,9 +260,7 @@ class TextParser:
         assert mf is not None
         if lname == "__name__":
             raise _Fail('label name "__name__" is reserved')
-        special = (mf.type is MetricType.SUMMARY and lname == "quantile") or (
-            mf.type is MetricType.HISTOGRAM and lname == "le"
-        )
+        special = (mf.type is MetricType.SUMMARY and lname == "quantile") or (mf.type in _HISTOGRAMS and lname == "le")
         self._pending_name = lname
         self._pending_special = special
         if not special:
@@ -295,7 +300,7 @@ class TextParser:
             else:
                 assert self._cur_labels is not None
                 self._cur_labels[lname] = value
-        elif mf.type is MetricType.HISTOGRAM:
+        elif mf.type in _HISTOGRAMS:
             if lname == "le":
                 try:
                     self._bucket = parse_float(value)
@@ -310,7 +315,7 @@ class TextParser:
         metric = self._metric
         assert mf is not None and metric is not None
         metric.labels = tuple(self._label_list)
-        if mf.type is MetricType.SUMMARY or mf.type is MetricType.HISTOGRAM:
+        if mf.type is MetricType.SUMMARY or mf.type in _HISTOGRAMS:
             assert self._cur_labels is not None
             signature = tuple(sorted(self._cur_labels.items()))
             table = self._summaries if mf.type is MetricType.SUMMARY else self._histograms
@@ -350,20 +355,32 @@ class TextParser:
                 summary.sample_sum = value
             elif not math.isnan(self._quantile):  # NaN: no `quantile` label on this line (as in expfmt)
                 summary.quantiles.append((self._quantile, value))
-        elif mtype is MetricType.HISTOGRAM:
+        else:  # HISTOGRAM, GAUGE_HISTOGRAM
             histogram = metric.histogram
             if histogram is None:
                 histogram = metric.histogram = Histogram()
             if self._is_count:
-                histogram.sample_count = to_uint64(value)
+                count = _histogram_count(value)
+                if count is not None:
+                    histogram.sample_count = count
+                elif value < 0:
+                    raise _Fail(f"negative count for histogram {go_quote(mf.name)}")
+                else:
+                    histogram.sample_count_float = value
             elif self._is_sum:
                 histogram.sample_sum = value
             elif not math.isnan(self._bucket):  # NaN: no `le` label on this line (as in expfmt)
-                histogram.buckets.append((self._bucket, to_uint64(value)))
-        else:
-            # A TYPE of gauge_histogram: expfmt drops the value and, by accident, the error too,
-            # and the family then breaks /metrics in Go. We refuse it instead.
-            raise _Fail(f"unsupported metric type {mtype.name.lower()} for metric name {go_quote(mf.name)}")
+                count = _histogram_count(value)
+                floats = histogram.bucket_floats
+                if count is None:
+                    if value < 0:
+                        raise _Fail(f"negative bucket population for histogram {go_quote(mf.name)}")
+                    if floats is None:
+                        floats = histogram.bucket_floats = [0.0] * len(histogram.buckets)
+                    floats.append(value)
+                elif floats is not None:
+                    floats.append(0.0)
+                histogram.buckets.append((self._bucket, 0 if count is None else count))
 
     # ------------------------------------------------------------ byte machine
     def _read(self) -> int:
@@ -676,6 +693,28 @@ class TextParser:
         rest = self._read_until_newline(escapes=False)
         if rest:
             raise _Fail(f"spurious string after timestamp: {go_quote(rest)}")
+
+
+def _histogram_count(value: float) -> int | None:
+    """A histogram count as common >= 0.67 reads it: an integer iff `uint64(v)` gives `v` back, else a float."""
+    count = to_uint64(value)
+    return count if float(count) == value else None
+
+
+def _normalise_histogram(histogram: Histogram) -> None:
+    """Like expfmt's normalizeHistogram: a histogram with any float count keeps every count as a float."""
+    floats = histogram.bucket_floats
+    if not histogram.sample_count_float and not (floats and any(floats)):
+        return
+    if not histogram.sample_count_float:
+        histogram.sample_count_float = float(histogram.sample_count)
+        histogram.sample_count = 0
+    if floats is None:
+        floats = histogram.bucket_floats = [0.0] * len(histogram.buckets)
+    for index, (bound, count) in enumerate(histogram.buckets):
+        if not floats[index]:
+            floats[index] = float(count)
+            histogram.buckets[index] = (bound, 0)
 
 
 _INT = re.compile(rb"[+-]?[0-9]+\Z")

@@ -81,19 +81,23 @@ def render_metric(name: str, mtype: MetricType, metric: Metric) -> bytes:
         out.append(f"{name}_sum{plain} {format_text(summary.sample_sum)}{suffix}")
         out.append(f"{name}_count{plain} {format_text(float(summary.sample_count))}{suffix}")
         return _encode("".join(out))
-    if mtype is MetricType.HISTOGRAM:
+    if mtype is MetricType.HISTOGRAM or mtype is MetricType.GAUGE_HISTOGRAM:
+        # Only the classic part: a native-only histogram is its +Inf bucket, sum and count. Counts
+        # are the float fields where non-zero (common >= 0.67; 1.11.0's Debian build reads only
+        # the integer fields, so a float histogram shows 0 there).
         histogram = metric.histogram
         if histogram is None:
             raise ValueError(f"expected histogram in metric {name}")
         inf_seen = False
-        for bound, count in histogram.buckets:
-            out.append(f'{name}_bucket{{{prefix}le="{format_text(bound)}"}} {format_text(float(count))}{suffix}')
+        for bound, count in histogram.bucket_values():
+            out.append(f'{name}_bucket{{{prefix}le="{format_text(bound)}"}} {format_text(count)}{suffix}')
             if bound == math.inf:
                 inf_seen = True
+        total = format_text(histogram.count_value)
         if not inf_seen:
-            out.append(f'{name}_bucket{{{prefix}le="+Inf"}} {format_text(float(histogram.sample_count))}{suffix}')
+            out.append(f'{name}_bucket{{{prefix}le="+Inf"}} {total}{suffix}')
         out.append(f"{name}_sum{plain} {format_text(histogram.sample_sum)}{suffix}")
-        out.append(f"{name}_count{plain} {format_text(float(histogram.sample_count))}{suffix}")
+        out.append(f"{name}_count{plain} {total}{suffix}")
         return _encode("".join(out))
     raise ValueError(f"unexpected type in metric {name}")
 
@@ -153,21 +157,23 @@ def render_metric_quoted(name: str, mtype: MetricType, metric: Metric) -> bytes:
         out.append(_quoted_sample(name + "_sum", labels, "", format_text(summary.sample_sum), suffix))
         out.append(_quoted_sample(name + "_count", labels, "", format_text(float(summary.sample_count)), suffix))
         return _encode("".join(out))
-    if mtype is MetricType.HISTOGRAM:
+    if mtype is MetricType.HISTOGRAM or mtype is MetricType.GAUGE_HISTOGRAM:
+        # As render_metric: the classic part only, float counts where set.
         histogram = metric.histogram
         if histogram is None:
             raise ValueError(f"expected histogram in metric {name}")
         bucket = name + "_bucket"
         inf_seen = False
-        for bound, count in histogram.buckets:
+        for bound, count in histogram.bucket_values():
             extra = f'le="{format_text(bound)}"'
-            out.append(_quoted_sample(bucket, labels, extra, format_text(float(count)), suffix))
+            out.append(_quoted_sample(bucket, labels, extra, format_text(count), suffix))
             if bound == math.inf:
                 inf_seen = True
+        total = format_text(histogram.count_value)
         if not inf_seen:
-            out.append(_quoted_sample(bucket, labels, 'le="+Inf"', format_text(float(histogram.sample_count)), suffix))
+            out.append(_quoted_sample(bucket, labels, 'le="+Inf"', total, suffix))
         out.append(_quoted_sample(name + "_sum", labels, "", format_text(histogram.sample_sum), suffix))
-        out.append(_quoted_sample(name + "_count", labels, "", format_text(float(histogram.sample_count)), suffix))
+        out.append(_quoted_sample(name + "_count", labels, "", total, suffix))
         return _encode("".join(out))
     raise ValueError(f"unexpected type in metric {name}")
 

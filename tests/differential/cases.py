@@ -292,12 +292,9 @@ BODIES: dict[str, list[R]] = {
     "summary with only _sum gets _count 0": [R("PUT", "/metrics/job/a", b"# TYPE s3 summary\ns3_sum 7\n")],
     "summary quantile must be a float": [R("PUT", "/metrics/job/a", b'# TYPE s summary\ns{quantile="q"} 1\n')],
     "summary samples before TYPE are untyped": [R("PUT", "/metrics/job/a", b"s2_sum 1\n# TYPE s2 summary\n")],
-    "negative and fractional counts": [
-        R(
-            "PUT",
-            "/metrics/job/a",
-            b'# TYPE s summary\ns_count -1\ns_sum 1\n# TYPE h histogram\nh_bucket{le="1"} -5\nh_count 2.9\n',
-        )
+    # Histogram counts are not here: ours reads them as 1.11.3 does, not as both binaries (test_deliberate*).
+    "negative and fractional summary counts": [
+        R("PUT", "/metrics/job/a", b"# TYPE s summary\ns_count -1\ns_sum 1\n# TYPE s2 summary\ns2_count 2.9\n")
     ],
     "huge and NaN counts": [
         R(

@@ -10,14 +10,14 @@ own `Case.versions` instead.
 
 from __future__ import annotations
 
-from tests.support.diff import ONLY_1_5
+from tests.support.diff import ONLY_1_11
 
 VERSIONS: dict[str, tuple[frozenset[str], str]] = {
     "protobuf: truncated and malformed": (
-        ONLY_1_5,
-        "pending the native-histogram work (protodelim): 1.11.0 answers 400 `unexpected EOF` to a "
-        "trailing 0x80 or 0x05 and to ff ff ff…, where 1.5.1 (pbutil) and ours still store nothing; "
-        "when ours follows protodelim, tag it 1.11.0 only and move 1.5.1's answers to test_deliberate",
+        ONLY_1_11,
+        "protodelim: 1.11.0 answers 400 `unexpected EOF` to a body ending in 0x80 or 0x05 and to six 0xff "
+        "bytes, where 1.5.1 (pbutil) stores nothing for the first two and answers `invalid varint32 "
+        "encountered` to the last; ours follows 1.11 (1.5.1's answers: test_deliberate_native.py)",
     ),
 }
 """`group: name` → (the versions it applies to, why)."""

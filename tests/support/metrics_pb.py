@@ -1,17 +1,27 @@
-"""An independent protobuf implementation of io.prometheus.client (google.protobuf, descriptor built here)."""
+"""An independent protobuf implementation of io.prometheus.client 0.6 (google.protobuf, descriptor built here)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, timestamp_pb2
 from google.protobuf.internal import decoder, encoder
 
 _F = descriptor_pb2.FieldDescriptorProto
 
 
 def _build() -> dict[str, Any]:
-    fd = descriptor_pb2.FileDescriptorProto(name="test_metrics.proto", package="io.prometheus.client", syntax="proto2")
+    """client_model 0.6's metrics.proto, every field (native histograms, exemplars, created timestamps, unit)."""
+    pool = descriptor_pool.DescriptorPool()
+    timestamp = descriptor_pb2.FileDescriptorProto()
+    timestamp_pb2.DESCRIPTOR.CopyToProto(timestamp)
+    pool.Add(timestamp)
+    fd = descriptor_pb2.FileDescriptorProto(
+        name="test_metrics.proto",
+        package="io.prometheus.client",
+        syntax="proto2",
+        dependency=["google/protobuf/timestamp.proto"],
+    )
 
     def msg(name: str, *fields: tuple[str, int, int, int, str | None]) -> None:
         m = fd.message_type.add(name=name)
@@ -25,23 +35,57 @@ def _build() -> dict[str, Any]:
     for i, n in enumerate(["COUNTER", "GAUGE", "SUMMARY", "UNTYPED", "HISTOGRAM", "GAUGE_HISTOGRAM"]):
         enum.value.add(name=n, number=i)
     p = ".io.prometheus.client."
+    ts = ".google.protobuf.Timestamp"
+    dbl, u64 = _F.TYPE_DOUBLE, _F.TYPE_UINT64
     msg("LabelPair", ("name", 1, _F.TYPE_STRING, opt, None), ("value", 2, _F.TYPE_STRING, opt, None))
-    msg("Gauge", ("value", 1, _F.TYPE_DOUBLE, opt, None))
-    msg("Counter", ("value", 1, _F.TYPE_DOUBLE, opt, None))
-    msg("Quantile", ("quantile", 1, _F.TYPE_DOUBLE, opt, None), ("value", 2, _F.TYPE_DOUBLE, opt, None))
+    msg("Gauge", ("value", 1, dbl, opt, None))
+    msg(
+        "Exemplar",
+        ("label", 1, _F.TYPE_MESSAGE, rep, p + "LabelPair"),
+        ("value", 2, dbl, opt, None),
+        ("timestamp", 3, _F.TYPE_MESSAGE, opt, ts),
+    )
+    msg(
+        "Counter",
+        ("value", 1, dbl, opt, None),
+        ("exemplar", 2, _F.TYPE_MESSAGE, opt, p + "Exemplar"),
+        ("created_timestamp", 3, _F.TYPE_MESSAGE, opt, ts),
+    )
+    msg("Quantile", ("quantile", 1, dbl, opt, None), ("value", 2, dbl, opt, None))
     msg(
         "Summary",
-        ("sample_count", 1, _F.TYPE_UINT64, opt, None),
-        ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
+        ("sample_count", 1, u64, opt, None),
+        ("sample_sum", 2, dbl, opt, None),
         ("quantile", 3, _F.TYPE_MESSAGE, rep, p + "Quantile"),
+        ("created_timestamp", 4, _F.TYPE_MESSAGE, opt, ts),
     )
-    msg("Untyped", ("value", 1, _F.TYPE_DOUBLE, opt, None))
-    msg("Bucket", ("cumulative_count", 1, _F.TYPE_UINT64, opt, None), ("upper_bound", 2, _F.TYPE_DOUBLE, opt, None))
+    msg("Untyped", ("value", 1, dbl, opt, None))
+    msg(
+        "Bucket",
+        ("cumulative_count", 1, u64, opt, None),
+        ("cumulative_count_float", 4, dbl, opt, None),
+        ("upper_bound", 2, dbl, opt, None),
+        ("exemplar", 3, _F.TYPE_MESSAGE, opt, p + "Exemplar"),
+    )
+    msg("BucketSpan", ("offset", 1, _F.TYPE_SINT32, opt, None), ("length", 2, _F.TYPE_UINT32, opt, None))
     msg(
         "Histogram",
-        ("sample_count", 1, _F.TYPE_UINT64, opt, None),
-        ("sample_sum", 2, _F.TYPE_DOUBLE, opt, None),
+        ("sample_count", 1, u64, opt, None),
+        ("sample_count_float", 4, dbl, opt, None),
+        ("sample_sum", 2, dbl, opt, None),
         ("bucket", 3, _F.TYPE_MESSAGE, rep, p + "Bucket"),
+        ("created_timestamp", 15, _F.TYPE_MESSAGE, opt, ts),
+        ("schema", 5, _F.TYPE_SINT32, opt, None),
+        ("zero_threshold", 6, dbl, opt, None),
+        ("zero_count", 7, u64, opt, None),
+        ("zero_count_float", 8, dbl, opt, None),
+        ("negative_span", 9, _F.TYPE_MESSAGE, rep, p + "BucketSpan"),
+        ("negative_delta", 10, _F.TYPE_SINT64, rep, None),
+        ("negative_count", 11, dbl, rep, None),
+        ("positive_span", 12, _F.TYPE_MESSAGE, rep, p + "BucketSpan"),
+        ("positive_delta", 13, _F.TYPE_SINT64, rep, None),
+        ("positive_count", 14, dbl, rep, None),
+        ("exemplars", 16, _F.TYPE_MESSAGE, rep, p + "Exemplar"),
     )
     msg(
         "Metric",
@@ -50,8 +94,8 @@ def _build() -> dict[str, Any]:
         ("counter", 3, _F.TYPE_MESSAGE, opt, p + "Counter"),
         ("summary", 4, _F.TYPE_MESSAGE, opt, p + "Summary"),
         ("untyped", 5, _F.TYPE_MESSAGE, opt, p + "Untyped"),
-        ("timestamp_ms", 6, _F.TYPE_INT64, opt, None),
         ("histogram", 7, _F.TYPE_MESSAGE, opt, p + "Histogram"),
+        ("timestamp_ms", 6, _F.TYPE_INT64, opt, None),
     )
     msg(
         "MetricFamily",
@@ -59,17 +103,18 @@ def _build() -> dict[str, Any]:
         ("help", 2, _F.TYPE_STRING, opt, None),
         ("type", 3, _F.TYPE_ENUM, opt, p + "MetricType"),
         ("metric", 4, _F.TYPE_MESSAGE, rep, p + "Metric"),
+        ("unit", 5, _F.TYPE_STRING, opt, None),
     )
-    pool = descriptor_pool.DescriptorPool()
     pool.Add(fd)
-    return {
-        m: message_factory.GetMessageClass(pool.FindMessageTypeByName("io.prometheus.client." + m))
-        for m in ("MetricFamily", "Metric", "LabelPair")
-    }
+    names = [m.name for m in fd.message_type]
+    return {m: message_factory.GetMessageClass(pool.FindMessageTypeByName("io.prometheus.client." + m)) for m in names}
 
 
 _CLASSES = _build()
 MetricFamily = _CLASSES["MetricFamily"]
+Metric = _CLASSES["Metric"]
+CLASSES: dict[str, Any] = _CLASSES
+"""Every message class by its client_model name."""
 
 
 def family(

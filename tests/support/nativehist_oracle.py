@@ -26,11 +26,11 @@ HOW_TO_RECORD = (
 
 
 @contextmanager
-def pushgateway_111() -> Iterator[str]:
-    """The 1.11.0 oracle on a free loopback port (skipped or failed by oracles.require when absent)."""
+def pushgateway_111(*args: str) -> Iterator[str]:
+    """The 1.11.0 oracle on a free loopback port, with `args` (skipped or failed by oracles.require when absent)."""
     port = free_port()
     proc = subprocess.Popen(
-        oracles.pushgateway_command(f"127.0.0.1:{port}"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        oracles.pushgateway_command(f"127.0.0.1:{port}", *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -73,6 +73,9 @@ def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] =
     families: list[tuple[str, list[str], list[list[str]]]] = []
     current: tuple[str, list[str], list[list[str]]] | None = None
     block_key: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    # The label that tells a histogram's (or summary's) lines of one series apart; in any other
+    # family `le` and `quantile` are ordinary labels, and Go sorts by them as by any other.
+    bucket_label: dict[str, str] = {}
     for line in text.split("\n"):
         if not line:
             continue
@@ -82,6 +85,9 @@ def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] =
                 current = (name, [], [])
                 families.append(current)
                 block_key = None
+            if line.startswith("# TYPE "):
+                kind = line.split(" ", 3)[3] if line.count(" ") >= 3 else ""
+                bucket_label[name] = {"histogram": "le", "summary": "quantile"}.get(kind, "")
             if line.startswith("# HELP ") and name in drop_help:
                 continue
             current[1].append(line)
@@ -91,7 +97,7 @@ def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] =
         assert current is not None
         name, label_text, value = match.groups()
         labels = _labels(label_text)
-        base = tuple((n, v) for n, v in labels if n not in ("le", "quantile"))
+        base = tuple((n, v) for n, v in labels if n != bucket_label.get(current[0]))
         key = (current[0], base)
         if current[0] in TIMESTAMP_FAMILIES:
             value = "0" if value == "0" else "NONZERO"
@@ -107,10 +113,10 @@ def normalise_metrics(text: str, *, resort: bool, drop_help_for: Iterable[str] =
         out.extend(headers)
         if resort:
 
-            def sort_key(block: list[str]) -> tuple[Any, ...]:
+            def sort_key(block: list[str], special: str = bucket_label.get(name, "")) -> tuple[Any, ...]:
                 m = _SAMPLE.match(block[0])
                 assert m is not None
-                return _series_order([(n, v) for n, v in _labels(m.group(2)) if n not in ("le", "quantile")])
+                return _series_order([(n, v) for n, v in _labels(m.group(2)) if n != special])
 
             blocks = sorted(blocks, key=sort_key)
         for block in blocks:

@@ -18,7 +18,11 @@ from tests.support.servers import free_port, wait_ready
 
 
 class PrometheusProcess:
-    """`prometheus` scraping `targets` with `honor_labels: true`, every `interval`, evaluating `rule_files`."""
+    """`prometheus` scraping `targets` with `honor_labels: true`, every `interval`, evaluating `rule_files`.
+
+    `honor_labels=False` keeps one target's series apart from another's (job `pushgateway<i>`,
+    the pushed job as `exported_job`); `args` go to the command line (`--enable-feature=…`).
+    """
 
     def __init__(
         self,
@@ -30,6 +34,8 @@ class PrometheusProcess:
         metrics_paths: Sequence[str] = ("/metrics",),
         port: int | None = None,
         web_config: dict[str, Any] | None = None,
+        honor_labels: bool = True,
+        args: Sequence[str] = (),
     ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
         root = Path(self._tmp.name)
@@ -42,7 +48,7 @@ class PrometheusProcess:
             "scrape_configs": [
                 {
                     "job_name": f"pushgateway{index}",
-                    "honor_labels": True,
+                    "honor_labels": honor_labels,
                     "metrics_path": path,
                     "static_configs": [{"targets": [target.removeprefix("http://")]}],
                 }
@@ -66,6 +72,7 @@ class PrometheusProcess:
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
                 *extra,
+                *args,
             ],
             stdout=self._log,
             stderr=self._log,
@@ -87,6 +94,10 @@ class PrometheusProcess:
     def alerts(self) -> list[dict[str, Any]]:
         """Every active (pending or firing) alert."""
         return list(self._get("/api/v1/alerts")["alerts"])
+
+    def targets(self) -> list[dict[str, Any]]:
+        """The active scrape targets, with their health and last error."""
+        return list(self._get("/api/v1/targets")["activeTargets"])
 
     def query(self, expr: str) -> list[dict[str, Any]]:
         """An instant query's vector."""

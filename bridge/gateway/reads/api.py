@@ -9,7 +9,8 @@ from typing import Any
 from bridge.gateway.store.metric_store import Store
 from bridge.gateway.store.types import Change, Group, StoredFamily
 from bridge.protocol.floats import format_g
-from bridge.protocol.model import Metric, MetricType
+from bridge.protocol.model import Histogram, Metric, MetricType
+from bridge.protocol.native import api_buckets, api_count
 
 RESERVED_FIELDS = frozenset({"labels", "last_push_successful"})
 CORS_HEADERS: tuple[tuple[str, str], ...] = (
@@ -55,14 +56,34 @@ def _metric_json(metric: Metric, mtype: MetricType) -> dict[str, Any]:
         out["count"] = str(summary.sample_count if summary else 0)
         out["sum"] = format_g(summary.sample_sum if summary else 0.0)
     elif mtype is MetricType.HISTOGRAM:
-        histogram = metric.histogram
-        buckets = histogram.buckets if histogram else []
-        out["buckets"] = {format_g(b): str(c) for b, c in buckets}
-        out["count"] = str(histogram.sample_count if histogram else 0)
-        out["sum"] = format_g(histogram.sample_sum if histogram else 0.0)
+        _histogram_json(metric.histogram or Histogram(), out)
     else:
+        # GAUGE_HISTOGRAM too: 1.11 has no branch for it, so it shows a value (0, as a rule).
         out["value"] = format_g(metric.scalar())
     return out
+
+
+def _histogram_json(histogram: Histogram, out: dict[str, Any]) -> None:
+    """1.11's shapes: a native histogram (one with spans) as its bucket list, else the classic map.
+
+    Raises:
+        UnsupportedSchema: a native bucket needs a bound its schema does not define.
+
+    """
+    out["sum"] = format_g(histogram.sample_sum)
+    native = histogram.native
+    float_count = histogram.sample_count_float or 0.0
+    if native is not None and native.is_native:
+        out["buckets"] = api_buckets(native, float_count)
+        out["count"] = api_count(native, histogram.sample_count, float_count)
+        return
+    floats = histogram.bucket_floats
+    out["buckets"] = {
+        format_g(bound): format_g(floats[i]) if floats is not None and floats[i] > 0 else str(count)
+        for i, (bound, count) in enumerate(histogram.buckets)
+    }
+    # `> 0`, so NaN falls back to the integer count (as in 1.11, where the text format shows NaN).
+    out["count"] = format_g(float_count) if float_count > 0 else str(histogram.sample_count)
 
 
 def family_json(stored: StoredFamily) -> dict[str, Any]:
@@ -127,6 +148,12 @@ class ApiCache:
                 body = encoded[key] = encode_json(group_json(group))
             parts.append(body)
         return b'{"status":"success","data":[' + b",".join(parts) + b"]}"
+
+
+def error_body(error_type: str, message: str) -> bytes:
+    """1.11's API error answer, its fields in Go's struct order: `{"status":"error","errorType":…,"error":…}`."""
+    kind, text = json.dumps(error_type), json.dumps(message, ensure_ascii=False)
+    return f'{{"status":"error","errorType":{kind},"error":{text}}}'.encode()
 
 
 def status_body(build_info: dict[str, str], flags: dict[str, str], start_ns: int) -> bytes:

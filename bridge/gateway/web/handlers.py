@@ -6,8 +6,8 @@ import html
 import logging
 import time
 
-from bridge.errors import BodyError, ParseError, ProtocolError
-from bridge.gateway.reads.api import CORS_HEADERS, encode_json
+from bridge.errors import BodyError, NativeHistogramError, ParseError, ProtocolError
+from bridge.gateway.reads.api import CORS_HEADERS, encode_json, error_body
 from bridge.gateway.service import Gateway
 from bridge.gateway.verdict import Refusal
 from bridge.gateway.web import httpio
@@ -209,7 +209,11 @@ class Handlers:
 
     # ----------------------------------------------------------------- api/v1
     async def api_metrics(self, request: Request, params: dict[str, str]) -> Response:
-        return _json(self.gateway.api_metrics())
+        try:
+            return _json(self.gateway.api_metrics())
+        except NativeHistogramError as exc:
+            # 1.11.0 drops the connection here (a panic); a correct 1.11 answers its internal error.
+            return _json(error_body("internal", str(exc)), status=500)
 
     async def api_status(self, request: Request, params: dict[str, str]) -> Response:
         return _json(self.gateway.api_status())
@@ -259,5 +263,5 @@ class Handlers:
         return Response(202)
 
 
-def _json(body: bytes) -> Response:
-    return Response(200, body, [*CORS_HEADERS, ("Content-Type", "application/json")])
+def _json(body: bytes, status: int = 200) -> Response:
+    return Response(status, body, [*CORS_HEADERS, ("Content-Type", "application/json")])

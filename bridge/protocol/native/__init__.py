@@ -9,7 +9,7 @@ Modules::
 
 from __future__ import annotations
 
-from bridge.protocol.native.bounds import EXPONENTIAL_BOUNDS, bucket_bound
+from bridge.protocol.native.bounds import EXPONENTIAL_BOUNDS, bucket_bound, schema_of
 from bridge.protocol.native.buckets import (
     Bucket,
     api_buckets,
@@ -32,5 +32,6 @@ __all__ = [
     "buckets",
     "describe",
     "running_counts",
+    "schema_of",
     "walk",
 ]

@@ -85,3 +85,23 @@ def bucket_bound(index: int, schema: int) -> float:
     if frac == 0.5 and exp == 1025:
         return sys.float_info.max
     return _ldexp(frac, exp)
+
+
+MIN_SCHEMA = -4
+
+
+def schema_of(lower: float, upper: float) -> int | None:
+    """The schema (-4..8) one of whose buckets has exactly these bounds (either sign), or None.
+
+    `/api/v1/metrics` shows a native histogram's buckets but not its schema; bounds are unique
+    to a schema (no two schemas share a bucket's two bounds), so the schema can be read back.
+    """
+    low, high = sorted((abs(lower), abs(upper)))
+    if not 0 < low < high < math.inf:
+        return None
+    for schema in range(MIN_SCHEMA, MAX_SCHEMA + 1):
+        guess = math.ceil(math.log2(high) * 2.0**schema)
+        for index in (guess - 1, guess, guess + 1):
+            if bucket_bound(index, schema) == high and bucket_bound(int32(index - 1), schema) == low:
+                return schema
+    return None

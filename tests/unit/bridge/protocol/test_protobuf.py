@@ -61,26 +61,65 @@ def test_missing_type_is_counter_and_last_duplicate_wins() -> None:
     assert decoded.metrics[0].counter == 2
 
 
+_ONE = metrics_pb.delimited(metrics_pb.family("c", "GAUGE", None, [{"gauge": 1}]))
+_OVERFLOW = "proto:\u00a0variable length integer overflow"
+_INVALID = "proto:\u00a0cannot parse invalid wire-format data"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"\xff\xff\xff\xff\xff\xff", "invalid varint32"),
-        (metrics_pb.delimited(metrics_pb.family("c", "GAUGE", None, [{"gauge": 1}]))[:-3], "unexpected EOF"),
+        (_ONE[:-3], "unexpected EOF"),  # the payload ends early
+        (b"\x80", "unexpected EOF"),  # inside a length prefix (1.5.1: the stream simply ended)
+        (_ONE + b"\x80", "unexpected EOF"),
+        (b"\x05", "unexpected EOF"),  # a prefix and no payload byte (1.5.1: the end)
+        (_ONE + b"\x05", "unexpected EOF"),
+        (b"\xff\xff\xff", "unexpected EOF"),
+        (b"\x80\x80\x40abc", "unexpected EOF"),  # 2**20 declared, 3 bytes there: answered, not allocated
+        (b"\x80" * 8 + b"\x10", "unexpected EOF"),  # 2**60 declared (Go 1.11.0 panics allocating it)
+        (b"\xff" * 10 + b"\x01", _OVERFLOW),  # ten bytes, all continued
+        (b"\xff" * 9 + b"\x02", _OVERFLOW),  # the tenth byte above 1
+        (b"\x01\x0f", _INVALID),  # wire type 7
+        (b"\x02\x00\x00", _INVALID),  # field number 0
+        (b"\x03\x22\x01\x00", _INVALID),  # field number 0 inside a Metric
+        (b"\x04\x0a\x05ab", _INVALID),  # a name longer than its message
+        (b"\x01\x0c", _INVALID),  # an end-group tag with no group
+        (b"\x02\x0b\x14", _INVALID),  # a group closed by another field's end tag
     ],
 )
 def test_malformed_streams(body: bytes, message: str) -> None:
-    with pytest.raises(ProtobufError, match=message):
+    with pytest.raises(ProtobufError) as raised:
         decode_delimited(body)
+    assert str(raised.value) == message
 
 
-@pytest.mark.parametrize("body", [b"", b"\x80", b"\x05"])
-def test_streams_that_simply_end(body: bytes) -> None:
-    assert decode_delimited(body) == {}
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\x00",  # a zero-length message: an empty family named ""
+        bytes([_ONE[0] | 0x80]) + b"\x80" * 4 + b"\x00" + _ONE[1:],  # a six-byte prefix (1.5.1: invalid varint32)
+        bytes([_ONE[0] | 0x80]) + b"\x80" * 8 + b"\x00" + _ONE[1:],  # ten bytes, the tenth 0
+    ],
+)
+def test_streams_protodelim_accepts(body: bytes) -> None:
+    decoded = decode_delimited(body)
+    assert set(decoded) <= {"", "c"}
+    assert all(f.metrics == [] for name, f in decoded.items() if name == "")
 
 
-def test_gauge_histogram_is_refused() -> None:
-    with pytest.raises(ProtobufError, match="GAUGE_HISTOGRAM"):
-        decode_delimited(metrics_pb.delimited(metrics_pb.family("g", "GAUGE_HISTOGRAM", None, [])))
+def test_gauge_histograms_are_decoded() -> None:
+    mf = metrics_pb.family("g", "GAUGE_HISTOGRAM", None, [{"histogram": {"count": 2, "sum": 1.0}}])
+    decoded = decode_delimited(metrics_pb.delimited(mf))["g"]
+    assert decoded.type is MetricType.GAUGE_HISTOGRAM
+    assert decoded.metrics[0].histogram is not None and decoded.metrics[0].histogram.sample_count == 2
+
+
+@pytest.mark.parametrize("value", [6, 7, -1])
+def test_types_outside_client_model_are_refused(value: int) -> None:
+    body = bytes([4, 0x18, value & 0x7F, 0x0A, 0x00]) if value >= 0 else b"\x0d\x18" + b"\xff" * 9 + b"\x01\x0a\x00"
+    with pytest.raises(ProtobufError, match=f"unsupported type {value}"):
+        decode_delimited(body)
 
 
 def test_non_finite_values_survive() -> None:

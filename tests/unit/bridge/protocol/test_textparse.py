@@ -37,7 +37,6 @@ ERRORS = [
     (b"x 1\nx 1x", 2, "unexpected end of input stream"),
     (b"x 1 z", 1, "unexpected end of input stream"),
     (b'# TYPE h histogram\nh_bucket{le="x"} 1\n', 2, "expected float as value for 'le' label"),
-    (b"# TYPE g gauge_histogram\ng 1\n", 2, "unsupported metric type"),
 ]
 
 

@@ -118,3 +118,31 @@ def test_cached_escaped_text_matches_a_fresh_render(seed: int, escaping: Escapin
     assert exposition.text([], escaping) == fresh
     assert gzip.decompress(exposition.gzip_text([], escaping)) == fresh
     assert exposition.protobuf([], escaping) == encode_delimited([escape_family(f, escaping) for f in merged])
+
+
+def test_gauge_and_float_histograms_are_escaped_as_histograms() -> None:
+    """A gauge histogram with float counts under every escaping: buckets, float counts, `# TYPE … histogram`."""
+    store = Store()
+    exposition = Exposition(store)
+    push(
+        store,
+        "a",
+        b'# TYPE "gh.x" gaugehistogram\n{"gh.x_bucket","q.r"="s",le="1"} 1.5\n{"gh.x_sum","q.r"="s"} 2\n'
+        b'{"gh.x_count","q.r"="s"} 2.5\n',
+    )
+    expected = {
+        Escaping.UNDERSCORES: b'# TYPE gh_x histogram\ngh_x_bucket{instance="",job="a",q_r="s",le="1"} 1.5\n'
+        b'gh_x_bucket{instance="",job="a",q_r="s",le="+Inf"} 2.5\ngh_x_sum{instance="",job="a",q_r="s"} 2\n'
+        b'gh_x_count{instance="",job="a",q_r="s"} 2.5\n',
+        Escaping.VALUES: b'# TYPE U__gh_2e_x histogram\nU__gh_2e_x_bucket{instance="",job="a",U__q_2e_r="s",le="1"} 1.5\n',
+        Escaping.ALLOW_UTF8: b'# TYPE "gh.x" histogram\n{"gh.x_bucket",instance="",job="a","q.r"="s",le="1"} 1.5\n'
+        b'{"gh.x_bucket",instance="",job="a","q.r"="s",le="+Inf"} 2.5\n{"gh.x_sum",instance="",job="a","q.r"="s"} 2\n'
+        b'{"gh.x_count",instance="",job="a","q.r"="s"} 2.5\n',
+    }
+    for escaping, block in expected.items():
+        assert exposition.text([], escaping).startswith(block)
+        assert gzip.decompress(exposition.gzip_text([], escaping)).startswith(block)
+    (family,) = [f for f in exposition.families([], Escaping.DOTS) if f.name == "gh_dot_x"]
+    assert family.type is MetricType.GAUGE_HISTOGRAM
+    histogram = family.metrics[0].histogram
+    assert histogram is not None and histogram.sample_count_float == 2.5
