@@ -185,9 +185,15 @@ class HttpPusher:
                 error, f"GET {API_PATH} answered {response.status_code}", unreachable=False
             )
         try:
-            group = find_last_push(response.json(), request.key)
-        except ValueError as exc:  # not JSON, or not the API's shape
-            return outcome.dropped_unverified(error, f"GET {API_PATH}: {exc}", unreachable=False)
+            document = response.json()
+        except ValueError:
+            return outcome.dropped_unverified(
+                error, f"GET {API_PATH} answered something other than JSON", unreachable=False
+            )
+        try:
+            group = find_last_push(document, request.key)
+        except ValueError as exc:
+            return outcome.dropped_unverified(error, str(exc), unreachable=False)
         gateway_date = outcome.parse_http_date(response.headers.get("date"))
         return outcome.dropped(error, group, sent_at=sent_at, answered_at=answered_at, gateway_date=gateway_date)
 
