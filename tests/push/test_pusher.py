@@ -19,7 +19,7 @@ from bridge.protocol.methods import Method
 from bridge.push.outcome import Outcome, Verdict, parse_http_date
 from bridge.push.pusher import HttpPusher, PushRequest, redact
 from bridge.push.settings import HttpSettings
-from tests.support.servers import GO_1_5, GO_1_11, GO_VERSIONS, GoGateway, ThreadGateway, free_port
+from tests.support.servers import GO_1_11, GO_VERSIONS, GoGateway, ThreadGateway, free_port
 from tests.support.spool_env import scrape, value, wait_for
 
 KEY = group_key({"job": "backup", "instance": "db/1", "empty": ""})
@@ -166,25 +166,26 @@ def test_real_push_into_the_go_gateway(go_gateway: Callable[..., GoGateway], ver
 
 # ------------------------------------------------------------- a connection closed without an answer
 CLOSED = "Server disconnected without sending a response."
-HEALTHY = {
-    "status": "success",
-    "data": [
-        {
-            "labels": dict(KEY),
-            "last_push_successful": True,
-            "push_failure_time_seconds": {"type": "GAUGE", "metrics": [{"labels": dict(KEY), "value": "0"}]},
-            "push_time_seconds": {"type": "GAUGE", "metrics": [{"labels": dict(KEY), "value": "1.7e+09"}]},
-        }
-    ],
-}
+
+
+def api_document(*, successful: bool, failure: float) -> dict[str, object]:
+    """The API's document with KEY's group, as Go 1.11.0 shows it (trimmed to what is read)."""
+    labels = dict(KEY)
+    group = {
+        "labels": labels,
+        "last_push_successful": successful,
+        "push_failure_time_seconds": {"type": "GAUGE", "metrics": [{"labels": labels, "value": repr(failure)}]},
+        "push_time_seconds": {"type": "GAUGE", "metrics": [{"labels": labels, "value": "1.7e+09"}]},
+    }
+    return {"status": "success", "data": [group]}
+
+
+HEALTHY = api_document(successful=True, failure=0.0)
 
 
 def failed_now() -> dict[str, object]:
     """The API's document once the gateway recorded a failed push for KEY just now (as 1.11.0 does)."""
-    group = dict(HEALTHY["data"][0])  # type: ignore[index]
-    group["last_push_successful"] = False
-    group["push_failure_time_seconds"] = {"metrics": [{"labels": dict(KEY), "value": repr(time.time())}]}
-    return {"status": "success", "data": [group]}
+    return api_document(successful=False, failure=time.time())
 
 
 def closing(
