@@ -8,6 +8,7 @@ way of rejecting one). That costs one extra push and one GET of the whole API, o
 
 from __future__ import annotations
 
+import logging
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from bridge.push import outcome
 from bridge.push.lastpush import API_PATH, find_last_push
 from bridge.push.outcome import Outcome
 from bridge.push.settings import HttpSettings
+
+log = logging.getLogger("bridge.spool")
 
 _MAX_MESSAGE = 4096
 _CLOSED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
@@ -150,8 +153,12 @@ class HttpPusher:
             return _judge(await self._send(self._client, request, url))
         except httpx.TimeoutException as exc:
             return _timeout(exc)
-        except _CLOSED:
-            pass  # httpx never retries; a closed keep-alive connection is worth one more try at once
+        except _CLOSED as exc:
+            # httpx never retries; a closed keep-alive connection is worth one more try at once.
+            log.debug(
+                "connection closed without an answer, sending again on a new one",
+                extra={"kv": {"group": request.where, "err": _describe(exc)}},
+            )
         except httpx.TransportError as exc:
             return outcome.no_answer(_describe(exc))
         sent_at = time.time()
@@ -176,8 +183,9 @@ class HttpPusher:
     async def _ask_after_close(self, request: PushRequest, error: str, sent_at: float) -> Outcome:
         """Whether the gateway recorded a failed push for this group since `sent_at` (the closed push's rejection)."""
         try:
-            response = await self._fresh.get(self._base + API_PATH)
-            answered_at = time.time()
+            async with self._fresh.stream("GET", self._base + API_PATH) as response:
+                answered_at = time.time()  # at the headers: the Date was read before, however long the body
+                await response.aread()
         except httpx.TransportError as exc:
             return outcome.dropped_unverified(error, _describe(exc), unreachable=True)
         if response.status_code != 200:
