@@ -1,4 +1,7 @@
-"""`watch` against the real Go Pushgateway behind TLS, a client certificate and basic auth (flags and env vars)."""
+"""`watch` against the real Go Pushgateway behind TLS, a client certificate and basic auth (flags and env vars).
+
+The system's 1.5.1 by default; the closed-connection check runs against 1.11.0, through the same auth and TLS.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import bcrypt
 import pytest
 
 from tests.conftest import require_binary
+from tests.support.servers import GO_1_5, GO_1_11
 from tests.support.spool_env import BridgeCommand, GoAt, Series, drop_file, scrape, spool_files, value, wait_for
 from tests.support.spool_tls import Pki, client_context, make_pki
 
@@ -23,8 +27,10 @@ def pki(tmp_path: Path) -> Pki:
 
 
 @pytest.fixture
-def secured(tmp_path: Path, pki: Pki) -> Iterator[GoAt]:
-    require_binary("prometheus-pushgateway")
+def secured(request: pytest.FixtureRequest, tmp_path: Path, pki: Pki) -> Iterator[GoAt]:
+    version = getattr(request, "param", GO_1_5)
+    if version == GO_1_5:
+        require_binary("prometheus-pushgateway")
     hashed = bcrypt.hashpw(b"pushpass", bcrypt.gensalt(rounds=4)).decode()
     config = tmp_path / "web.yml"
     config.write_text(
@@ -36,7 +42,7 @@ def secured(tmp_path: Path, pki: Pki) -> Iterator[GoAt]:
         "basic_auth_users:\n"
         f"  pusher: '{hashed}'\n"
     )
-    gw = GoAt(args=[f"--web.config.file={config}"], scheme="https")
+    gw = GoAt(args=[f"--web.config.file={config}"], scheme="https", version=version)
     gw.start(verify=client_context(pki), auth=("pusher", "pushpass"))
     yield gw
     gw.stop()
@@ -71,28 +77,21 @@ def test_tls_client_cert_and_basic_auth_from_env_vars(tmp_path: Path, pki: Pki, 
         bridge.close()
 
 
+def watch_with_flags(spool: Path, secured: GoAt, pki: Pki, password: str = "pushpass") -> BridgeCommand:
+    return BridgeCommand(
+        [
+            *("watch", "--spool", str(spool), "--gateway", secured.url),
+            *("--basic-auth-user", "pusher", "--basic-auth-password", password),
+            *("--tls-ca-file", str(pki.ca), "--tls-cert-file", str(pki.client_cert)),
+            *("--tls-key-file", str(pki.client_key)),
+        ]
+    )
+
+
 def test_tls_and_basic_auth_from_flags(tmp_path: Path, pki: Pki, secured: GoAt) -> None:
     spool = tmp_path / "spool"
     spool.mkdir()
-    bridge = BridgeCommand(
-        [
-            "watch",
-            "--spool",
-            str(spool),
-            "--gateway",
-            secured.url,
-            "--basic-auth-user",
-            "pusher",
-            "--basic-auth-password",
-            "pushpass",
-            "--tls-ca-file",
-            str(pki.ca),
-            "--tls-cert-file",
-            str(pki.client_cert),
-            "--tls-key-file",
-            str(pki.client_key),
-        ]
-    )
+    bridge = watch_with_flags(spool, secured, pki)
     try:
         bridge.wait_logged("watching spool")
         drop_file(spool, "flags.prom", "flags_ok 1\n")
@@ -102,28 +101,31 @@ def test_tls_and_basic_auth_from_flags(tmp_path: Path, pki: Pki, secured: GoAt) 
         bridge.close()
 
 
+@pytest.mark.parametrize("secured", [GO_1_11], indirect=True)
+def test_a_push_1_11_closes_the_connection_on_is_quarantined_through_tls_and_basic_auth(
+    tmp_path: Path, pki: Pki, secured: GoAt
+) -> None:
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    bridge = watch_with_flags(spool, secured, pki)
+    try:
+        bridge.wait_logged("watching spool")
+        drop_file(spool, "kept@site=x.prom", "kept_ok 1\n")
+        wait_for(lambda: spool_files(spool) == [])
+        drop_file(spool, "kept@site=x.prom", "kept_ok 2 1700000000000\n")  # timestamps: 1.11.0 closes it
+        wait_for((spool / "failed" / "kept@site=x.prom.error").exists)
+    finally:
+        bridge.close()
+    report = (spool / "failed" / "kept@site=x.prom.error").read_text()
+    assert "status: no answer (connection closed)" in report
+    assert "recorded a failed push for this group at" in report, "the API was read with the same TLS and auth"
+    assert value(scrape_secured(secured, pki), "kept_ok", job="kept", site="x") == 1.0
+
+
 def test_a_wrong_password_is_a_definitive_401(tmp_path: Path, pki: Pki, secured: GoAt) -> None:
     spool = tmp_path / "spool"
     spool.mkdir()
-    bridge = BridgeCommand(
-        [
-            "watch",
-            "--spool",
-            str(spool),
-            "--gateway",
-            secured.url,
-            "--basic-auth-user",
-            "pusher",
-            "--basic-auth-password",
-            "wrong",
-            "--tls-ca-file",
-            str(pki.ca),
-            "--tls-cert-file",
-            str(pki.client_cert),
-            "--tls-key-file",
-            str(pki.client_key),
-        ]
-    )
+    bridge = watch_with_flags(spool, secured, pki, password="wrong")
     try:
         bridge.wait_logged("watching spool")
         drop_file(spool, "denied.prom", "denied 1\n")

@@ -28,7 +28,7 @@ from bridge.push.outcome import Outcome
 from bridge.push.pusher import Pusher, PushRequest
 from bridge.spool.options import SpoolOptions
 from bridge.spool.runner import SpoolBridge
-from tests.support.servers import GO_BINARY, REPO, free_port, wait_ready
+from tests.support.servers import GO_1_5, REPO, free_port, go_command, wait_ready
 
 T = TypeVar("T")
 Series = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -175,6 +175,9 @@ def options(spool: Path, **kw: Any) -> SpoolOptions:
 class OursAt:
     """Our gateway on a fixed loopback port, in a thread; stop() and start() again keep the port."""
 
+    version: str | None = None
+    """Not a Go version (GoAt's is)."""
+
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -208,22 +211,19 @@ class OursAt:
 
 
 class GoAt:
-    """The real Go Pushgateway on a fixed loopback port; stop() and start() again keep the port."""
+    """The real Go Pushgateway (the system's 1.5.1 unless `version` says otherwise) on a fixed loopback port; stop() and start() again keep the port."""
 
-    def __init__(self, port: int | None = None, args: Sequence[str] = (), scheme: str = "http") -> None:
+    def __init__(
+        self, port: int | None = None, args: Sequence[str] = (), scheme: str = "http", version: str = GO_1_5
+    ) -> None:
         self.port = port or free_port()
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.args = list(args)
+        self.version = version
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, **ready: Any) -> GoAt:
-        cmd = [
-            GO_BINARY,
-            f"--web.listen-address=127.0.0.1:{self.port}",
-            "--persistence.file=",
-            "--log.level=error",
-            *self.args,
-        ]
+        cmd = go_command(self.version, f"127.0.0.1:{self.port}", *self.args)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(f"{self.url}/-/ready", proc=self.proc, **ready)
         return self

@@ -1,4 +1,4 @@
-"""Pilot flows over real sockets against the real Go Pushgateway 1.5.1 and ours: browse, delete, family delete."""
+"""Pilot flows over real sockets against the real Go Pushgateway (1.11.0 and 1.5.1) and ours: browse, delete, family delete."""
 
 from __future__ import annotations
 
@@ -12,20 +12,23 @@ import pytest
 from textual.widgets import DataTable
 
 from bridge.protocol.grouping import GroupKey
+from bridge.protocol.methods import Method
+from bridge.push.outcome import Verdict
+from bridge.push.pusher import HttpPusher, PushRequest
+from bridge.push.settings import HttpSettings
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
-from tests.support.servers import GO_1_5
+from tests.support.servers import GO_1_5, GO_1_11
 from tests.support.tui import screen_text, table, wait_for
 from tests.tui.conftest import make_app
 
 
-@pytest.fixture(params=["go", pytest.param("ours")], ids=["go", "ours"])
+@pytest.fixture(params=[GO_1_11, GO_1_5, "ours"], ids=["go-1.11.0", "go-1.5.1", "ours"])
 def gateway_url(request: pytest.FixtureRequest) -> str:
-    """The URL of a fresh gateway: the real Go binary (oracle) or ours in a thread."""
-    if request.param == "go":
+    """The URL of a fresh gateway: a real Go binary (oracle) or ours in a thread."""
+    if request.param != "ours":
         request.applymarker(pytest.mark.oracle)
-        # 1.5.1: the seed's failed push needs an answer, and 1.11.0 drops the connection instead (test_deliberate).
-        return str(request.getfixturevalue("go_gateway")(["--web.enable-admin-api"], version=GO_1_5).url)
+        return str(request.getfixturevalue("go_gateway")(["--web.enable-admin-api"], version=request.param).url)
     return str(request.getfixturevalue("our_gateway")().url)
 
 
@@ -54,7 +57,18 @@ def groups_on(url: str, auth: Any = None) -> set[GroupKey]:
     return {tuple(sorted(entry["labels"].items())) for entry in data}
 
 
-def seed(url: str, auth: Any = None) -> None:
+async def fail_a_push(url: str, key: GroupKey, body: bytes, auth: tuple[str, str] | None) -> None:
+    """A push the gateway refuses, through pgw-bridge's pusher: 1.5.1 and ours answer 400, 1.11.0 closes the connection."""
+    user, password = auth or (None, None)
+    pusher = HttpPusher(HttpSettings(url=url, username=user, password=password))
+    try:
+        result = await pusher.push(PushRequest(key, Method.POST, body))
+    finally:
+        await pusher.aclose()
+    assert result.verdict is Verdict.REJECTED, result
+
+
+async def seed(url: str, auth: tuple[str, str] | None = None) -> None:
     backup = (
         b'# HELP backup_size_bytes Size.\n# TYPE backup_size_bytes gauge\nbackup_size_bytes{kind="full"} 8.2e+09\n'
         b'# TYPE backup_duration_seconds histogram\nbackup_duration_seconds_bucket{le="60"} 3\n'
@@ -66,13 +80,13 @@ def seed(url: str, auth: Any = None) -> None:
     assert push(url, DEPLOY, b"deploy_ok 1\n", auth=auth) == 200
     assert push(url, TEAM, b"team_rows 12\n", auth=auth) == 200
     assert push(url, ETL, b"etl_rows 5\n", auth=auth) == 200
-    assert push(url, ETL, b"etl_rows 6 1000\n", method="POST", auth=auth) == 400  # timestamps: a failed push
+    await fail_a_push(url, ETL, b"etl_rows 6 1000\n", auth)  # timestamps: a failed push
     assert groups_on(url, auth) == {BACKUP, CRON, DEPLOY, TEAM, ETL}
 
 
 async def test_browse_and_delete(gateway_url: str):
     url = gateway_url
-    seed(url)
+    await seed(url)
     app = make_app(url, clock=time.time)
     async with app.run_test(size=(140, 34)) as pilot:
         await wait_for(pilot, lambda: table(app).row_count == 5, "5 groups from Go")
@@ -110,7 +124,7 @@ async def test_browse_and_delete(gateway_url: str):
 async def test_family_delete(gateway_url: str):
     """With the extension: no warning, push time kept. Without (Go): a warning, then a re-push."""
     url = gateway_url
-    seed(url)
+    await seed(url)
     backup_before = next(e for e in httpx.get(f"{url}/api/v1/metrics").json()["data"] if e["labels"] == dict(BACKUP))
     app = make_app(url, clock=time.time)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -147,8 +161,8 @@ async def test_basic_auth_against_go(go_gateway, tmp_path: Path):
     hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(rounds=4)).decode()
     web_config = tmp_path / "web.yml"
     web_config.write_text(f"basic_auth_users:\n  ops: {hashed}\n")
-    go = go_gateway([f"--web.config.file={web_config}"], version=GO_1_5)  # the seed's failed push, as above
-    seed(go.url, auth=("ops", "s3cret"))
+    go = go_gateway([f"--web.config.file={web_config}"])
+    await seed(go.url, auth=("ops", "s3cret"))
     app = make_app(go.url, clock=time.time)
     async with app.run_test(size=(140, 34)) as pilot:
         await wait_for(pilot, lambda: app.state.error is not None, "401 banner")
@@ -161,7 +175,7 @@ async def test_basic_auth_against_go(go_gateway, tmp_path: Path):
 async def test_the_real_family_delete_extension_on_ours(our_gateway):
     """The TUI discovers the real extension on our gateway and deletes one family through it."""
     server = our_gateway()
-    seed(server.url)
+    await seed(server.url)
     app = make_app(server.url, clock=time.time)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: table(app).row_count == 5 and app.state.info is not None, "groups and info")
