@@ -44,6 +44,7 @@ from bridge.gateway.storage.postgres import schema
 from bridge.gateway.storage.postgres.codec import decode_write, encode_family, encode_write, labels_text
 from bridge.gateway.storage.postgres.connect import conninfo, describe, is_broken, session_statements, unavailable
 from bridge.gateway.store.types import Change
+from bridge.protocol.model import Metric, MetricFamily, MetricType
 
 if TYPE_CHECKING:
     import psycopg
@@ -154,6 +155,10 @@ class PostgresStorage:
         except psycopg.Error as exc:
             raise StorageUnavailable(f"cannot connect to {self.where}: {describe(exc)}") from None
         return conn
+
+    async def open_connection(self) -> psycopg.AsyncConnection[Any]:
+        """A new autocommit session with this storage's settings (the election holds one)."""
+        return await self._open()
 
     async def _open(self) -> psycopg.AsyncConnection[Any]:
         import psycopg
@@ -572,3 +577,50 @@ class PostgresStorage:
     def position(self) -> Position | None:
         """Where the model stands in the feed."""
         return self._position
+
+    # ------------------------------------------------------------------ what it tells about itself
+    def status(self) -> dict[str, object]:
+        """The replica and its storage, for extension discovery (pgwtui's title)."""
+        position = self._position
+        return {
+            "kind": "postgres",
+            "replica": self.replica,
+            "up": self.up,
+            "seq": position.seq if position is not None else None,
+            "leader": self.leader,
+        }
+
+    def families(self) -> list[MetricFamily]:
+        """`pgw_bridge_storage_*`, labelled with the replica (they differ from replica to replica)."""
+        labels = (("replica", self.replica),)
+        position = self._position
+        values = {
+            UP: float(self.up),
+            SEQ: float(position.seq if position is not None else 0),
+            LEADER: float(self.leader),
+            TRANSACTIONS: float(self.transactions),
+            WRITES: float(self.writes),
+            RELOADS: float(self.reloads),
+        }
+        out = []
+        for name, (mtype, help_text) in KNOWN.items():
+            value = values[name]
+            metric = Metric(labels, counter=value) if mtype is MetricType.COUNTER else Metric(labels, gauge=value)
+            out.append(MetricFamily(name, mtype, help_text, [metric]))
+        return out
+
+
+UP = "pgw_bridge_storage_up"
+SEQ = "pgw_bridge_storage_seq"
+LEADER = "pgw_bridge_storage_leader"
+TRANSACTIONS = "pgw_bridge_storage_transactions_total"
+WRITES = "pgw_bridge_storage_writes_total"
+RELOADS = "pgw_bridge_storage_reloads_total"
+KNOWN: dict[str, tuple[MetricType, str]] = {
+    UP: (MetricType.GAUGE, "Whether this replica can write to the shared PostgreSQL store (0: writes answer 503)."),
+    SEQ: (MetricType.GAUGE, "The last write of the shared store's change feed this replica's memory reflects."),
+    LEADER: (MetricType.GAUGE, "Whether this replica runs the jobs only one replica may run (TTL expiry)."),
+    TRANSACTIONS: (MetricType.COUNTER, "Write transactions this replica committed to PostgreSQL."),
+    WRITES: (MetricType.COUNTER, "Writes this replica committed to PostgreSQL (several per transaction when batched)."),
+    RELOADS: (MetricType.COUNTER, "Times this replica reloaded its whole store from PostgreSQL (gap, reset, failure)."),
+}
