@@ -47,7 +47,7 @@ def _as_postgres() -> dict[str, object]:
 class PgCluster:
     """One postmaster on a free loopback port (a primary, or with `standby_of` a streaming standby)."""
 
-    def __init__(self, *, standby_of: PgCluster | None = None, name: str = "pgw", sync_standby: str = "") -> None:
+    def __init__(self, *, standby_of: PgCluster | None = None, name: str = "pgw") -> None:
         found = bin_dir()
         if found is None:
             raise RuntimeError("PostgreSQL is not installed (make test installs Debian's postgresql)")
@@ -86,7 +86,6 @@ class PgCluster:
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = ''\n"
                 "fsync = off\nfull_page_writes = off\nshared_buffers = 32MB\nmax_connections = 60\n"
                 "wal_level = replica\nmax_wal_senders = 4\nlog_min_messages = warning\n"
-                f"synchronous_standby_names = '{sync_standby}'\n"
             )
 
     # ------------------------------------------------------------------ processes
@@ -166,6 +165,11 @@ class PgCluster:
             except OSError:
                 continue
         return False
+
+    def require_sync_standby(self, name: str) -> None:
+        """Make every commit wait for standby `name` (synchronous_standby_names), from now on."""
+        self.sql(f"ALTER SYSTEM SET synchronous_standby_names = '{name}'")
+        self.sql("SELECT pg_reload_conf()")
 
     def promote(self) -> None:
         self._run("pg_ctl", "promote", "-D", str(self.data), "-w")
