@@ -2,7 +2,10 @@
 
 Modules::
 
-    storage    PostgresStorage: the write lock, group commit, the change feed, faults
+    storage    PostgresStorage: the facade the gateway calls, the feed for others, status and metrics
+    writer     queued writes → one transaction under the meta row lock → answers; faults, reconnects
+    follow     the model at the feed's head: replay, reload on gap/reset/backwards, LISTEN wake-ups
+    rows       the SQL of a write transaction's body (group, family and feed rows, the sequence)
     schema     the tables, their checks, loading them whole
     codec      rows as bytes and text (the family codec hook, labels, feed entries); pure
     connect    conninfo and session settings (timeouts, synchronous commit), error classes
