@@ -204,6 +204,9 @@ class Writer:
                 if writes:
                     await store_writes(conn.cursor(), writes, before.seq, origin, self.keep)
         except BaseException as exc:
+            # Writes not decided yet (the lock was not granted, the connection went) go back to
+            # the front of the queue: the next transaction tries them, until their timeout.
+            self._pending.extendleft(reversed([p for p in batch if not p.started and not p.future.done()]))
             await self._failed(conn, exc, before, origin, decided, writes)
             return
         assert before is not None
