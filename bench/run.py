@@ -1,4 +1,4 @@
-"""`make bench`: the Go Pushgateway and pgw-bridge serve side by side, 7 scenarios, RESULTS.md and JSON.
+"""`make bench`: the Go Pushgateway and pgw-bridge serve side by side, 8 scenarios (8: replicas on PostgreSQL), RESULTS.md and JSON.
 
     python -m bench.run [--quick] [--kinds go,mem,durable] [--no-extras]
 
@@ -106,6 +106,8 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
         extras.markdown(data.get("bridge", {}), data.get("tui", {})),
         "",
+        extras.replicas_markdown(data.get("replicas", {})),
+        "",
     ]
     return "\n".join(lines)
 
@@ -131,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: small stores, few samples (< 2 min)")
     parser.add_argument("--kinds", default="go,mem,durable", help="servers to run (go, mem, durable)")
-    parser.add_argument("--no-extras", action="store_true", help="skip scenario 7 (bridge and TUI benches)")
+    parser.add_argument("--no-extras", action="store_true", help="skip scenarios 7 and 8 (bridge, TUI, replicas)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         data["bridge"] = extras.bridge(args.quick, log)
         log("--- scenario 7: bench.tui")
         data["tui"] = extras.tui(args.quick, log)
+        log("--- scenario 8: bench.replicas")
+        data["replicas"] = extras.replicas(args.quick, log)
     data["duration_s"] = time.perf_counter() - began
     data["machine"]["loadavg_end"] = os.getloadavg()
     rows = report.build_rows(results, plan.levels)

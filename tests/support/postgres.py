@@ -5,8 +5,9 @@ the tests run as root, since initdb refuses root), listening on 127.0.0.1 only, 
 socket. Tests can stop, kill and restart it, and make a streaming standby of it.
 `make test` installs the `postgresql` package when it is missing.
 
-fsync is off: the tests kill processes, never the machine, and a process crash loses nothing
-PostgreSQL acknowledged either way (the WAL is written before the commit returns).
+fsync is off for tests: they kill processes, never the machine, and a process crash loses nothing
+PostgreSQL acknowledged either way (the WAL is written before the commit returns); `make bench`
+turns it on, so commits cost what they cost in production.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _as_postgres() -> dict[str, object]:
 class PgCluster:
     """One postmaster on a free loopback port (a primary, or with `standby_of` a streaming standby)."""
 
-    def __init__(self, *, standby_of: PgCluster | None = None, name: str = "pgw") -> None:
+    def __init__(self, *, standby_of: PgCluster | None = None, name: str = "pgw", fsync: bool = False) -> None:
         found = bin_dir()
         if found is None:
             raise RuntimeError("PostgreSQL is not installed (make test installs Debian's postgresql)")
@@ -84,7 +85,8 @@ class PgCluster:
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\nunix_socket_directories = ''\n"
-                "fsync = off\nfull_page_writes = off\nshared_buffers = 32MB\nmax_connections = 60\n"
+                f"fsync = {'on' if fsync else 'off'}\nfull_page_writes = {'on' if fsync else 'off'}\n"
+                "shared_buffers = 128MB\nmax_connections = 60\n"
                 "wal_level = replica\nmax_wal_senders = 4\nlog_min_messages = warning\n"
             )
 

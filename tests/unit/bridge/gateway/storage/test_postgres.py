@@ -190,11 +190,14 @@ async def test_a_connection_lost_during_the_commit_is_settled_from_the_feed(pg_d
     await gateway.push({"job": "kept"}, parse_text(GAUGE), replace=True)
     sql(
         pg_dsn,
-        "CREATE FUNCTION pgw_slow() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(30); RETURN NEW; END$$;"
+        "CREATE FUNCTION pgw_slow() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN PERFORM pg_sleep(10); RETURN NEW; END$$;"
         "CREATE TRIGGER slow BEFORE UPDATE ON pgw_meta FOR EACH ROW EXECUTE FUNCTION pgw_slow()",
     )
     push = asyncio.create_task(gateway.push({"job": "lost"}, parse_text(GAUGE), replace=True))
-    query = "SELECT pid FROM pg_stat_activity WHERE query LIKE 'UPDATE pgw_meta%' AND state = 'active'"
+    query = (
+        "SELECT pid FROM pg_stat_activity WHERE query LIKE '%UPDATE pgw_meta%' AND state = 'active' "
+        "AND pid <> pg_backend_pid()"
+    )
     for _ in range(400):
         pids = await asyncio.to_thread(sql, pg_dsn, query)
         if pids:
