@@ -146,12 +146,12 @@ def markdown(results: dict[str, Any]) -> str:
             m = row.get(key)
             if m is None:
                 continue
-            lag = m.get("lag", {})
+            lag = m.get("lag")
+            lag_p50, lag_p99 = (f"{lag['p50_ms']:.2f} ms", f"{lag['p99_ms']:.2f} ms") if lag else ("—", "—")
             scrapes = ", ".join(f"{v:.0f} ms" for v in m["scrape_ms"])
             lines.append(
                 f"| {int(level):,} | {label} | {m['throughput']['pushes_per_s']:,.0f} | {m['push']['p50_ms']:.2f} ms "
-                f"| {m['push']['p99_ms']:.2f} ms | {lag.get('p50_ms', float('nan')):.2f} ms "
-                f"| {lag.get('p99_ms', float('nan')):.2f} ms | {scrapes} |"
+                f"| {m['push']['p99_ms']:.2f} ms | {lag_p50} | {lag_p99} | {scrapes} |"
             )
     return "\n".join(lines)
 
