@@ -1,4 +1,4 @@
-"""Scenario 7 through the existing modules: the spool bridge (bench.bridge) and the TUI (bench.tui)."""
+"""Scenarios 7 and 8 through their own modules: the spool bridge (bench.bridge), the TUI (bench.tui), replicas (bench.replicas)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def bridge(quick: bool, log: Any) -> dict[str, Any]:
 def tui(quick: bool, log: Any) -> dict[str, Any]:
     args = ["bench.tui", "--groups", "2000" if quick else "10000,50000", "--rounds", "2" if quick else "5"]
     return _run_module(args, "JSON: ", log)
+
+
+def replicas(quick: bool, log: Any) -> dict[str, Any]:
+    return _run_module(["bench.replicas", *(["--quick"] if quick else [])], "JSON: ", log)
+
+
+def replicas_markdown(result: dict[str, Any]) -> str:
+    return str(result.get("markdown") or f"## 8. Replicas on one PostgreSQL\n\n{result.get('error', 'not run')}")
 
 
 def markdown(bridge_result: dict[str, Any], tui_result: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 7 scenarios, RESULTS.md and JSON.
+"""`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 8 scenarios (8: replicas on PostgreSQL), RESULTS.md and JSON.
 
     python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras]
 
@@ -113,6 +113,8 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         "",
         extras.markdown(data.get("bridge", {}), data.get("tui", {})),
         "",
+        extras.replicas_markdown(data.get("replicas", {})),
+        "",
     ]
     return "\n".join(lines)
 
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kinds", default="go111,go,mem,durable", help="servers to run (go111: Go 1.11.0, go: Go 1.5.1, mem, durable)"
     )
-    parser.add_argument("--no-extras", action="store_true", help="skip scenario 7 (bridge and TUI benches)")
+    parser.add_argument("--no-extras", action="store_true", help="skip scenarios 7 and 8 (bridge, TUI, replicas)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -167,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         data["bridge"] = extras.bridge(args.quick, log)
         log("--- scenario 7: bench.tui")
         data["tui"] = extras.tui(args.quick, log)
+        log("--- scenario 8: bench.replicas")
+        data["replicas"] = extras.replicas(args.quick, log)
     data["duration_s"] = time.perf_counter() - began
     data["machine"]["loadavg_end"] = os.getloadavg()
     rows = report.build_rows(results, plan.levels)

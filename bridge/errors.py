@@ -14,6 +14,7 @@ Hierarchy::
     │   └── UnsupportedSchema    a listed bucket needs a bound its schema does not define
     ├── ConfigError              bad flags or --web.config.file; the CLI exits non-zero
     ├── PersistenceError         the storage cannot be used, or a commit failed (500; the store reloads)
+    │   └── StorageUnavailable   the shared database is down or failing over (503: retry later)
     └── SpoolError               a spool file name or body the bridge cannot use
 
 A push the store refuses is not an exception: the gateway returns a `Verdict`
@@ -68,6 +69,14 @@ class ConfigError(BridgeError):
 
 class PersistenceError(BridgeError):
     """The storage cannot be used (a corrupt, foreign or too new file) or could not commit a write."""
+
+
+class StorageUnavailable(PersistenceError):
+    """The shared database (`--storage.postgres`) cannot take the write now: down, failing over, or too slow.
+
+    Answered 503 (retry later) rather than 500; the message says whether the write was not
+    applied or whether its outcome is unknown (the connection was lost during the commit).
+    """
 
 
 class SpoolError(BridgeError):

@@ -117,6 +117,10 @@ class PgwApp(App[None]):
         # answer, an exclusive restart on every tick would never finish a read.
         if not self._reading:
             self.refresh_groups()
+        # Behind a load balancer each tick may reach another replica: keep the title saying which.
+        info = self.state.info
+        if info is not None and info.extensions.replica and not self._probing:
+            self.load_info()
         self.alerts.tick()
 
     def action_refresh_now(self) -> None:
@@ -233,7 +237,8 @@ class PgwApp(App[None]):
 
     def on_gateway_info_loaded(self, message: GatewayInfoLoaded) -> None:
         """Show who we talk to."""
-        self.title = f"pgwtui · {message.info.identity()}"
+        where = message.info.where()
+        self.title = f"pgwtui · {message.info.identity()}" + (f" · {where}" if where else "")
         self._publish(replace(self.state, info=message.info))
 
     def on_connection_failed(self, message: ConnectionFailed) -> None:

@@ -129,10 +129,15 @@ class GatewayClient:
             return Extensions()
         try:
             data = response.json()["data"]
+            storage = data.get("storage")
+            storage = storage if isinstance(storage, dict) else {}
             return Extensions(
                 implementation=str(data.get("implementation", "unknown")),
                 version=str(data.get("version", "")),
                 family_delete=data.get("family_delete") is True,
+                replica=str(storage.get("replica") or ""),
+                storage=str(storage.get("kind") or ""),
+                storage_up=storage.get("up") is not False,
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return Extensions()

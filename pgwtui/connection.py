@@ -43,6 +43,11 @@ class Extensions:
     implementation: str = "prometheus/pushgateway"
     version: str = ""
     family_delete: bool = False
+    replica: str = ""
+    """The replica that answered, when several share one store ("": not replicated)."""
+    storage: str = ""
+    """Its storage: memory, sqlite, postgres ("": not said)."""
+    storage_up: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +65,11 @@ class GatewayInfo:
             extra = " +family delete" if ext.family_delete else ""
             return f"{ext.implementation} {ext.version or self.version}{extra}".strip()
         return f"Pushgateway {self.version or '(version unknown)'}"
+
+    def where(self) -> str:
+        """`replica r1 · postgres up` for a replica of a shared store ("" otherwise): the title bar."""
+        ext = self.extensions
+        if not ext.replica:
+            return ""
+        state = "up" if ext.storage_up else "DOWN (writes refused)"
+        return f"replica {ext.replica} · {ext.storage or 'storage'} {state}"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests use as oracles and peers: the Go Pushgateway and Prometheus
-# (Debian packages prometheus-pushgateway and prometheus, which brings promtool), then fetches the
+# (Debian packages prometheus-pushgateway and prometheus, which brings promtool), PostgreSQL's server
+# binaries (package postgresql; the tests run private clusters of their own, never its service),
+# then fetches the
 # 1.11 oracles into the project cache (scripts/fetch-oracles.sh; nothing installed system-wide).
 # With --bench, also wrk, the load generator of `make bench` (the tests never need it).
 set -euo pipefail
@@ -16,6 +18,9 @@ for cmd in "${wanted[@]}"; do
   esac
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$package")
 done
+# The server binaries are not on PATH (Debian keeps them in /usr/lib/postgresql/N/bin).
+postgres_installed() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1; }
+postgres_installed || missing+=(postgresql)
 # The body is a subshell, so that its EXIT trap (the policy-rc.d clean-up) runs before the oracles
 # are fetched.
 install_packages() (
@@ -33,7 +38,7 @@ install_packages() (
     exit 1
   fi
   echo "install-system-deps: installing $packages" >&2
-  # Keep the packages' init scripts from starting daemons on :9090/:9091 during the install.
+  # Keep the packages' init scripts from starting daemons (:9090, :9091, PostgreSQL's main cluster) during the install.
   policy=/usr/sbin/policy-rc.d
   created_policy=0
   if [ ! -e "$policy" ]; then
@@ -53,6 +58,7 @@ install_packages() (
   for cmd in "${wanted[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || { echo "install-system-deps: $cmd still missing" >&2; exit 1; }
   done
+  postgres_installed || { echo "install-system-deps: PostgreSQL's initdb still missing" >&2; exit 1; }
 )
 
 [ ${#missing[@]} -eq 0 ] || install_packages

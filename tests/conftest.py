@@ -1,4 +1,4 @@
-"""Shared fixtures: real Go Pushgateway (oracle), our gateway in a thread, thread-leak guard."""
+"""Shared fixtures: real Go Pushgateway (oracle), our gateway in a thread, a private PostgreSQL, thread-leak guard."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from bridge.gateway.config import GatewayConfig
 from tests.support import oracles
 from tests.support.diff import Pair
+from tests.support.postgres import PgCluster, bin_dir
 from tests.support.servers import GO_1_5, GO_1_11, GoGateway, ThreadGateway
 
 REQUIRE_ORACLES = os.environ.get("PGW_REQUIRE_ORACLES") == "1"
@@ -97,6 +98,26 @@ def pair(
     yield start
     for p in pairs:
         p.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A private PostgreSQL on a loopback port for the whole session (each test takes a fresh database)."""
+    if bin_dir() is None:
+        message = "PostgreSQL is not installed (`make test` installs Debian's postgresql)"
+        if REQUIRE_ORACLES:
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = PgCluster()
+    cluster.start()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture
+def pg_dsn(pg_cluster: PgCluster) -> str:
+    """The DSN of a new, empty database on the session's cluster."""
+    return pg_cluster.fresh_database()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
     serve        `serve`: the Go gateway's flags → GatewayConfig; with --spool, the embedded spool too
     watch        `watch`: a spool feeding a remote gateway over HTTP (and --metrics-listen)
     produce      `drop`, `exec`: producers writing into the spool
+    storage      `--storage.postgres*` on serve; `storage import / export` between a file and PostgreSQL
     spool_flags  the spool's and the remote gateway's flags → SpoolOptions, HttpSettings
     flags        what every subcommand's flags share: env fallbacks, durations, the log flags
 
@@ -19,12 +20,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bridge.cli import produce, serve, watch
+from bridge.cli import produce, serve, storage, watch
 from bridge.cli.flags import add_version_flag
 from bridge.errors import BridgeError, ConfigError
 
 Handler = Callable[[argparse.Namespace], int]
-_REGISTRARS: list[Callable[[Any], None]] = [serve.register, watch.register, produce.register]
+_REGISTRARS: list[Callable[[Any], None]] = [serve.register, watch.register, produce.register, storage.register]
 """Each subcommand module adds its parsers, in the order `--help` lists them."""
 
 

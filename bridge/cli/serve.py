@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from bridge import logs
 from bridge.cli.flags import add_log_flags, add_version_flag
 from bridge.cli.spool_flags import add_spool_flags, spool_options
+from bridge.cli.storage import add_storage_flags, storage_settings
 from bridge.errors import ConfigError, SpoolError
 
 if TYPE_CHECKING:
@@ -201,6 +202,7 @@ def gateway_config(args: argparse.Namespace) -> GatewayConfig:
         max_groups=args.max_groups,
         group_ttl=duration_seconds(args.group_ttl),
         ttl_rules=rules,
+        **storage_settings(args),
     )
     config.listen_host_port()
     return config
@@ -215,6 +217,7 @@ def register(sub: Any) -> None:
         allow_abbrev=False,
     )
     add_gateway_flags(serve)
+    add_storage_flags(serve)
     add_spool_flags(serve, required=False)
     serve.set_defaults(handler=run_serve)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bridge.addresses import split_host_port
 from bridge.protocol import durations
@@ -27,6 +28,25 @@ def compute_route_prefix(prefix: str, external_url: str) -> str:
     if not prefix.startswith("/"):
         prefix = "/" + prefix
     return prefix.removesuffix("/")
+
+
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
+
+
+def redact_dsn(dsn: str) -> str:
+    """A PostgreSQL DSN (URL or key=value) with its password replaced by `***`, for logs and the status page."""
+    if not dsn.startswith(("postgres://", "postgresql://")):
+        return _KV_PASSWORD.sub(r"\1***", dsn)
+    parts = urlsplit(dsn)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        user, sep, _password = userinfo.partition(":")
+        netloc = f"{user}{':***' if sep else ''}@{hosts}"
+    query = urlencode(
+        [(k, "***" if k == "password" else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*"
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @dataclass(slots=True)
@@ -62,6 +82,11 @@ class GatewayConfig:
     max_groups: int = 0
     group_ttl: float = 0.0
     ttl_rules: list[TTLRule] = field(default_factory=list)
+    storage_postgres: str = ""
+    """Extension: the DSN of the PostgreSQL store shared by replicas (empty: not shared)."""
+    storage_postgres_password_file: str = ""
+    storage_postgres_timeout: float = 5.0
+    storage_postgres_replica: str = ""
 
     @property
     def prefix(self) -> str:
@@ -94,6 +119,10 @@ class GatewayConfig:
             "push.max-series": str(self.max_series_per_push),
             "push.max-groups": str(self.max_groups),
             "push.group-ttl": format_duration(self.group_ttl),
+            "storage.postgres": redact_dsn(self.storage_postgres),
+            "storage.postgres.password-file": self.storage_postgres_password_file,
+            "storage.postgres.timeout": format_duration(self.storage_postgres_timeout),
+            "storage.postgres.replica": self.storage_postgres_replica,
         }
         return flags
 

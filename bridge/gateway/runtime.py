@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
 from bridge import buildinfo
+from bridge.errors import ConfigError
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
 from bridge.gateway.service import Gateway
+from bridge.gateway.storage.interface import Storage
 from bridge.gateway.storage.sqlite import SqliteStorage
 from bridge.gateway.web.app import GatewayApp
 from bridge.gateway.web.auth import BasicAuth
@@ -26,17 +29,23 @@ BackgroundTask = Callable[[Gateway], Awaitable[None]]
 
 
 def build_app(config: GatewayConfig) -> GatewayApp:
-    """The gateway and its ASGI app; with `--persistence.file`, the store restored from it.
+    """The gateway and its ASGI app; with `--persistence.file` or `--storage.postgres`, the store restored from it.
 
     Raises:
-        PersistenceError: the persistence file cannot be used.
+        ConfigError: both storages asked for, or a DSN or password file that cannot be used.
+        PersistenceError: the storage cannot be used (StorageUnavailable: the database is unreachable).
 
     """
-    storage: SqliteStorage | None = None
+    storage: Storage | None = None
+    if config.persistence_file and config.storage_postgres:
+        raise ConfigError("--persistence.file and --storage.postgres exclude each other; choose one store")
     if config.persistence_file:
         storage = SqliteStorage(config.persistence_file, fsync=config.persistence_fsync)
     web = load_web_config(config.web_config_file) if config.web_config_file else None
-    gateway = Gateway(config, storage=storage)
+    if config.storage_postgres:
+        gateway = _shared_gateway(config)
+    else:
+        gateway = Gateway(config, storage=storage)
     if storage is not None:
         count = gateway.load()
         log.info("restored persisted groups", extra={"kv": {"file": config.persistence_file, "groups": count}})
@@ -48,6 +57,28 @@ def build_app(config: GatewayConfig) -> GatewayApp:
     if web.tls is not None:
         app.tls = ReloadingTLS(web.tls, config.web_config_file)
     return app
+
+
+def _shared_gateway(config: GatewayConfig) -> Gateway:
+    """A replica of the store in PostgreSQL: loaded, its metrics and status exposed (psycopg loads only here)."""
+    from bridge.gateway.storage.postgres.storage import KNOWN, PostgresStorage
+
+    replica = config.storage_postgres_replica
+    if not replica:
+        _host, port = config.listen_host_port()
+        replica = f"{socket.gethostname()}:{port}"
+    storage = PostgresStorage(
+        config.storage_postgres,
+        password_file=config.storage_postgres_password_file,
+        timeout=config.storage_postgres_timeout,
+        replica=replica,
+    )
+    gateway = Gateway(config, storage=storage)
+    gateway.own.add_collector(storage.families, KNOWN)
+    gateway.storage_status = storage.status
+    count = gateway.load()
+    log.info("loaded the shared store", extra={"kv": {"storage": storage.where, "replica": replica, "groups": count}})
+    return gateway
 
 
 async def run_app(app: GatewayApp, tasks: Sequence[BackgroundTask] = ()) -> None:
@@ -89,15 +120,25 @@ async def serve_app(
 
 
 def standard_tasks(config: GatewayConfig) -> list[BackgroundTask]:
-    """Background tasks the flags ask for (group TTL expiry)."""
+    """Background tasks the flags ask for (group TTL expiry: on one replica at a time when the store is shared)."""
     policy = ttl_task(config)
     if policy is None:
         return []
-    return [partial(_expiry, policy=policy)]
+    return [partial(_expiry, policy=policy, shared=bool(config.storage_postgres))]
 
 
-async def _expiry(gateway: Gateway, *, policy: TTLPolicy) -> None:
-    await run_expiry(gateway, policy)
+async def _expiry(gateway: Gateway, *, policy: TTLPolicy, shared: bool) -> None:
+    if not shared:
+        await run_expiry(gateway, policy)
+        return
+    from bridge.gateway.storage.postgres.election import run_elected
+    from bridge.gateway.storage.postgres.schema import EXPIRY_LOCK
+    from bridge.gateway.storage.postgres.storage import PostgresStorage
+
+    storage = gateway.storage
+    assert isinstance(storage, PostgresStorage)
+    interval = min(5.0, policy.sweep_interval)
+    await run_elected(storage, EXPIRY_LOCK, partial(run_expiry, gateway, policy), what="ttl-expiry", interval=interval)
 
 
 async def run_gateway(config: GatewayConfig, tasks: Sequence[BackgroundTask] = ()) -> None:

@@ -60,6 +60,8 @@ class Gateway:
         # HTTP requests being answered (the app counts them): a push alone may commit in place.
         self.requests_in_flight = 0
         self.roles_enabled = False
+        self.storage_status: Callable[[], dict[str, object]] = self._storage_kind
+        """Which replica answers and its storage's state (extension discovery); a shared storage's own."""
         self._releasing: asyncio.Task[None] | None = None
         self._position: Position | None = None
         self._started = False
@@ -237,6 +239,9 @@ class Gateway:
         self._releasing = loop.create_task(release_gradually(self.store.released))
 
     # ------------------------------------------------------------------ reads
+    def _storage_kind(self) -> dict[str, object]:
+        return {"kind": "sqlite" if self.storage.durable else "memory", "up": True}
+
     def groups(self) -> list[Group]:
         """Every group, in push order. The list is the caller's; the groups are the store's: read, never change."""
         return list(self.store.groups.values())

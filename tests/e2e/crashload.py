@@ -245,12 +245,21 @@ _WIDS = itertools.count(1)
 
 
 class Load:
-    """Client threads pushing to one gateway until stopped or until the gateway goes away."""
+    """Client threads pushing to one gateway (or to replicas of one store) until stopped or until the gateway goes away."""
 
     def __init__(
-        self, url: str, groups: list[GroupSpec], own: int, seed: int, clients: int, *, wipe_weight: float = 0.5
+        self,
+        url: str | Sequence[str],
+        groups: list[GroupSpec],
+        own: int,
+        seed: int,
+        clients: int,
+        *,
+        wipe_weight: float = 0.5,
     ) -> None:
-        self.url = url
+        # Several URLs (replicas of one store): client i talks to url[i % len(url)].
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.url = self.urls[0]
         self.wipe_weight = wipe_weight  # the gateway needs --web.enable-admin-api for wipes
         self.groups = groups
         self.own = own  # groups[:own] belong to one client each
@@ -312,7 +321,7 @@ class Load:
     def _client(self, client: int) -> None:
         rng = random.Random(self.seed * 1000 + client)
         try:
-            with httpx.Client(base_url=self.url, timeout=15.0) as http:
+            with httpx.Client(base_url=self.urls[client % len(self.urls)], timeout=15.0) as http:
                 while not self.stop.is_set():
                     kind, group, families, encoding = self._pick(rng, client)
                     op = Op(next(_WIDS), client, kind, group, families, encoding)

@@ -4,7 +4,7 @@ The in-memory model (the store and its read models) is what the gateway serves f
 storage makes its writes durable and, when several gateways share one storage, keeps each
 model in step with what the others commit. Implementations: `memory.MemoryStorage` (the
 default, nothing durable), `sqlite.SqliteStorage` (`--persistence.file`), and, shared by
-replicas, a PostgreSQL storage. One contract test suite (`tests/unit/bridge/gateway/storage/`)
+replicas, `postgres.storage.PostgresStorage` (`--storage.postgres`). One contract test suite (`tests/unit/bridge/gateway/storage/`)
 holds them all to what follows.
 
 **Ownership.** The model belongs to the gateway; a storage changes it only through the two

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from bridge.asgi import Receive, Scope, Send
-from bridge.errors import BodyError, MalformedRequest, PersistenceError
+from bridge.errors import BodyError, MalformedRequest, PersistenceError, StorageUnavailable
 from bridge.gateway.reads.api import CORS_HEADERS
 from bridge.gateway.service import Gateway
 from bridge.gateway.web import httpio
@@ -133,6 +133,9 @@ class GatewayApp:
             return await self._dispatch(request)
         except BodyError as exc:
             return httpio.error(exc.status, str(exc))
+        except StorageUnavailable as exc:
+            # The shared database is down or failing over: retry later (the message says whether it was applied).
+            return httpio.error(503, str(exc))
         except PersistenceError as exc:
             # The write is not durable and the store was reloaded from the file: say so.
             return httpio.error(500, str(exc))

@@ -235,6 +235,7 @@ class Handlers:
             },
             "roles": self.gateway.roles_enabled,
             "persistence": bool(config.persistence_file),
+            "storage": self.gateway.storage_status(),
         }
         return _json(encode_json({"status": "success", "data": data}))
 

@@ -110,6 +110,27 @@ async def test_extensions_discovery():
     assert not (await client(recorder=go).extensions()).family_delete
 
 
+async def test_a_replica_says_which_it_is_and_how_its_storage_is():
+    storage = {"kind": "postgres", "replica": "r1", "up": False, "seq": 7, "leader": False}
+    data = {"status": "success", "data": {"implementation": "pgw-bridge", "version": "0.2", "storage": storage}}
+    ours = Recorder(
+        {
+            ("GET", "/api/v1/status"): httpx.Response(200, json={"status": "success", "data": {}}),
+            ("GET", "/api/v1/extensions"): httpx.Response(200, json=data),
+        }
+    )
+    info = await client(recorder=ours).info()
+    assert info.where() == "replica r1 · postgres DOWN (writes refused)"
+    single = {"status": "success", "data": {"implementation": "pgw-bridge", "storage": {"kind": "sqlite", "up": True}}}
+    alone = Recorder(
+        {
+            ("GET", "/api/v1/status"): httpx.Response(200, json={"status": "success", "data": {}}),
+            ("GET", "/api/v1/extensions"): httpx.Response(200, json=single),
+        }
+    )
+    assert (await client(recorder=alone).info()).where() == ""
+
+
 async def test_info_describes_the_gateway():
     status = {"status": "success", "data": {"build_information": {"version": "1.5.1"}}}
     go = Recorder(

@@ -1,7 +1,7 @@
 """The storage contract (`bridge.gateway.storage.interface`), one suite for every implementation.
 
-A storage joins by adding its harness to `HARNESSES` (a PostgreSQL one: a private cluster and a
-fresh database per test). Each harness says what it can do: keep writes across a reopen
+A storage joins by adding its harness to `HARNESSES` (PostgreSQL: the session's private cluster
+and a fresh database per test). Each harness says what it can do: keep writes across a reopen
 (`durable`), and fail a commit on purpose (`can_fail`).
 """
 
@@ -75,7 +75,39 @@ class FakeHarness:
         storage.fail_commits = None
 
 
-HARNESSES: list[Any] = [MemoryHarness, SqliteHarness, FakeHarness]
+PG_BOOM = (
+    "CREATE FUNCTION pgw_boom() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'disk says no'; END$$;"
+    "CREATE TRIGGER boom BEFORE INSERT OR UPDATE ON pgw_families FOR EACH ROW EXECUTE FUNCTION pgw_boom()"
+)
+
+
+class PostgresHarness:
+    name = "postgres"
+    durable = True
+    can_fail = True
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+
+    def open(self) -> Storage:
+        from bridge.gateway.storage.postgres.storage import PostgresStorage
+
+        return PostgresStorage(self.dsn, timeout=10, poll_interval=0.2)
+
+    def _sql(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(statement)
+
+    def break_commits(self, storage: Any) -> None:
+        self._sql(PG_BOOM)
+
+    def mend_commits(self, storage: Any) -> None:
+        self._sql("DROP TRIGGER boom ON pgw_families")
+
+
+HARNESSES: list[Any] = [MemoryHarness, SqliteHarness, FakeHarness, PostgresHarness]
 
 
 def storages(*, durable: bool = False, can_fail: bool = False) -> pytest.MarkDecorator:
@@ -85,7 +117,9 @@ def storages(*, durable: bool = False, can_fail: bool = False) -> pytest.MarkDec
 
 
 @pytest.fixture
-def harness(harness_type: Any, tmp_path: Path) -> Any:
+def harness(harness_type: Any, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    if harness_type is PostgresHarness:
+        return PostgresHarness(request.getfixturevalue("pg_dsn"))
     return harness_type(tmp_path)
 
 
