@@ -1,8 +1,13 @@
 """The rows PostgreSQL keeps, as bytes and text: families (through one codec hook), grouping labels, feed entries.
 
-`encode_family` / `decode_family` are the one place the family codec is chosen: today the
-SQLite file's row codec (`sqlitefile`), so a store moves between the two without conversion;
-when the file's codec changes, pointing these two functions at the new one moves both stores.
+`encode_family` / `decode_family` are the one place the family codec is chosen, and
+`FAMILY_CODEC` names it in `pgw_meta` (a database holding another is refused). A family is
+stored as its `MetricFamily` protobuf message, as the gateway's protobuf scrape writes it: the
+encoding keeps everything the model holds (native histograms with their spans, zero bucket and
+schema, float counts, gauge histograms, exemplars, created timestamps, unknown fields, HELP
+absent or empty), and decoding it gives the same family back, which re-encodes to the same bytes
+(`protocol.protobuf`'s fixed point). So a replica that loads or replays a family serves it byte
+for byte as the replica that took the push.
 
 A feed entry is one committed write (a list of `Change`s): a JSON document that names its
 families by index, and the families themselves as a `bytea[]` beside it, so family bytes are
@@ -14,31 +19,35 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bridge.errors import PersistenceError
-from bridge.gateway.storage.sqlitefile import decode_family as _decode_family_v1
-from bridge.gateway.storage.sqlitefile import encode_family as _encode_family_v1
+from bridge.errors import PersistenceError, ProtobufError
 from bridge.gateway.store.types import WIPED, Change, StoredFamily
+from bridge.protocol import protobuf
 from bridge.protocol.grouping import group_key
 from bridge.protocol.model import MetricFamily
 
+FAMILY_CODEC = "protobuf-v1"
+"""The name of `encode_family`'s format in `pgw_meta`; change it with the codec."""
+
 
 def encode_family(family: MetricFamily) -> bytes:
-    """A family's stored bytes (the codec hook: see the module docstring)."""
-    return _encode_family_v1(family).encode()
+    """A family's stored bytes: its `MetricFamily` protobuf message (the codec hook: see the module docstring)."""
+    return protobuf.encode_family(family)
 
 
 def decode_family(name: str, data: bytes) -> MetricFamily:
-    """Inverse of `encode_family`.
+    """Inverse of `encode_family`; `name` is the row's, which the message must carry.
 
     Raises:
         PersistenceError: bytes this code did not write.
 
     """
     try:
-        text = bytes(data).decode()
-    except UnicodeDecodeError as exc:
+        family = protobuf.decode_family(data)
+    except ProtobufError as exc:
         raise PersistenceError(f"family {name!r} cannot be decoded: {exc}") from None
-    return _decode_family_v1(name, text)
+    if family.name != name:
+        raise PersistenceError(f"the row of family {name!r} holds family {family.name!r}")
+    return family
 
 
 def labels_text(labels: dict[str, str]) -> str:

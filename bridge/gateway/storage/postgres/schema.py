@@ -21,13 +21,11 @@ from typing import Any
 
 from bridge.errors import PersistenceError
 from bridge.gateway.storage.interface import Loaded, PersistedGroup, Position
-from bridge.gateway.storage.postgres.codec import decode_family, labels_from_text
+from bridge.gateway.storage.postgres.codec import FAMILY_CODEC, decode_family, labels_from_text
 from bridge.gateway.store.types import StoredFamily
 
 APPLICATION = "pgw-bridge"
 SCHEMA_VERSION = 1
-FAMILY_CODEC = "json-v1"
-"""The name of `codec.encode_family`'s format; change it with the codec (a database holding another is refused)."""
 NOTIFY_CHANNEL = "pgw_changes"
 CREATE_LOCK = 0x7067_7762_0000_0001  # advisory lock keys: "pgwb" and a number
 EXPIRY_LOCK = 0x7067_7762_0000_0002

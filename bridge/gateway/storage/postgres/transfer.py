@@ -4,7 +4,11 @@ Import fills the database's tables in one transaction, under the write lock, and
 history: replicas already running see it and reload. It refuses a database that holds groups
 unless asked to replace them. Export writes a new persistence file (it refuses an existing one)
 that `--persistence.file` restores as it was. Families go through each side's codec (decoded,
-then encoded), so the two stores may use different row formats.
+then encoded), so the two stores may use different row formats. The database keeps every field
+a family can carry; the persistence file's format (schema 1) keeps classic values only, so
+export checks each family comes back from the file's row as it is in the database and refuses,
+before it creates the file, a store the file would hold less of (native histograms, float
+counts, exemplars, created timestamps, unknown fields).
 """
 
 from __future__ import annotations
@@ -18,8 +22,14 @@ from bridge.gateway.storage.interface import PersistedGroup
 from bridge.gateway.storage.postgres import schema
 from bridge.gateway.storage.postgres.codec import encode_family, labels_text
 from bridge.gateway.storage.postgres.connect import conninfo, describe
+from bridge.gateway.storage.sqlitefile import SCHEMA_VERSION as FILE_SCHEMA
+from bridge.gateway.storage.sqlitefile import decode_family as decode_file_family
 from bridge.gateway.storage.sqlitefile import encode_family as encode_file_family
 from bridge.gateway.storage.sqlitefile import labels_key, load_groups, open_database
+from bridge.gateway.store.types import StoredFamily
+
+FileRow = tuple[str, int, str]
+"""A family as the persistence file's `families` table holds it: name, arrival time, data."""
 
 
 def _connect(dsn: str, password_file: str) -> Any:
@@ -81,11 +91,32 @@ def import_file(path: str, dsn: str, *, password_file: str = "", replace: bool =
     return len(groups)
 
 
+def _file_rows(labels: dict[str, str], families: dict[str, StoredFamily]) -> list[FileRow]:
+    """A group's families as persistence-file rows, each checked to read back as it was.
+
+    Raises:
+        PersistenceError: a family the file's format cannot hold whole.
+
+    """
+    rows = []
+    for name, stored in families.items():
+        data = encode_file_family(stored.family)
+        if encode_family(decode_file_family(name, data)) != encode_family(stored.family):
+            raise PersistenceError(
+                f"family {name!r} of group {labels} holds what a persistence file (schema {FILE_SCHEMA}) "
+                "cannot keep (native histograms, float counts, exemplars, created timestamps or unknown fields); "
+                "nothing was exported"
+            )
+        rows.append((name, stored.timestamp_ns, data))
+    return rows
+
+
 def export_file(dsn: str, path: str, *, password_file: str = "") -> int:
     """Write every group of the database into a new persistence file `path`; the number of groups.
 
     Raises:
-        PersistenceError: `path` exists, or a row cannot be read.
+        PersistenceError: `path` exists, a row cannot be read, or a family holds what the file
+            cannot keep (then no file is written).
         StorageUnavailable: the database cannot be reached.
 
     """
@@ -95,14 +126,15 @@ def export_file(dsn: str, path: str, *, password_file: str = "") -> int:
     with _connect(dsn, password_file) as conn:
         schema.ensure(conn, where)
         loaded = schema.load(conn)
+    groups = [(labels_key(labels), _file_rows(labels, families)) for labels, families in loaded.groups]
     target = open_database(path)
     try:
         target.execute("BEGIN IMMEDIATE")
-        for labels, families in loaded.groups:
-            cursor = target.execute("INSERT INTO groups (labels) VALUES (?)", (labels_key(labels),))
+        for key, rows in groups:
+            cursor = target.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
             target.executemany(
                 "INSERT INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
-                [(cursor.lastrowid, n, s.timestamp_ns, encode_file_family(s.family)) for n, s in families.items()],
+                [(cursor.lastrowid, *row) for row in rows],
             )
         target.execute("COMMIT")
         target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
