@@ -69,7 +69,7 @@ def replication_lag(writer: int, reader: int, samples: int) -> dict[str, float]:
     return {"n": len(lags), "p50_ms": statistics.median(lags), "p99_ms": load.percentile(lags, 0.99)}
 
 
-def throughput(ports: list[int], groups: int, seconds: float, connections: int = 16) -> dict[str, float]:
+def throughput(ports: list[int], groups: int, seconds: float, connections: int = 16) -> dict[str, Any]:
     """wrk on every replica at once; the sum of their rates."""
     results: list[dict[str, float]] = [{} for _ in ports]
     share = max(2, connections // len(ports))

@@ -46,7 +46,7 @@ def wait_converged(urls: Sequence[str], *, timeout: float = 30, at_least: int = 
         states = [storage_state(url) for url in urls]
         if any(s is None or not s["up"] or s["seq"] is None for s in states):
             return None
-        seqs = {s["seq"] for s in states if s is not None}
+        seqs: set[int] = {s["seq"] for s in states if s is not None}
         if len(seqs) == 1 and (seq := seqs.pop()) >= at_least:
             return seq + 1  # truthy even at 0
         return None

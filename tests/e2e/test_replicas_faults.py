@@ -11,6 +11,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import httpx
@@ -42,6 +43,10 @@ def private_cluster(pg_cluster: PgCluster) -> Iterator[PgCluster]:
     cluster.start()
     yield cluster
     cluster.destroy()
+
+
+def storage_up_is(url: str, value: float) -> bool:
+    return gauge(url, "pgw_bridge_storage_up") == value
 
 
 def observe(url: str, checker: Checker) -> Any:
@@ -100,7 +105,7 @@ def test_postgres_stopped_mid_load_503s_then_recovers_without_restart(
     # Reads go on from memory; writes are refused with a clear message, not hung, not 200.
     for url in urls:
         assert httpx.get(f"{url}/api/v1/metrics", timeout=10).status_code == 200
-        poll(lambda url=url: gauge(url, "pgw_bridge_storage_up") == 0.0, timeout=20, what=f"{url} to report down")
+        poll(partial(storage_up_is, url, 0.0), timeout=20, what=f"{url} to report down")
         answer = httpx.put(f"{url}/metrics/job/while_down", content=b"d 1\n", headers=TEXT, timeout=20)
         assert answer.status_code == 503, answer.text
         assert "PostgreSQL" in answer.text and "retry later" in answer.text and "not applied" in answer.text
@@ -108,7 +113,7 @@ def test_postgres_stopped_mid_load_503s_then_recovers_without_restart(
         assert "PostgreSQL unavailable" in server.logs()
     private_cluster.start()
     for url in urls:
-        poll(lambda url=url: gauge(url, "pgw_bridge_storage_up") == 1.0, timeout=30, what=f"{url} to recover")
+        poll(partial(storage_up_is, url, 1.0), timeout=30, what=f"{url} to recover")
     wait_converged(urls)
     views = [observe(url, checker) for url in urls]  # fails on any group the load did not write (while_down)
     assert views[0] == views[1]
@@ -166,7 +171,7 @@ def test_failover_to_a_synchronous_standby_loses_nothing_acknowledged(
         assert all(op.status == 503 for op in refused), f"{context}: {[op.describe() for op in refused]}"
         standby.promote()
         for url in urls:
-            poll(lambda url=url: gauge(url, "pgw_bridge_storage_up") == 1.0, timeout=30, what=f"{url} to fail over")
+            poll(partial(storage_up_is, url, 1.0), timeout=30, what=f"{url} to fail over")
         wait_converged(urls)
         views = [observe(url, checker) for url in urls]
         assert views[0] == views[1]
@@ -185,7 +190,11 @@ def test_ttl_expiry_runs_on_one_replica_and_hands_over(bridge: StartBridge, pg_d
         flags = [gauge(s.url, "pgw_bridge_storage_leader") for s in servers if s.proc.poll() is None]
         return [i for i, flag in enumerate(flags) if flag == 1.0] if None not in flags else None
 
-    elected = poll(lambda: (found := leaders()) and len(found) == 1 and found, timeout=20, what="one leader")
+    def one_leader() -> list[int] | None:
+        found = leaders()
+        return found if found is not None and len(found) == 1 else None
+
+    elected = poll(one_leader, timeout=20, what="one leader")
     leader = servers[elected[0]]
     other = servers[1 - elected[0]]
 

@@ -2,7 +2,8 @@
 
 Real processes all the way: a `serve --persistence.file` fills the file, the CLI imports it, a
 replica on the database shows exactly what the single node showed (API, text and protobuf), a
-running replica reloads when an import replaces the store, and the export serves the same again.
+running replica reloads when an import replaces the store, and the export serves the same again;
+an export that the persistence file could not hold whole (a native histogram) writes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from google.protobuf import text_format
 
 from tests.e2e.conftest import StartBridge
 from tests.e2e.helpers import api_groups, client_view, groups_by_labels, poll
 from tests.e2e.replicas import replica_args
+from tests.e2e.test_replicas_fidelity import NATIVE
+from tests.support import metrics_pb
 from tests.support.postgres import PASSWORD
 from tests.support.servers import REPO
 
@@ -94,3 +98,20 @@ def test_import_of_a_file_that_is_not_ours_is_refused(pg_dsn: str, tmp_path: Pat
     assert done.returncode == 1 and "not a pgw-bridge persistence file" in done.stderr
     missing = cli("import", "--from", str(tmp_path / "none.db"), "--to", pg_dsn)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_export_refuses_a_store_the_persistence_file_cannot_hold_whole(
+    bridge: StartBridge, pg_dsn: str, tmp_path: Path
+) -> None:
+    replica = bridge(replica_args(pg_dsn, "r0"))
+    assert httpx.put(f"{replica.url}/metrics/job/plain", content=b"p 1\n", headers=TEXT).status_code == 200
+    native = metrics_pb.delimited(text_format.Parse(NATIVE, metrics_pb.MetricFamily()))
+    pushed = httpx.put(
+        f"{replica.url}/metrics/job/native", content=native, headers={"Content-Type": metrics_pb.PROTO_CT}
+    )
+    assert pushed.status_code == 200
+    target = tmp_path / "exported.db"
+    out = cli("export", "--from", pg_dsn, "--to", str(target))
+    assert out.returncode == 1, out.stderr
+    assert "'rpc_seconds'" in out.stderr and "native histograms" in out.stderr and "nothing was exported" in out.stderr
+    assert not target.exists()

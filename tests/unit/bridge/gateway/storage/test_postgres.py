@@ -78,7 +78,7 @@ async def test_concurrent_pushes_share_transactions(pg_dsn: str) -> None:
     )
     assert all(v.accepted for v in verdicts)
     storage = storage_of(gateway)
-    families = {f.name: f.metrics[0].counter for f in storage.families() if f.name.endswith("_total")}
+    families = {f.name: f.metrics[0].counter or 0.0 for f in storage.families() if f.name.endswith("_total")}
     assert families["pgw_bridge_storage_writes_total"] == 40
     assert families["pgw_bridge_storage_transactions_total"] < 40  # group commit happened
     await gateway.close()

@@ -53,18 +53,25 @@ def _with_unknown_fields() -> bytes:
 
 _NAN_PAYLOAD = struct.unpack("<d", struct.pack("<Q", 0x7FF8_0000_0000_0BAD))[0]
 
+
+def _gauges() -> bytes:
+    """-0.0, +Inf, and a NaN whose payload text formats cannot carry."""
+    head = _pb(
+        'name: "g" type: GAUGE metric { label { name: "k" value: "neg0" } gauge { value: -0.0 } }'
+        ' metric { label { name: "k" value: "inf" } gauge { value: inf } }'
+    )
+    label = metrics_pb.CLASSES["LabelPair"](name="k", value="nan").SerializeToString()
+    nan = metrics_pb.CLASSES["Gauge"](value=_NAN_PAYLOAD).SerializeToString()
+    return head + _field(4, _field(1, label) + _field(2, nan))
+
+
 PUSHED: dict[str, bytes] = {
     "counter with exemplar and created timestamp": _pb(
         'name: "c_total" help: "requests" type: COUNTER metric { label { name: "code" value: "200" } counter {'
         ' value: 12 exemplar { label { name: "trace_id" value: "abc" } value: 1 timestamp { seconds: 1700000000 nanos: 5 } }'
         " created_timestamp { seconds: 1699999999 nanos: 7 } } }"
     ),
-    "gauge: -0, +Inf, NaN with a payload": (
-        _pb('name: "g" type: GAUGE metric { label { name: "k" value: "neg0" } gauge { value: -0.0 } }'
-            ' metric { label { name: "k" value: "inf" } gauge { value: inf } }')
-        + _field(4, _field(1, metrics_pb.CLASSES["LabelPair"](name="k", value="nan").SerializeToString())
-                 + _field(2, metrics_pb.CLASSES["Gauge"](value=_NAN_PAYLOAD).SerializeToString()))
-    ),  # fmt: skip
+    "gauge: -0, +Inf, NaN with a payload": _gauges(),
     "untyped with a timestamp": _pb('name: "u" type: UNTYPED metric { untyped { value: 3 } timestamp_ms: -5 }'),
     "summary with quantiles and created timestamp": _pb(
         'name: "s" type: SUMMARY metric { summary { sample_count: 18446744073709551615 sample_sum: 2.5'
@@ -214,7 +221,7 @@ def test_feed_entries_keep_their_families_whole() -> None:
         ("other", _pb('name: "g" type: GAUGE metric { gauge { value: 1 } }'), "holds family 'g'"),
         ("g", _pb('name: "g" type: GAUGE metric { gauge { value: 1 } }')[:-3], "cannot be decoded"),
         ("g", b"\x0a\x01g\x18\x09", "cannot be decoded"),  # type 9
-        ("g", b'[1,null,[[[],[0,1.0]]]]', "cannot be decoded"),  # a row of the file's JSON codec
+        ("g", b"[1,null,[[[],[0,1.0]]]]", "cannot be decoded"),  # a row of the file's JSON codec
     ],
     ids=["another-name", "truncated", "unknown-type", "json-row"],
 )
