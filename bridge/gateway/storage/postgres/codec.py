@@ -9,7 +9,9 @@ absent or empty), and decoding it gives the same family back, which re-encodes t
 (`protocol.protobuf`'s fixed point). So a replica that loads or replays a family serves it byte
 for byte as the replica that took the push.
 
-A feed entry is one committed write (a list of `Change`s): a JSON document that names its
+Family names are keyed as bytes, grouping labels as ASCII JSON, feed documents as ASCII JSON:
+`text` columns cannot hold NUL, which a UTF-8 name (`--push.enable-utf8-names`) or a label
+value may contain. A feed entry is one committed write (a list of `Change`s): a JSON document that names its
 families by index, and the families themselves as a `bytea[]` beside it, so family bytes are
 never re-encoded into text. Pure: no I/O.
 """
@@ -48,6 +50,16 @@ def decode_family(name: str, data: bytes) -> MetricFamily:
     if family.name != name:
         raise PersistenceError(f"the row of family {name!r} holds family {family.name!r}")
     return family
+
+
+def name_key(name: str) -> bytes:
+    """A family name as the `name` column holds it: its bytes (a UTF-8 name may hold NUL, which `text` cannot)."""
+    return name.encode("utf-8", "surrogateescape")
+
+
+def name_from_key(key: bytes) -> str:
+    """Inverse of `name_key`."""
+    return bytes(key).decode("utf-8", "surrogateescape")
 
 
 def labels_text(labels: dict[str, str]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bridge.gateway.storage.postgres import schema
-from bridge.gateway.storage.postgres.codec import encode_family, encode_write, labels_text
+from bridge.gateway.storage.postgres.codec import encode_family, encode_write, labels_text, name_key
 from bridge.gateway.store.types import Change
 
 if TYPE_CHECKING:
@@ -54,15 +54,16 @@ async def store_change(cur: psycopg.AsyncCursor[Any], change: Change) -> None:
     await cur.execute("INSERT INTO pgw_groups (labels) VALUES (%s) ON CONFLICT DO NOTHING", (labels,))
     if change.removed:
         await cur.execute(
-            "DELETE FROM pgw_families WHERE labels = %s AND name = ANY(%s)", (labels, list(change.removed))
+            "DELETE FROM pgw_families WHERE labels = %s AND name = ANY(%s::bytea[])",
+            (labels, [name_key(name) for name in change.removed]),
         )
     if change.written:
-        names = list(change.written)
+        names = [name_key(name) for name in change.written]
         stamps = [s.timestamp_ns for s in change.written.values()]
         blobs = [encode_family(s.family) for s in change.written.values()]
         await cur.execute(
             "INSERT INTO pgw_families (labels, name, timestamp_ns, data) "
-            "SELECT %s, * FROM unnest(%s::text[], %s::bigint[], %s::bytea[]) "
+            "SELECT %s, * FROM unnest(%s::bytea[], %s::bigint[], %s::bytea[]) "
             "ON CONFLICT (labels, name) DO UPDATE SET timestamp_ns = EXCLUDED.timestamp_ns, data = EXCLUDED.data",
             (labels, names, stamps, blobs),
         )

@@ -5,7 +5,7 @@
                   transaction locks this row (FOR UPDATE), which is the one write lock of all
                   replicas, and moves `seq` on by the writes it commits (gapless)
     pgw_groups    a group per row: its labels (the key) and `ord`, its creation order
-    pgw_families  a family per row: group labels, name, arrival time, the family's bytes
+    pgw_families  a family per row: group labels, name (as bytes), arrival time, the family's bytes
     pgw_changes   the change feed: one row per committed write, by `seq` (pruned to the newest)
 
 Tables of another application, or a newer schema or another family codec, are refused with a
@@ -21,7 +21,7 @@ from typing import Any
 
 from bridge.errors import PersistenceError
 from bridge.gateway.storage.interface import Loaded, PersistedGroup, Position
-from bridge.gateway.storage.postgres.codec import FAMILY_CODEC, decode_family, labels_from_text
+from bridge.gateway.storage.postgres.codec import FAMILY_CODEC, decode_family, labels_from_text, name_from_key
 from bridge.gateway.store.types import StoredFamily
 
 APPLICATION = "pgw-bridge"
@@ -45,7 +45,7 @@ _DDL = (
     )""",
     """CREATE TABLE IF NOT EXISTS pgw_families (
         labels text NOT NULL REFERENCES pgw_groups (labels) ON DELETE CASCADE,
-        name text NOT NULL,
+        name bytea NOT NULL,
         timestamp_ns bigint NOT NULL,
         data bytea NOT NULL,
         PRIMARY KEY (labels, name)
@@ -110,11 +110,11 @@ def ensure(conn: Any, where: str) -> None:
 LOAD_META = "SELECT history, seq FROM pgw_meta"
 LOAD_GROUPS = (
     "SELECT g.labels, f.name, f.timestamp_ns, f.data FROM pgw_groups g "
-    'LEFT JOIN pgw_families f ON f.labels = g.labels ORDER BY g.ord, f.name COLLATE "C"'
+    "LEFT JOIN pgw_families f ON f.labels = g.labels ORDER BY g.ord, f.name"
 )
 
 
-def groups_from_rows(rows: Iterator[tuple[str, str | None, int | None, bytes | None]]) -> list[PersistedGroup]:
+def groups_from_rows(rows: Iterator[tuple[str, bytes | None, int | None, bytes | None]]) -> list[PersistedGroup]:
     """Rows of `LOAD_GROUPS` (ordered by group) → groups as committed.
 
     Raises:
@@ -124,12 +124,13 @@ def groups_from_rows(rows: Iterator[tuple[str, str | None, int | None, bytes | N
     groups: list[PersistedGroup] = []
     current: str | None = None
     families: dict[str, StoredFamily] = {}
-    for labels, name, timestamp_ns, data in rows:
+    for labels, key, timestamp_ns, data in rows:
         if labels != current:
             current = labels
             families = {}
             groups.append((labels_from_text(labels), families))
-        if name is not None and timestamp_ns is not None and data is not None:
+        if key is not None and timestamp_ns is not None and data is not None:
+            name = name_from_key(key)
             families[name] = StoredFamily(decode_family(name, data), timestamp_ns)
     return groups
 

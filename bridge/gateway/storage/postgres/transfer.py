@@ -20,7 +20,7 @@ from bridge.errors import PersistenceError, StorageUnavailable
 from bridge.gateway.config import redact_dsn
 from bridge.gateway.storage.interface import PersistedGroup
 from bridge.gateway.storage.postgres import schema
-from bridge.gateway.storage.postgres.codec import encode_family, labels_text
+from bridge.gateway.storage.postgres.codec import encode_family, labels_text, name_key
 from bridge.gateway.storage.postgres.connect import conninfo, describe
 from bridge.gateway.storage.sqlitefile import SCHEMA_VERSION as FILE_SCHEMA
 from bridge.gateway.storage.sqlitefile import decode_family as decode_file_family
@@ -82,7 +82,7 @@ def import_file(path: str, dsn: str, *, password_file: str = "", replace: bool =
                         cur.execute("INSERT INTO pgw_groups (labels) VALUES (%s)", (key,))
                         cur.executemany(
                             "INSERT INTO pgw_families (labels, name, timestamp_ns, data) VALUES (%s, %s, %s, %s)",
-                            [(key, n, s.timestamp_ns, encode_family(s.family)) for n, s in families.items()],
+                            [(key, name_key(n), s.timestamp_ns, encode_family(s.family)) for n, s in families.items()],
                         )
                 conn.execute("UPDATE pgw_meta SET history = %s, seq = 0", (schema.new_history(),))
                 conn.execute("SELECT pg_notify(%s, '0')", (schema.NOTIFY_CHANNEL,))

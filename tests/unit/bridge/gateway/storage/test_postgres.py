@@ -3,7 +3,8 @@
 The contract suite (`test_contract.py`) holds it to the storage interface; these tests hold it
 to the rest of issue 13: two replicas decide conflicting pushes one after the other, concurrent
 pushes share transactions, a replica reloads on another history / a sequence that went backwards /
-a pruned feed, foreign tables are refused, the password never shows, and a stuck lock holder or
+a pruned feed, UTF-8 names and label values holding NUL are kept (`text` cannot hold NUL), foreign
+tables are refused, the password never shows, and a stuck lock holder or
 a connection lost during the commit end in a 503 and a model that shows only what is committed.
 """
 
@@ -16,8 +17,11 @@ import psycopg
 import pytest
 
 from bridge.errors import PersistenceError, StorageUnavailable
+from bridge.gateway.config import GatewayConfig
 from bridge.gateway.service import Gateway
 from bridge.gateway.storage.postgres.storage import PostgresStorage
+from bridge.protocol import protobuf
+from bridge.protocol.model import TIMESTAMP_FAMILIES, Metric, MetricFamily, MetricType
 from bridge.protocol.textparse import parse_text
 from tests.support.postgres import PASSWORD, USER, PgCluster
 
@@ -120,6 +124,41 @@ async def test_a_replica_behind_a_pruned_feed_reloads(pg_dsn: str) -> None:
     assert storage_of(late).families()[-1].metrics[0].counter == 1  # pgw_bridge_storage_reloads_total
     await writer.close()
     await late.close()
+
+
+async def test_utf8_names_and_values_holding_nul_are_stored_replayed_and_loaded(pg_dsn: str) -> None:
+    """`text` columns cannot hold NUL, which a UTF-8 family name or a label value may: one gateway keeps them."""
+    config = GatewayConfig(enable_utf8_names=True)
+    options: dict[str, Any] = {"timeout": 5, "poll_interval": 0.1}
+    writer, follower = (Gateway(config, storage=PostgresStorage(pg_dsn, **options)) for _ in range(2))
+    for gateway in (writer, follower):
+        gateway.load()
+        gateway.start()
+    odd = MetricFamily("a\x00b", MetricType.GAUGE, "h\x00", [Metric(labels=(("l\x00", "v\x00"),), gauge=1.0)])
+    grouping = {"job": "j\x00"}
+    assert (await writer.push(grouping, {odd.name: odd}, replace=True)).accepted
+
+    def names(gateway: Gateway) -> set[str]:
+        group = gateway.group(grouping)
+        return set(group.families) - TIMESTAMP_FAMILIES if group is not None else set()
+
+    def served(gateway: Gateway) -> bytes:
+        group = gateway.group(grouping)
+        assert group is not None
+        return protobuf.encode_family(group.families["a\x00b"].family)
+
+    await until(lambda: names(follower) == {"a\x00b"}, "the follower to replay the push")
+    loaded = Gateway(config, storage=PostgresStorage(pg_dsn, **options))
+    loaded.load()
+    assert served(loaded) == served(follower) == served(writer)
+    # A PUT without it removes it: the removal is keyed by the same bytes.
+    assert (await writer.push(grouping, parse_text(GAUGE), replace=True)).accepted
+    await until(lambda: names(follower) == {"x"}, "the follower to replay the removal")
+    again = Gateway(config, storage=PostgresStorage(pg_dsn, **options))
+    again.load()
+    assert names(again) == {"x"}
+    await writer.close()
+    await follower.close()
 
 
 # ---------------------------------------------------------------------------- refusals
