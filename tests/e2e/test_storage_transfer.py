@@ -114,4 +114,4 @@ def test_export_refuses_a_store_the_persistence_file_cannot_hold_whole(
     out = cli("export", "--from", pg_dsn, "--to", str(target))
     assert out.returncode == 1, out.stderr
     assert "'rpc_seconds'" in out.stderr and "native histograms" in out.stderr and "nothing was exported" in out.stderr
-    assert not target.exists()
+    assert list(tmp_path.iterdir()) == [], "no file, not even a partial one, is left behind"

@@ -3,33 +3,32 @@
 Import fills the database's tables in one transaction, under the write lock, and starts a new
 history: replicas already running see it and reload. It refuses a database that holds groups
 unless asked to replace them. Export writes a new persistence file (it refuses an existing one)
-that `--persistence.file` restores as it was. Families go through each side's codec (decoded,
-then encoded), so the two stores may use different row formats. The database keeps every field
-a family can carry; the persistence file's format (schema 1) keeps classic values only, so
-export checks each family comes back from the file's row as it is in the database and refuses,
-before it creates the file, a store the file would hold less of (native histograms, float
-counts, exemplars, created timestamps, unknown fields).
+that `--persistence.file` restores as it was. The file is read and written through
+`SqliteStorage` (its `load`, and one `write` of every group with its own arrival times), so
+each side keeps its own row format and schema. The database keeps every field a family can
+carry; a file's format may keep less (schema 1: classic values only), so export loads what it
+wrote and compares every family with the database's, protobuf bytes and arrival time: a store the
+file would hold less of (native histograms, float counts, exemplars, created timestamps, unknown
+fields) is refused, naming the family, and no file is left behind (it is written under a
+temporary name and renamed into place once checked).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import tempfile
 from typing import Any
 
 from bridge.errors import PersistenceError, StorageUnavailable
 from bridge.gateway.config import redact_dsn
-from bridge.gateway.storage.interface import PersistedGroup
+from bridge.gateway.storage.interface import Committed, Loaded, PersistedGroup
 from bridge.gateway.storage.postgres import schema
 from bridge.gateway.storage.postgres.codec import encode_family, labels_text, name_key
 from bridge.gateway.storage.postgres.connect import conninfo, describe
-from bridge.gateway.storage.sqlitefile import SCHEMA_VERSION as FILE_SCHEMA
-from bridge.gateway.storage.sqlitefile import decode_family as decode_file_family
-from bridge.gateway.storage.sqlitefile import encode_family as encode_file_family
-from bridge.gateway.storage.sqlitefile import labels_key, load_groups, open_database
-from bridge.gateway.store.types import StoredFamily
-
-FileRow = tuple[str, int, str]
-"""A family as the persistence file's `families` table holds it: name, arrival time, data."""
+from bridge.gateway.storage.sqlite import SqliteStorage
+from bridge.gateway.store.types import Change
+from bridge.protocol.grouping import group_key
 
 
 def _connect(dsn: str, password_file: str) -> Any:
@@ -43,14 +42,53 @@ def _connect(dsn: str, password_file: str) -> Any:
         raise StorageUnavailable(f"cannot connect to PostgreSQL {redact_dsn(dsn)}: {describe(exc)}") from None
 
 
+class _NoModel:
+    """The model a file storage keeps in step while export writes it: there is none to keep."""
+
+    def apply(self, committed: Committed) -> None:
+        """Nothing to replay: export is the file's only writer."""
+
+    def reload(self, loaded: Loaded) -> None:
+        """Nothing to reload: a failed commit fails export."""
+
+
+def _load_file(path: str) -> list[PersistedGroup]:
+    storage = SqliteStorage(path)
+    try:
+        return storage.load().groups
+    finally:
+        asyncio.run(storage.close())
+
+
 def _read_file(path: str) -> list[PersistedGroup]:
     if not os.path.exists(path):
         raise PersistenceError(f"{path} does not exist")
-    conn = open_database(path)
+    return _load_file(path)
+
+
+async def _write_file(path: str, groups: list[PersistedGroup]) -> None:
+    storage = SqliteStorage(path)
     try:
-        return list(load_groups(conn))
+        storage.start(asyncio.get_running_loop(), _NoModel(), None)
+        changes = [Change(group_key(labels), labels, dict(families), ()) for labels, families in groups]
+        if changes:
+            await storage.write(lambda: (None, changes))
     finally:
-        conn.close()
+        await storage.close()
+
+
+def _first_difference(written: list[PersistedGroup], read: list[PersistedGroup]) -> str | None:
+    """What the file did not keep of `written` (compared as protobuf bytes), or None when `read` is the same store."""
+    if [labels for labels, _ in read] != [labels for labels, _ in written]:
+        return "the list of groups"
+    for (labels, families), (_, kept) in zip(written, read, strict=True):
+        if set(kept) != set(families):
+            return f"the families of group {labels}"
+        for name, stored in families.items():
+            back = kept[name]
+            if back.timestamp_ns != stored.timestamp_ns or encode_family(back.family) != encode_family(stored.family):
+                return f"family {name!r} of group {labels}"
+    return None
 
 
 def import_file(path: str, dsn: str, *, password_file: str = "", replace: bool = False) -> int:
@@ -91,26 +129,6 @@ def import_file(path: str, dsn: str, *, password_file: str = "", replace: bool =
     return len(groups)
 
 
-def _file_rows(labels: dict[str, str], families: dict[str, StoredFamily]) -> list[FileRow]:
-    """A group's families as persistence-file rows, each checked to read back as it was.
-
-    Raises:
-        PersistenceError: a family the file's format cannot hold whole.
-
-    """
-    rows = []
-    for name, stored in families.items():
-        data = encode_file_family(stored.family)
-        if encode_family(decode_file_family(name, data)) != encode_family(stored.family):
-            raise PersistenceError(
-                f"family {name!r} of group {labels} holds what a persistence file (schema {FILE_SCHEMA}) "
-                "cannot keep (native histograms, float counts, exemplars, created timestamps or unknown fields); "
-                "nothing was exported"
-            )
-        rows.append((name, stored.timestamp_ns, data))
-    return rows
-
-
 def export_file(dsn: str, path: str, *, password_file: str = "") -> int:
     """Write every group of the database into a new persistence file `path`; the number of groups.
 
@@ -126,18 +144,22 @@ def export_file(dsn: str, path: str, *, password_file: str = "") -> int:
     with _connect(dsn, password_file) as conn:
         schema.ensure(conn, where)
         loaded = schema.load(conn)
-    groups = [(labels_key(labels), _file_rows(labels, families)) for labels, families in loaded.groups]
-    target = open_database(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, partial = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".partial", dir=directory)
+    os.close(fd)
+    os.unlink(partial)  # SqliteStorage creates it (an empty file is not a database)
     try:
-        target.execute("BEGIN IMMEDIATE")
-        for key, rows in groups:
-            cursor = target.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
-            target.executemany(
-                "INSERT INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
-                [(cursor.lastrowid, *row) for row in rows],
+        asyncio.run(_write_file(partial, loaded.groups))
+        lost = _first_difference(loaded.groups, _load_file(partial))
+        if lost is not None:
+            raise PersistenceError(
+                f"{lost} would not come back from the persistence file as {where} holds it (the file's "
+                "format keeps less: native histograms, float counts, exemplars, created timestamps or "
+                "unknown fields); nothing was exported"
             )
-        target.execute("COMMIT")
-        target.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        os.rename(partial, path)
     finally:
-        target.close()
+        for leftover in (partial, f"{partial}-wal", f"{partial}-shm"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     return len(loaded.groups)
