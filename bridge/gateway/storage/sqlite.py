@@ -8,6 +8,12 @@ share a commit with.
 The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
 ours, is corrupt, or is newer than this code is refused and never overwritten.
 
+A wipe commits in O(1) (a new generation, see `sqlitefile`); the writer thread then deletes the
+wiped rows a few at a time, each batch its own transaction of a few milliseconds, when no
+commit is waiting (and at least every `COLLECT_EVERY` seconds under load), so no request waits
+behind more than one small batch. One lock serialises the connection between the writer thread
+and a commit made in place.
+
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
 in-memory store is reloaded from the file, so memory never shows writes the disk lost.
 The change feed is this process's last writes (`feed.LocalFeed`): the file keeps no change log.
@@ -21,16 +27,20 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.errors import PersistenceError
 from bridge.gateway.storage.feed import LocalFeed
 from bridge.gateway.storage.interface import Committed, Decision, Loaded, Model, Position, Reset, T
+from bridge.gateway.storage.rowcodec import encode_family
 from bridge.gateway.storage.sqlitefile import (
-    SCHEMA_STATEMENTS,
-    encode_family,
+    collect_some,
+    generation,
+    has_garbage,
     labels_key,
+    live_group_ids,
     load_groups,
     open_database,
 )
@@ -38,11 +48,30 @@ from bridge.gateway.store.types import Change
 
 log = logging.getLogger("bridge.gateway")
 
+COLLECT_TARGET = 0.004
+"""Seconds one collection transaction aims at (its batch size follows the last one's duration)."""
+COLLECT_IDLE = 0.001
+"""Seconds the queue must stay empty before the writer collects a batch of wiped rows."""
+COLLECT_EVERY = 0.02
+"""Under a steady load the writer still collects one batch this often, so a wipe's rows do go."""
+
 
 @dataclass(slots=True)
 class _Batch:
     changes: list[Change]
     future: asyncio.Future[None]
+
+
+@dataclass(slots=True)
+class _Wiped:
+    """Undo entry of a wipe: the group ids and generation it replaced."""
+
+    group_ids: dict[str, int]
+    generation: int
+
+
+_WAKE = object()  # queued after a wipe committed in place: the idle writer starts collecting
+_COLLECT = object()
 
 
 class SqliteStorage:
@@ -68,10 +97,16 @@ class SqliteStorage:
         # An inline commit would hold the event loop through an fsync; with fsync every commit
         # goes to the writer thread.
         self._inline = not fsync
-        self._group_ids: dict[str, int] = {
-            labels: gid for gid, labels in self._conn.execute("SELECT id, labels FROM groups")
-        }
-        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._fsync = fsync
+        # The connection, the ids and the generation are used by the writer thread and by
+        # commits made in place on the loop's thread: one lock, held for a transaction.
+        self._lock = threading.Lock()
+        self._group_ids = live_group_ids(self._conn)
+        self._generation = generation(self._conn)
+        self._garbage = has_garbage(self._conn)
+        self._collect_limit = 64
+        self._collect_due = 0.0
+        self._queue: queue.SimpleQueue[_Batch | object | None] = queue.SimpleQueue()
         self._resume = threading.Event()
         self._resume.set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,7 +123,8 @@ class SqliteStorage:
 
         """
         try:
-            groups = list(load_groups(self._conn))
+            with self._lock:
+                groups = list(load_groups(self._conn))
         except PersistenceError as exc:
             raise PersistenceError(
                 f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
@@ -120,14 +156,19 @@ class SqliteStorage:
         result, changes = decide()
         if not changes:
             return result
-        if alone and self._inline and self._in_flight == 0:
+        # In place only if the writer has nothing queued and is not in a transaction (collecting).
+        if alone and self._inline and self._in_flight == 0 and self._lock.acquire(blocking=False):
             try:
-                self._write([changes])
+                wiped = self._write([changes])
             except BaseException as exc:
+                self._lock.release()
                 failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
                 log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
                 self._reload_model()
                 raise failure from None
+            self._lock.release()
+            if wiped:
+                self._queue.put(_WAKE)
             self._feed.append(changes)
             return result
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -144,12 +185,28 @@ class SqliteStorage:
         if self._model is not None:
             self._model.reload(self.load())
 
+    def _next(self) -> object:
+        """The next queued item, or `_COLLECT` when a batch of wiped rows is to be collected first."""
+        if not self._garbage:
+            return self._queue.get()
+        if time.monotonic() >= self._collect_due:
+            return _COLLECT
+        try:
+            return self._queue.get(timeout=COLLECT_IDLE)
+        except queue.Empty:
+            return _COLLECT
+
     def _writer(self) -> None:
         while True:
             self._resume.wait()
-            item = self._queue.get()
+            item = self._next()
+            if item is _COLLECT:
+                self._collect()
+                continue
             if item is None:
                 return
+            if not isinstance(item, _Batch):
+                continue
             batches = [item]
             stop = False
             while True:
@@ -160,9 +217,11 @@ class SqliteStorage:
                 if more is None:
                     stop = True
                     break
-                batches.append(more)
+                if isinstance(more, _Batch):
+                    batches.append(more)
             try:
-                self._write([batch.changes for batch in batches])
+                with self._lock:
+                    self._write([batch.changes for batch in batches])
             except BaseException as exc:
                 self._resume.clear()
                 self._settle(batches, exc)
@@ -171,11 +230,41 @@ class SqliteStorage:
             if stop:
                 return
 
-    def _write(self, batches: list[list[Change]]) -> None:
+    def _collect(self) -> None:
+        """One small transaction deleting wiped rows; its size follows how long the last one took."""
+        began = time.monotonic()
+        try:
+            with self._lock:
+                if self._fsync:
+                    # Nobody waits for this commit; the next write's fsync covers it (the WAL is sequential).
+                    self._conn.execute("PRAGMA synchronous = NORMAL")
+                try:
+                    collected = collect_some(self._conn, self._collect_limit)
+                finally:
+                    if self._fsync:
+                        self._conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            # Nothing live is at stake: the rows stay until the next start collects them.
+            log.warning("could not collect wiped rows; retrying at the next start", extra={"kv": {"err": str(exc)}})
+            self._garbage = False
+            return
+        took = time.monotonic() - began
+        if collected < self._collect_limit:
+            self._garbage = False
+        scale = min(2.0, max(0.5, COLLECT_TARGET / max(took, 1e-5)))
+        self._collect_limit = min(4096, max(8, int(self._collect_limit * scale)))
+        self._collect_due = time.monotonic() + COLLECT_EVERY
+
+    def collecting(self) -> bool:
+        """Whether rows of a wipe are still waiting to be collected."""
+        return self._garbage
+
+    def _write(self, batches: list[list[Change]]) -> bool:
+        """Commit the batches in one transaction (the caller holds the lock); whether it wiped."""
         conn = self._conn
         # Group ids assigned or dropped in this transaction, to undo on rollback (copying the
         # whole map per commit would make a push cost grow with the store).
-        undo: list[tuple[str, int | None]] = []
+        undo: list[tuple[str, int | None] | _Wiped] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for changes in batches:
@@ -183,27 +272,32 @@ class SqliteStorage:
                     self._apply(change, undo)
             conn.execute("COMMIT")
         except BaseException:
-            ids = self._group_ids
-            for key, gid in reversed(undo):
+            for entry in reversed(undo):
+                if isinstance(entry, _Wiped):
+                    self._group_ids = entry.group_ids
+                    self._generation = entry.generation
+                    continue
+                key, gid = entry
                 if gid is None:
-                    ids.pop(key, None)
+                    self._group_ids.pop(key, None)
                 else:
-                    ids[key] = gid
+                    self._group_ids[key] = gid
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        wiped = any(isinstance(entry, _Wiped) for entry in undo)
+        if wiped:
+            self._garbage = True
+        return wiped
 
-    def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
+    def _apply(self, change: Change, undo: list[tuple[str, int | None] | _Wiped]) -> None:
         conn = self._conn
         if change.wiped:
-            # Dropping the tables is twice as fast as deleting every row (no per-row foreign-key
-            # work); DDL is transactional in SQLite, so a failed commit rolls this back too.
-            conn.execute("DROP TABLE families")
-            conn.execute("DROP TABLE groups")
-            for statement in SCHEMA_STATEMENTS:
-                conn.execute(statement)
-            undo.extend(self._group_ids.items())
-            self._group_ids.clear()
+            # O(1): a new generation; the old one's rows are collected later (`_collect`).
+            conn.execute("UPDATE meta SET generation = generation + 1")
+            undo.append(_Wiped(self._group_ids, self._generation))
+            self._group_ids = {}
+            self._generation += 1
             return
         key = labels_key(change.labels)
         if change.group_removed:
@@ -215,7 +309,7 @@ class SqliteStorage:
             return
         gid = self._group_ids.get(key)
         if gid is None:
-            cursor = conn.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
+            cursor = conn.execute("INSERT INTO groups (generation, labels) VALUES (?, ?)", (self._generation, key))
             gid = cursor.lastrowid
             assert gid is not None
             undo.append((key, None))
@@ -254,13 +348,17 @@ class SqliteStorage:
     def _fail_pending(self, batches: list[_Batch], failure: PersistenceError) -> int:
         """Runs on the loop while the writer waits: fail the batch and everything queued after it; how many."""
         pending = list(batches)
+        closing = False
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None:
+            if isinstance(item, _Batch):
                 pending.append(item)
+            closing = closing or item is None
+        if closing:
+            self._queue.put(None)  # close() is waiting for the writer to stop
         for batch in pending:
             if not batch.future.done():
                 batch.future.set_exception(failure)

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 
 from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
+from bridge.gateway.storage.rowcodec import decode_family, encode_family
 from bridge.gateway.storage.sqlite import SqliteStorage
-from bridge.gateway.storage.sqlitefile import decode_family, encode_family
 from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
 from tests.support.strategies import families
@@ -60,7 +60,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_corrupt_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     storage = SqliteStorage(str(path))
-    storage._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
+    storage._conn.execute("INSERT INTO groups (generation, labels) VALUES (0, '[]')")
     storage._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     storage._conn.close()
     data = bytearray(path.read_bytes())
@@ -132,24 +132,30 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     assert [labels for labels, _ in restored] == [{"job": "b"}]
 
 
-async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path) -> None:
-    # A wipe drops and re-creates the tables inside its transaction: a failure must undo the drop.
+@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
+async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path, in_flight: int) -> None:
+    # A wipe moves to a new generation inside its transaction: a failure must undo that, and the
+    # writer's map of group ids with it (the next push to an old group updates its row).
     path = str(tmp_path / "state.db")
     storage = SqliteStorage(path)
     gateway = Gateway(storage=storage)
+    gateway.requests_in_flight = in_flight
     gateway.start()
     for i in range(3):
         await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
-    # Another table pointing at a group makes dropping `groups` violate a foreign key.
-    storage._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
-    storage._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
-    with pytest.raises(PersistenceError, match="FOREIGN KEY"):
+    storage._conn.execute("CREATE TRIGGER boom BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    with pytest.raises(PersistenceError, match="disk says no"):
         await gateway.wipe()
     await asyncio.sleep(0.05)
     assert sorted(g.labels["instance"] for g in gateway.store.groups.values()) == ["0", "1", "2"]
     assert gateway.metrics_text().count(b"\nx{") == 3
+    storage._conn.execute("DROP TRIGGER boom")
+    await gateway.push({"job": "a", "instance": "0"}, parse_text(b"x 2\n"), replace=True)
+    assert not storage.collecting()
     await gateway.close()
-    assert len(SqliteStorage(path).load().groups) == 3
+    again = SqliteStorage(path)
+    assert len(again.load().groups) == 3
+    assert again._conn.execute("SELECT count(*) FROM groups").fetchone()[0] == 3
 
 
 async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
