@@ -105,9 +105,9 @@ def test_newer_schema_version_is_refused(bridge: StartBridge, tmp_path: Path) ->
     path = tmp_path / "newer.db"
     _fill(bridge, path, 3)
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    assert_refused(path, "has schema version 2, newer than this pgw-bridge understands (1)")
+    assert_refused(path, "has schema version 3, newer than this pgw-bridge understands (2)")
 
 
 def test_truncated_file_is_refused(bridge: StartBridge, tmp_path: Path) -> None:
@@ -140,7 +140,7 @@ def test_empty_file_becomes_a_new_store(bridge: StartBridge, tmp_path: Path) -> 
     assert server.stop() == 0
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x50475742
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     conn.close()
 
 

@@ -233,8 +233,8 @@ class SqliteStorage:
     def _collect(self) -> None:
         """One small transaction deleting wiped rows; its size follows how long the last one took."""
         began = time.monotonic()
-        try:
-            with self._lock:
+        with self._lock:  # `_garbage` too: a wipe committed in place sets it under this lock
+            try:
                 if self._fsync:
                     # Nobody waits for this commit; the next write's fsync covers it (the WAL is sequential).
                     self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -243,14 +243,14 @@ class SqliteStorage:
                 finally:
                     if self._fsync:
                         self._conn.execute("PRAGMA synchronous = FULL")
-        except sqlite3.Error as exc:
-            # Nothing live is at stake: the rows stay until the next start collects them.
-            log.warning("could not collect wiped rows; retrying at the next start", extra={"kv": {"err": str(exc)}})
-            self._garbage = False
-            return
+            except sqlite3.Error as exc:
+                # Nothing live is at stake: the rows stay until the next start collects them.
+                log.warning("could not collect wiped rows; retrying at the next start", extra={"kv": {"err": str(exc)}})
+                self._garbage = False
+                return
+            if collected < self._collect_limit:
+                self._garbage = False
         took = time.monotonic() - began
-        if collected < self._collect_limit:
-            self._garbage = False
         scale = min(2.0, max(0.5, COLLECT_TARGET / max(took, 1e-5)))
         self._collect_limit = min(4096, max(8, int(self._collect_limit * scale)))
         self._collect_due = time.monotonic() + COLLECT_EVERY
