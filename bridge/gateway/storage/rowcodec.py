@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import struct
+from itertools import islice
 from typing import Any
 
 from bridge.errors import PersistenceError, ProtobufError
@@ -40,6 +41,7 @@ _DOUBLE = struct.Struct("<d")
 _BITS = struct.Struct("<Q")
 _PYTHON_NAN = _DOUBLE.pack(float("nan"))
 _INF, _NEG_INF = float("inf"), float("-inf")
+_loads = json.JSONDecoder().raw_decode  # a row is written without surrounding whitespace
 
 # The fields the JSON form carries, per class; every other field must hold its default.
 _JSON_FIELDS: dict[type, frozenset[str]] = {
@@ -115,6 +117,8 @@ def _float(value: float) -> Any:
 
 
 def _unfloat(value: Any) -> float:
+    if type(value) is float:
+        return value
     if isinstance(value, str) and value.startswith("nan:"):
         unpacked: float = _DOUBLE.unpack(_BITS.pack(int(value[4:], 16)))[0]
         return unpacked
@@ -143,28 +147,31 @@ def _json_metric(m: Metric) -> list[Any]:
 
 
 def _json_decode(name: str, data: str) -> MetricFamily:
-    mtype, help_text, metrics = json.loads(data)
+    mtype, help_text, metrics = _loads(data)[0]
     family = MetricFamily(name, MetricType(mtype), help_text, [])
+    append = family.metrics.append
     for fields in metrics:
-        metric = Metric(labels=tuple((str(n), str(v)) for n, v in fields[0]))
-        for kind, *rest in fields[1:]:
+        # map(tuple) turns the [name, value] lists back into pairs in C: a third of the load time.
+        metric = Metric(labels=tuple(map(tuple, fields[0])))
+        for value in islice(fields, 1, None):
+            kind = value[0]
             if kind == _KIND_GAUGE:
-                metric.gauge = _unfloat(rest[0])
+                metric.gauge = _unfloat(value[1])
             elif kind == _KIND_COUNTER:
-                metric.counter = _unfloat(rest[0])
+                metric.counter = _unfloat(value[1])
             elif kind == _KIND_UNTYPED:
-                metric.untyped = _unfloat(rest[0])
+                metric.untyped = _unfloat(value[1])
             elif kind == _KIND_SUMMARY:
-                quantiles = [(_unfloat(q), _unfloat(v)) for q, v in rest[2]]
-                metric.summary = Summary(int(rest[0]), _unfloat(rest[1]), quantiles)
+                quantiles = [(_unfloat(q), _unfloat(v)) for q, v in value[3]]
+                metric.summary = Summary(int(value[1]), _unfloat(value[2]), quantiles)
             elif kind == _KIND_HISTOGRAM:
-                buckets = [(_unfloat(b), int(c)) for b, c in rest[2]]
-                metric.histogram = Histogram(int(rest[0]), _unfloat(rest[1]), buckets)
+                buckets = [(_unfloat(b), int(c)) for b, c in value[3]]
+                metric.histogram = Histogram(int(value[1]), _unfloat(value[2]), buckets)
             elif kind == _KIND_TIMESTAMP:
-                metric.timestamp_ms = int(rest[0])
+                metric.timestamp_ms = int(value[1])
             else:
                 raise ValueError(f"unknown value kind {kind}")
-        family.metrics.append(metric)
+        append(metric)
     return family
 
 

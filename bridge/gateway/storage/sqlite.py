@@ -9,10 +9,10 @@ The file (see `sqlitefile`) carries an application id and a schema version; a fi
 ours, is corrupt, or is newer than this code is refused and never overwritten.
 
 A wipe commits in O(1) (a new generation, see `sqlitefile`); the writer thread then deletes the
-wiped rows a few at a time, each batch its own transaction of a few milliseconds, when no
-commit is waiting (and at least every `COLLECT_EVERY` seconds under load), so no request waits
-behind more than one small batch. One lock serialises the connection between the writer thread
-and a commit made in place.
+wiped rows a batch of a few milliseconds at a time, between the commits (`collector`), so no
+request waits behind more than one small batch. Checkpoints run on a thread and connection of
+their own (`checkpointer`), so no commit pays for one. One lock serialises the connection
+between the writer thread and a commit made in place.
 
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
 in-memory store is reloaded from the file, so memory never shows writes the disk lost.
@@ -27,33 +27,19 @@ import logging
 import queue
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.errors import PersistenceError
+from bridge.gateway.storage.checkpointer import Checkpointer
+from bridge.gateway.storage.collector import COLLECT, Collector
 from bridge.gateway.storage.feed import LocalFeed
 from bridge.gateway.storage.interface import Committed, Decision, Loaded, Model, Position, Reset, T
-from bridge.gateway.storage.rowcodec import encode_family
-from bridge.gateway.storage.sqlitefile import (
-    collect_some,
-    generation,
-    has_garbage,
-    labels_key,
-    live_group_ids,
-    load_groups,
-    open_database,
-)
+from bridge.gateway.storage.sqlitefile import has_garbage, load_groups, open_database
+from bridge.gateway.storage.sqlitewrite import Rows
 from bridge.gateway.store.types import Change
 
 log = logging.getLogger("bridge.gateway")
-
-COLLECT_TARGET = 0.004
-"""Seconds one collection transaction aims at (its batch size follows the last one's duration)."""
-COLLECT_IDLE = 0.001
-"""Seconds the queue must stay empty before the writer collects a batch of wiped rows."""
-COLLECT_EVERY = 0.02
-"""Under a steady load the writer still collects one batch this often, so a wipe's rows do go."""
 
 
 @dataclass(slots=True)
@@ -62,16 +48,7 @@ class _Batch:
     future: asyncio.Future[None]
 
 
-@dataclass(slots=True)
-class _Wiped:
-    """Undo entry of a wipe: the group ids and generation it replaced."""
-
-    group_ids: dict[str, int]
-    generation: int
-
-
 _WAKE = object()  # queued after a wipe committed in place: the idle writer starts collecting
-_COLLECT = object()
 
 
 class SqliteStorage:
@@ -98,20 +75,18 @@ class SqliteStorage:
         # goes to the writer thread.
         self._inline = not fsync
         self._fsync = fsync
-        # The connection, the ids and the generation are used by the writer thread and by
-        # commits made in place on the loop's thread: one lock, held for a transaction.
+        # The connection and the rows' ids are used by the writer thread and by commits made in
+        # place on the loop's thread: one lock, held for a transaction.
         self._lock = threading.Lock()
-        self._group_ids = live_group_ids(self._conn)
-        self._generation = generation(self._conn)
-        self._garbage = has_garbage(self._conn)
-        self._collect_limit = 64
-        self._collect_due = 0.0
+        self._rows = Rows(self._conn)
+        self._collector = Collector(has_garbage(self._conn))  # `pending` changes under the lock too
         self._queue: queue.SimpleQueue[_Batch | object | None] = queue.SimpleQueue()
         self._resume = threading.Event()
         self._resume.set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._model: Model | None = None
         self._thread: threading.Thread | None = None
+        self._checkpointer: Checkpointer | None = None
         self._in_flight = 0  # batches queued or being written; only the loop's thread touches it
         self._feed = LocalFeed()
 
@@ -135,6 +110,9 @@ class SqliteStorage:
         """Start the writer thread; after a failed commit, `model` is reloaded from the file."""
         self._loop = loop
         self._model = model
+        # Checkpoints move to a thread of their own: no commit pays for one (see `checkpointer`).
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = Checkpointer(self.path)
         self._thread = threading.Thread(target=self._writer, name="pgw-persistence", daemon=True)
         self._thread.start()
 
@@ -185,23 +163,15 @@ class SqliteStorage:
         if self._model is not None:
             self._model.reload(self.load())
 
-    def _next(self) -> object:
-        """The next queued item, or `_COLLECT` when a batch of wiped rows is to be collected first."""
-        if not self._garbage:
-            return self._queue.get()
-        if time.monotonic() >= self._collect_due:
-            return _COLLECT
-        try:
-            return self._queue.get(timeout=COLLECT_IDLE)
-        except queue.Empty:
-            return _COLLECT
-
     def _writer(self) -> None:
         while True:
             self._resume.wait()
-            item = self._next()
-            if item is _COLLECT:
-                self._collect()
+            item = self._collector.next_item(self._queue)
+            if item is COLLECT:
+                with self._lock:
+                    self._collector.step(self._conn, fsync=self._fsync)
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
                 continue
             if item is None:
                 return
@@ -230,99 +200,18 @@ class SqliteStorage:
             if stop:
                 return
 
-    def _collect(self) -> None:
-        """One small transaction deleting wiped rows; its size follows how long the last one took."""
-        began = time.monotonic()
-        with self._lock:  # `_garbage` too: a wipe committed in place sets it under this lock
-            try:
-                if self._fsync:
-                    # Nobody waits for this commit; the next write's fsync covers it (the WAL is sequential).
-                    self._conn.execute("PRAGMA synchronous = NORMAL")
-                try:
-                    collected = collect_some(self._conn, self._collect_limit)
-                finally:
-                    if self._fsync:
-                        self._conn.execute("PRAGMA synchronous = FULL")
-            except sqlite3.Error as exc:
-                # Nothing live is at stake: the rows stay until the next start collects them.
-                log.warning("could not collect wiped rows; retrying at the next start", extra={"kv": {"err": str(exc)}})
-                self._garbage = False
-                return
-            if collected < self._collect_limit:
-                self._garbage = False
-        took = time.monotonic() - began
-        scale = min(2.0, max(0.5, COLLECT_TARGET / max(took, 1e-5)))
-        self._collect_limit = min(4096, max(8, int(self._collect_limit * scale)))
-        self._collect_due = time.monotonic() + COLLECT_EVERY
-
     def collecting(self) -> bool:
         """Whether rows of a wipe are still waiting to be collected."""
-        return self._garbage
+        return self._collector.pending
 
     def _write(self, batches: list[list[Change]]) -> bool:
         """Commit the batches in one transaction (the caller holds the lock); whether it wiped."""
-        conn = self._conn
-        # Group ids assigned or dropped in this transaction, to undo on rollback (copying the
-        # whole map per commit would make a push cost grow with the store).
-        undo: list[tuple[str, int | None] | _Wiped] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for changes in batches:
-                for change in changes:
-                    self._apply(change, undo)
-            conn.execute("COMMIT")
-        except BaseException:
-            for entry in reversed(undo):
-                if isinstance(entry, _Wiped):
-                    self._group_ids = entry.group_ids
-                    self._generation = entry.generation
-                    continue
-                key, gid = entry
-                if gid is None:
-                    self._group_ids.pop(key, None)
-                else:
-                    self._group_ids[key] = gid
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        wiped = any(isinstance(entry, _Wiped) for entry in undo)
+        wiped = self._rows.commit(batches)
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
         if wiped:
-            self._garbage = True
+            self._collector.pending = True
         return wiped
-
-    def _apply(self, change: Change, undo: list[tuple[str, int | None] | _Wiped]) -> None:
-        conn = self._conn
-        if change.wiped:
-            # O(1): a new generation; the old one's rows are collected later (`_collect`).
-            conn.execute("UPDATE meta SET generation = generation + 1")
-            undo.append(_Wiped(self._group_ids, self._generation))
-            self._group_ids = {}
-            self._generation += 1
-            return
-        key = labels_key(change.labels)
-        if change.group_removed:
-            gid = self._group_ids.pop(key, None)
-            if gid is not None:
-                undo.append((key, gid))
-                conn.execute("DELETE FROM families WHERE group_id = ?", (gid,))
-                conn.execute("DELETE FROM groups WHERE id = ?", (gid,))
-            return
-        gid = self._group_ids.get(key)
-        if gid is None:
-            cursor = conn.execute("INSERT INTO groups (generation, labels) VALUES (?, ?)", (self._generation, key))
-            gid = cursor.lastrowid
-            assert gid is not None
-            undo.append((key, None))
-            self._group_ids[key] = gid
-        if change.removed:
-            conn.executemany(
-                "DELETE FROM families WHERE group_id = ? AND name = ?", [(gid, name) for name in change.removed]
-            )
-        if change.written:
-            conn.executemany(
-                "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
-                [(gid, name, s.timestamp_ns, encode_family(s.family)) for name, s in change.written.items()],
-            )
 
     def _settle(self, batches: list[_Batch], error: BaseException | None) -> None:
         loop = self._loop
@@ -371,6 +260,9 @@ class SqliteStorage:
             self._queue.put(None)
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
             self._thread = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         try:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:

@@ -160,3 +160,26 @@ async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
     assert gateway.store.groups == {}
     storage._conn.execute("DROP TRIGGER boom")
     await gateway.close()
+
+
+async def test_commits_leave_checkpoints_to_their_own_thread(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    # No commit runs a checkpoint inside itself (a push would pay for copying the WAL back).
+    assert storage._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    checkpointer = storage._checkpointer
+    assert checkpointer is not None
+    for i in range(20):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    for _ in range(500):
+        if checkpointer.checkpoints:
+            break
+        await asyncio.sleep(0.01)
+    assert checkpointer.checkpoints, "the checkpointer never ran"
+    frames, done = checkpointer.checkpoint()
+    assert frames == done
+    await gateway.close()
+    wal = Path(path + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
