@@ -209,6 +209,10 @@ class SqliteStorage:
         wiped = self._rows.commit(batches)
         if self._checkpointer is not None:
             self._checkpointer.committed()
+            try:
+                self._checkpointer.settle(self._conn)
+            except sqlite3.Error as exc:  # committed all the same; the next checkpoint retries
+                log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
         if wiped:
             self._collector.pending = True
         return wiped

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
+from bridge.gateway.storage.checkpointer import RESET_FRAMES, Checkpointer
 from bridge.gateway.storage.sqlite import SqliteStorage
 from bridge.protocol.textparse import parse_text
 
@@ -183,3 +185,27 @@ async def test_commits_leave_checkpoints_to_their_own_thread(tmp_path: Path) -> 
     await gateway.close()
     wal = Path(path + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_wal_that_does_not_restart_gets_one_checkpoint_from_the_writer(tmp_path: Path) -> None:
+    # Under a steady load a commit lands during nearly every background checkpoint, and SQLite
+    # restarts the WAL only after one that left nothing behind: the writer then finishes one.
+    path = str(tmp_path / "state.db")
+    SqliteStorage(path)._conn.close()
+    checkpointer = Checkpointer(path)
+    ran: list[str] = []
+
+    class Writer:
+        def execute(self, sql: str) -> None:
+            ran.append(sql)
+
+    writer: Any = Writer()
+    checkpointer.frames = RESET_FRAMES
+    checkpointer.settle(writer)
+    assert ran == []
+    checkpointer.frames = RESET_FRAMES + 1
+    checkpointer.settle(writer)
+    assert ran == ["PRAGMA wal_checkpoint(PASSIVE)"]
+    checkpointer.settle(writer)  # once: the next background checkpoint measures the WAL again
+    assert len(ran) == 1
+    checkpointer.close()
