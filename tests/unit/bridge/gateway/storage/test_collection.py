@@ -172,14 +172,11 @@ _KILLED_WHILE_COLLECTING = textwrap.dedent(
 
     class Dying(sqlite3.Connection):
         def execute(self, sql, *args):
-            if state["slow"] and sql.startswith("SELECT id FROM groups WHERE generation <"):
+            if state["slow"] and sql.startswith("DELETE FROM families WHERE group_id IN"):
                 time.sleep(0.02)  # a slow disk: collection stays behind the pushes
-            return super().execute(sql, *args)
-
-        def executemany(self, sql, *args):
-            if state["armed"] and sql.startswith("DELETE FROM groups"):
+            if state["armed"] and sql.startswith("DELETE FROM groups WHERE id IN"):
                 os.kill(os.getpid(), signal.SIGKILL)  # families of this batch deleted, not committed
-            return super().executemany(sql, *args)
+            return super().execute(sql, *args)
 
     connect = sqlite3.connect
     sqlite3.connect = lambda *a, **kw: connect(*a, factory=Dying, **kw)
