@@ -218,11 +218,10 @@ _WIPED_BATCH = (
 def collect_some(conn: sqlite3.Connection, limit: int) -> int:
     """Delete up to `limit` wiped groups and their families in one transaction; how many went (0: none left).
 
-    Four statements, each one call into SQLite: a thread gives up the GIL for every call and
-    row it makes, and winning it back from a busy event loop takes up to the switch interval
-    (5 ms), so a batch that fetched its ids and deleted them row by row (executemany) waited
-    for the GIL hundreds of times (measured: 100-600 ms per batch while the loop freed the
-    wiped store).
+    Four statements, each one call into SQLite: the writer thread gives up the GIL around every
+    call and every row it steps, and wins it back from a busy event loop only at the loop's
+    next switch, so fetching the ids and deleting row by row (executemany) would hand the GIL
+    back and forth hundreds of times per batch.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
