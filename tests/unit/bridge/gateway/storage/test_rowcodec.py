@@ -14,11 +14,12 @@ from bridge.gateway.storage import rowcodec
 from bridge.gateway.storage.rowcodec import decode_family, encode_family, needs_protobuf
 from bridge.protocol import protobuf
 from bridge.protocol.model import Metric, MetricFamily, MetricType
+from tests.support import wire_gen
 from tests.support.model_strategies import model_families, nan_with_payload, same
 from tests.support.strategies import families
 
 EXTRAS = frozenset({"extras"})
-"""`Metric.extras` (once the model has it) holds wire encodings: compared by what they encode to."""
+"""`Metric.extras` holds wire encodings: compared by what they encode to."""
 
 
 def assert_kept(family: MetricFamily, again: MetricFamily) -> None:
@@ -42,16 +43,6 @@ def test_classic_families_are_compact_json_rows(family: MetricFamily) -> None:
     assert same(decode_family(family.name, row), family)
 
 
-def _wire_families() -> st.SearchStrategy[bytes]:
-    """`MetricFamily` messages as clients send them, or (before that generator exists) as our encoder writes them."""
-    try:
-        from tests.support.wire_gen import message  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return model_families().map(protobuf.encode_family)
-    wire: st.SearchStrategy[bytes] = message("MetricFamily")
-    return wire
-
-
 def _decoded(data: bytes) -> MetricFamily | None:
     try:
         return protobuf.decode_family(data)
@@ -60,7 +51,7 @@ def _decoded(data: bytes) -> MetricFamily | None:
 
 
 @settings(max_examples=300)
-@given(_wire_families().map(_decoded).filter(lambda family: family is not None))
+@given(wire_gen.message("MetricFamily").map(_decoded).filter(lambda family: family is not None))
 def test_every_family_a_protobuf_push_can_bring_survives_a_row(family: MetricFamily) -> None:
     # Whatever the wire codec keeps (exemplars, created timestamps, unknown fields, presence)
     # lives in parts only decoding builds; the row must keep all of it.
@@ -68,10 +59,9 @@ def test_every_family_a_protobuf_push_can_bring_survives_a_row(family: MetricFam
 
 
 @settings(max_examples=200)
-@given(model_families().filter(lambda f: f.type is not MetricType.GAUGE_HISTOGRAM))
+@given(model_families())
 def test_protobuf_rows_decode_exactly(family: MetricFamily) -> None:
-    # The form a family takes when it holds more than JSON carries. GAUGE_HISTOGRAM is left out:
-    # before the native-histogram work the protobuf decoder refuses it (the store holds none).
+    # The form a family takes when it holds more than JSON carries (gauge histograms included).
     assert_kept(family, decode_family(family.name, protobuf.encode_family(family)))
 
 
@@ -101,6 +91,15 @@ def test_rows_of_schema_v1_read_as_they_were() -> None:
     second = family.metrics[1]
     assert second.labels == (("job", "k"),)
     assert second.untyped != second.untyped and second.gauge == float("-inf")
+
+
+def test_gauge_histogram_rows_of_schema_v1_read_as_gauge_histograms() -> None:
+    # Schema-1 code that knew gauge histograms (main before schema 2) wrote them as type 5.
+    family = decode_family("g", '[5,"",[[[],[4,"3",1.5,[["inf","3"]]]]]]')
+    assert family.type is MetricType.GAUGE_HISTOGRAM and family.help == ""
+    histogram = family.metrics[0].histogram
+    assert histogram is not None and histogram.buckets == [(float("inf"), 3)]
+    assert isinstance(encode_family(family), str)  # and a classic one stays JSON
 
 
 @pytest.mark.parametrize(
