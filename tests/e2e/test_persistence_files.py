@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -16,7 +17,9 @@ from tests.conftest import require_binary
 from tests.e2e.conftest import StartBridge
 from tests.e2e.helpers import (
     TIMESTAMP_FAMILIES,
+    api_groups,
     client_view,
+    groups_by_labels,
     label_key,
     poll,
     run_serve,
@@ -26,6 +29,8 @@ from tests.support import metrics_pb
 from tests.support.servers import BridgeProcess, free_port, wait_ready
 
 TEXT_CT = "text/plain; version=0.0.4"
+V1_FIXTURE = Path(__file__).parents[1] / "unit/bridge/gateway/storage/fixtures/v1.sqlite"
+V1_GROUPS = [group["labels"] for group in json.loads(V1_FIXTURE.with_name("v1.expected.json").read_text())]
 
 
 def assert_refused(path: Path, message: str) -> None:
@@ -105,9 +110,9 @@ def test_newer_schema_version_is_refused(bridge: StartBridge, tmp_path: Path) ->
     path = tmp_path / "newer.db"
     _fill(bridge, path, 3)
     conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    assert_refused(path, "has schema version 2, newer than this pgw-bridge understands (1)")
+    assert_refused(path, "has schema version 3, newer than this pgw-bridge understands (2)")
 
 
 def test_truncated_file_is_refused(bridge: StartBridge, tmp_path: Path) -> None:
@@ -140,7 +145,7 @@ def test_empty_file_becomes_a_new_store(bridge: StartBridge, tmp_path: Path) -> 
     assert server.stop() == 0
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x50475742
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     conn.close()
 
 
@@ -284,6 +289,30 @@ def test_persistence_file_copy_starts_a_second_gateway(bridge: StartBridge, tmp_
     shutil.copy(path, copy)
     clone = bridge([f"--persistence.file={copy}"])
     assert _snapshot(clone.url) == before
+
+
+def test_a_v1_file_is_migrated_on_start_up_and_serves_what_v1_served(bridge: StartBridge, tmp_path: Path) -> None:
+    """The fixture the v1 code wrote (tests/unit/bridge/gateway/storage/fixtures): migrated in place, logged, live."""
+    path = tmp_path / "v1.sqlite"
+    shutil.copy(V1_FIXTURE, path)
+    server = bridge([f"--persistence.file={path}", "--web.enable-admin-api"])
+    assert "migrated the persistence file to the current schema" in server.logs()
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        groups = groups_by_labels(api_groups(client))
+        assert set(groups) == {label_key(labels) for labels in V1_GROUPS}
+        proto = groups[label_key({"job": "fixture/proto", "path": "/a/b", "empty": ""})]
+        assert proto["fx_empty"]["metrics"] == [] and proto["fx_proto_hist"]["metrics"][0]["buckets"]
+        assert groups[label_key({"job": "failed_only"})]["last_push_successful"] is False
+        assert client.put("/api/v1/admin/wipe").status_code == 202
+        assert client.put("/metrics/job/after", content="fx_after 1\n").status_code == 200
+    assert server.stop() == 0
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    conn.close()
+    again = bridge([f"--persistence.file={path}"])
+    assert "migrated the persistence file" not in again.logs()
+    with httpx.Client(base_url=again.url, timeout=10) as client:
+        assert set(groups_by_labels(api_groups(client))) == {label_key({"job": "after"})}
 
 
 def test_undecodable_row_is_refused(bridge: StartBridge, tmp_path: Path) -> None:

@@ -32,7 +32,10 @@ they were decided; a storage may commit several in one transaction (group commit
 each is answered only after its commit.
 
 **Wipe** is a write like any other, whose one change is `WIPED`: ordered with the other writes,
-under the same lock, and in the feed, so a follower clears its model at the same point.
+under the same lock, and in the feed, so a follower clears its model at the same point. Its
+commit must not grow with the store (it holds the lock every writer waits for): the SQLite
+storage starts a new generation and deletes the old rows later, in small transactions of
+their own that never touch a row written after the wipe.
 
 **Failure.** If changes cannot be committed, `write` raises `PersistenceError` for every write
 of the failed transaction and for every write decided after them that is not committed yet;

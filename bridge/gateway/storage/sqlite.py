@@ -8,6 +8,12 @@ share a commit with.
 The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
 ours, is corrupt, or is newer than this code is refused and never overwritten.
 
+A wipe commits in O(1) (a new generation, see `sqlitefile`); the writer thread then deletes the
+wiped rows a batch of a few milliseconds at a time, between the commits (`collector`), so no
+request waits behind more than one small batch. Checkpoints run on a thread and connection of
+their own (`checkpointer`), so no commit pays for one. One lock serialises the connection
+between the writer thread and a commit made in place.
+
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
 in-memory store is reloaded from the file, so memory never shows writes the disk lost.
 The change feed is this process's last writes (`feed.LocalFeed`): the file keeps no change log.
@@ -25,15 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.errors import PersistenceError
+from bridge.gateway.storage.checkpointer import Checkpointer
+from bridge.gateway.storage.collector import COLLECT, Collector
 from bridge.gateway.storage.feed import LocalFeed
 from bridge.gateway.storage.interface import Committed, Decision, Loaded, Model, Position, Reset, T
-from bridge.gateway.storage.sqlitefile import (
-    SCHEMA_STATEMENTS,
-    encode_family,
-    labels_key,
-    load_groups,
-    open_database,
-)
+from bridge.gateway.storage.sqlitefile import has_garbage, load_groups, open_database
+from bridge.gateway.storage.sqlitewrite import Rows
 from bridge.gateway.store.types import Change
 
 log = logging.getLogger("bridge.gateway")
@@ -43,6 +46,9 @@ log = logging.getLogger("bridge.gateway")
 class _Batch:
     changes: list[Change]
     future: asyncio.Future[None]
+
+
+_WAKE = object()  # queued after a wipe committed in place: the idle writer starts collecting
 
 
 class SqliteStorage:
@@ -68,15 +74,19 @@ class SqliteStorage:
         # An inline commit would hold the event loop through an fsync; with fsync every commit
         # goes to the writer thread.
         self._inline = not fsync
-        self._group_ids: dict[str, int] = {
-            labels: gid for gid, labels in self._conn.execute("SELECT id, labels FROM groups")
-        }
-        self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
+        self._fsync = fsync
+        # The connection and the rows' ids are used by the writer thread and by commits made in
+        # place on the loop's thread: one lock, held for a transaction.
+        self._lock = threading.Lock()
+        self._rows = Rows(self._conn)
+        self._collector = Collector(has_garbage(self._conn))  # `pending` changes under the lock too
+        self._queue: queue.SimpleQueue[_Batch | object | None] = queue.SimpleQueue()
         self._resume = threading.Event()
         self._resume.set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._model: Model | None = None
         self._thread: threading.Thread | None = None
+        self._checkpointer: Checkpointer | None = None
         self._in_flight = 0  # batches queued or being written; only the loop's thread touches it
         self._feed = LocalFeed()
 
@@ -88,7 +98,8 @@ class SqliteStorage:
 
         """
         try:
-            groups = list(load_groups(self._conn))
+            with self._lock:
+                groups = list(load_groups(self._conn))
         except PersistenceError as exc:
             raise PersistenceError(
                 f"{self.path} has content this pgw-bridge cannot read ({exc}); refusing to use it"
@@ -99,6 +110,9 @@ class SqliteStorage:
         """Start the writer thread; after a failed commit, `model` is reloaded from the file."""
         self._loop = loop
         self._model = model
+        # Checkpoints move to a thread of their own: no commit pays for one (see `checkpointer`).
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._checkpointer = Checkpointer(self.path)
         self._thread = threading.Thread(target=self._writer, name="pgw-persistence", daemon=True)
         self._thread.start()
 
@@ -120,14 +134,19 @@ class SqliteStorage:
         result, changes = decide()
         if not changes:
             return result
-        if alone and self._inline and self._in_flight == 0:
+        # In place only if the writer has nothing queued and is not in a transaction (collecting).
+        if alone and self._inline and self._in_flight == 0 and self._lock.acquire(blocking=False):
             try:
-                self._write([changes])
+                wiped = self._write([changes])
             except BaseException as exc:
+                self._lock.release()
                 failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
                 log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
                 self._reload_model()
                 raise failure from None
+            self._lock.release()
+            if wiped:
+                self._queue.put(_WAKE)
             self._feed.append(changes)
             return result
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -147,9 +166,17 @@ class SqliteStorage:
     def _writer(self) -> None:
         while True:
             self._resume.wait()
-            item = self._queue.get()
+            item = self._collector.next_item(self._queue)
+            if item is COLLECT:
+                with self._lock:
+                    self._collector.step(self._conn, fsync=self._fsync)
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
+                continue
             if item is None:
                 return
+            if not isinstance(item, _Batch):
+                continue
             batches = [item]
             stop = False
             while True:
@@ -160,9 +187,11 @@ class SqliteStorage:
                 if more is None:
                     stop = True
                     break
-                batches.append(more)
+                if isinstance(more, _Batch):
+                    batches.append(more)
             try:
-                self._write([batch.changes for batch in batches])
+                with self._lock:
+                    self._write([batch.changes for batch in batches])
             except BaseException as exc:
                 self._resume.clear()
                 self._settle(batches, exc)
@@ -171,64 +200,22 @@ class SqliteStorage:
             if stop:
                 return
 
-    def _write(self, batches: list[list[Change]]) -> None:
-        conn = self._conn
-        # Group ids assigned or dropped in this transaction, to undo on rollback (copying the
-        # whole map per commit would make a push cost grow with the store).
-        undo: list[tuple[str, int | None]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for changes in batches:
-                for change in changes:
-                    self._apply(change, undo)
-            conn.execute("COMMIT")
-        except BaseException:
-            ids = self._group_ids
-            for key, gid in reversed(undo):
-                if gid is None:
-                    ids.pop(key, None)
-                else:
-                    ids[key] = gid
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+    def collecting(self) -> bool:
+        """Whether rows of a wipe are still waiting to be collected."""
+        return self._collector.pending
 
-    def _apply(self, change: Change, undo: list[tuple[str, int | None]]) -> None:
-        conn = self._conn
-        if change.wiped:
-            # Dropping the tables is twice as fast as deleting every row (no per-row foreign-key
-            # work); DDL is transactional in SQLite, so a failed commit rolls this back too.
-            conn.execute("DROP TABLE families")
-            conn.execute("DROP TABLE groups")
-            for statement in SCHEMA_STATEMENTS:
-                conn.execute(statement)
-            undo.extend(self._group_ids.items())
-            self._group_ids.clear()
-            return
-        key = labels_key(change.labels)
-        if change.group_removed:
-            gid = self._group_ids.pop(key, None)
-            if gid is not None:
-                undo.append((key, gid))
-                conn.execute("DELETE FROM families WHERE group_id = ?", (gid,))
-                conn.execute("DELETE FROM groups WHERE id = ?", (gid,))
-            return
-        gid = self._group_ids.get(key)
-        if gid is None:
-            cursor = conn.execute("INSERT INTO groups (labels) VALUES (?)", (key,))
-            gid = cursor.lastrowid
-            assert gid is not None
-            undo.append((key, None))
-            self._group_ids[key] = gid
-        if change.removed:
-            conn.executemany(
-                "DELETE FROM families WHERE group_id = ? AND name = ?", [(gid, name) for name in change.removed]
-            )
-        if change.written:
-            conn.executemany(
-                "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
-                [(gid, name, s.timestamp_ns, encode_family(s.family)) for name, s in change.written.items()],
-            )
+    def _write(self, batches: list[list[Change]]) -> bool:
+        """Commit the batches in one transaction (the caller holds the lock); whether it wiped."""
+        wiped = self._rows.commit(batches)
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
+            try:
+                self._checkpointer.settle(self._conn)
+            except sqlite3.Error as exc:  # committed all the same; the next checkpoint retries
+                log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
+        if wiped:
+            self._collector.pending = True
+        return wiped
 
     def _settle(self, batches: list[_Batch], error: BaseException | None) -> None:
         loop = self._loop
@@ -254,13 +241,17 @@ class SqliteStorage:
     def _fail_pending(self, batches: list[_Batch], failure: PersistenceError) -> int:
         """Runs on the loop while the writer waits: fail the batch and everything queued after it; how many."""
         pending = list(batches)
+        closing = False
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is not None:
+            if isinstance(item, _Batch):
                 pending.append(item)
+            closing = closing or item is None
+        if closing:
+            self._queue.put(None)  # close() is waiting for the writer to stop
         for batch in pending:
             if not batch.future.done():
                 batch.future.set_exception(failure)
@@ -273,6 +264,9 @@ class SqliteStorage:
             self._queue.put(None)
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
             self._thread = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         try:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:

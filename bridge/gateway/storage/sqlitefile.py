@@ -1,26 +1,50 @@
-"""The persistence file: its schema and identity checks, the row codec, and loading every group."""
+"""The persistence file: its schema (v2), identity checks, loading the live groups, collecting wiped ones.
+
+Schema v2::
+
+    meta      one row: the current `generation`
+    groups    id, generation, labels (JSON of the sorted pairs); unique per (generation, labels)
+    families  (group_id, name) → timestamp_ns, data (a `rowcodec` row: JSON text or protobuf blob)
+
+A wipe commits in O(1): it increments `meta.generation`. Only the groups of the current
+generation are live; older ones are garbage, deleted a few at a time by `collect_some` in
+small transactions of their own, so a crash at any moment loses nothing (a write after the
+wipe is a group of the new generation, which collection never touches). Schema v1 (no `meta`,
+no generation, labels unique) is migrated in place at open (`sqlitemigrate`).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
-from typing import Any
 
 from bridge.errors import PersistenceError
+from bridge.gateway.storage.rowcodec import decode_family
+from bridge.gateway.storage.sqlitemigrate import migrate_v1
 from bridge.gateway.store.types import StoredFamily
-from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
+
+log = logging.getLogger("bridge.gateway")
 
 APPLICATION_ID = 0x50475742  # "PGWB"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS groups (
-    id INTEGER PRIMARY KEY,
-    labels TEXT NOT NULL UNIQUE
+SCHEMA = """
+CREATE TABLE meta (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS families (
+INSERT INTO meta (id, generation) VALUES (1, 0);
+CREATE TABLE groups (
+    id INTEGER PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    labels TEXT NOT NULL,
+    UNIQUE (generation, labels)
+);
+CREATE TABLE families (
     group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     timestamp_ns INTEGER NOT NULL,
@@ -28,91 +52,9 @@ CREATE TABLE IF NOT EXISTS families (
     PRIMARY KEY (group_id, name)
 ) WITHOUT ROWID;
 """
-SCHEMA_STATEMENTS = tuple(statement.strip() for statement in _SCHEMA.split(";") if statement.strip())
-"""The schema one statement at a time (what a wipe re-creates inside its transaction)."""
-_KIND_GAUGE, _KIND_COUNTER, _KIND_UNTYPED, _KIND_SUMMARY, _KIND_HISTOGRAM = range(5)
-
-
-# ------------------------------------------------------------------ row codec (pure)
-def _float(value: float) -> Any:
-    """JSON has no NaN/Inf: store them as strings."""
-    if value != value or value in (float("inf"), float("-inf")):
-        return repr(value)
-    return value
-
-
-def _unfloat(value: Any) -> float:
-    return float(value)
-
-
-def encode_family(family: MetricFamily) -> str:
-    """A family as compact JSON: [type, help or null, [metric, ...]], each metric [labels, fields...]."""
-    metrics = []
-    for m in family.metrics:
-        fields: list[Any] = [m.labels]  # tuples encode as JSON arrays, like the lists they were
-        if m.gauge is not None:
-            fields.append([_KIND_GAUGE, _float(m.gauge)])
-        if m.counter is not None:
-            fields.append([_KIND_COUNTER, _float(m.counter)])
-        if m.untyped is not None:
-            fields.append([_KIND_UNTYPED, _float(m.untyped)])
-        if m.summary is not None:
-            s = m.summary
-            fields.append(
-                [
-                    _KIND_SUMMARY,
-                    str(s.sample_count),
-                    _float(s.sample_sum),
-                    [[_float(q), _float(v)] for q, v in s.quantiles],
-                ]
-            )
-        if m.histogram is not None:
-            h = m.histogram
-            fields.append(
-                [
-                    _KIND_HISTOGRAM,
-                    str(h.sample_count),
-                    _float(h.sample_sum),
-                    [[_float(b), str(c)] for b, c in h.buckets],
-                ]
-            )
-        metrics.append(fields)
-    return json.dumps([int(family.type), family.help, metrics], separators=(",", ":"))
-
-
-def decode_family(name: str, data: str) -> MetricFamily:
-    """Inverse of `encode_family`.
-
-    Raises:
-        PersistenceError: the row is not a family this code wrote.
-
-    """
-    try:
-        mtype, help_text, metrics = json.loads(data)
-        family = MetricFamily(name, MetricType(mtype), help_text, [])
-        for fields in metrics:
-            metric = Metric(labels=tuple((n, v) for n, v in fields[0]))
-            for kind, *rest in fields[1:]:
-                if kind == _KIND_GAUGE:
-                    metric.gauge = _unfloat(rest[0])
-                elif kind == _KIND_COUNTER:
-                    metric.counter = _unfloat(rest[0])
-                elif kind == _KIND_UNTYPED:
-                    metric.untyped = _unfloat(rest[0])
-                elif kind == _KIND_SUMMARY:
-                    metric.summary = Summary(
-                        int(rest[0]), _unfloat(rest[1]), [(_unfloat(q), _unfloat(v)) for q, v in rest[2]]
-                    )
-                elif kind == _KIND_HISTOGRAM:
-                    metric.histogram = Histogram(
-                        int(rest[0]), _unfloat(rest[1]), [(_unfloat(b), int(c)) for b, c in rest[2]]
-                    )
-                else:
-                    raise ValueError(f"unknown value kind {kind}")
-            family.metrics.append(metric)
-    except (ValueError, TypeError, IndexError, KeyError) as exc:
-        raise PersistenceError(f"family {name!r} cannot be decoded: {exc}") from None
-    return family
+"""Schema v2. `families` is v1's table unchanged: a BLOB keeps its type in a TEXT column (SQLite
+converts only numbers to text), which tells the row codec which form a row is in."""
+_TABLES = {"meta", "groups", "families"}
 
 
 def labels_key(labels: dict[str, str]) -> str:
@@ -121,7 +63,7 @@ def labels_key(labels: dict[str, str]) -> str:
 
 # ------------------------------------------------------------------ file checks
 def open_database(path: str) -> sqlite3.Connection:
-    """Open (creating if needed) a persistence file that is ours, after checking what it is.
+    """Open (creating if needed) a persistence file that is ours, after checking what it is; a v1 file is migrated.
 
     Raises:
         PersistenceError: the file is not SQLite, not ours, corrupt, or from a newer schema.
@@ -145,52 +87,149 @@ def open_database(path: str) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise PersistenceError(f"cannot open {path}: {exc}") from None
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if app_id == 0 and not tables:
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif app_id != APPLICATION_ID:
-            raise PersistenceError(
-                f"{path} is a SQLite file of another application (application_id {app_id:#x}); refusing to touch it"
-            )
-        elif version > SCHEMA_VERSION:
-            raise PersistenceError(
-                f"{path} has schema version {version}, newer than this pgw-bridge understands "
-                f"({SCHEMA_VERSION}); upgrade pgw-bridge"
-            )
-        check = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise PersistenceError(f"{path} is corrupt ({check}); refusing to start on it")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(_SCHEMA)
+        _check_and_upgrade(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise PersistenceError(f"{path} is corrupt or not a database ({exc}); refusing to start on it") from None
-    except PersistenceError:
+    except BaseException:
         conn.close()
         raise
     return conn
 
 
+def _check_and_upgrade(conn: sqlite3.Connection, path: str) -> None:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if app_id == 0 and not tables:
+        conn.execute("PRAGMA journal_mode = WAL")
+        _create(conn)
+        version = SCHEMA_VERSION
+    elif app_id != APPLICATION_ID:
+        raise PersistenceError(
+            f"{path} is a SQLite file of another application (application_id {app_id:#x}); refusing to touch it"
+        )
+    elif version > SCHEMA_VERSION:
+        raise PersistenceError(
+            f"{path} has schema version {version}, newer than this pgw-bridge understands "
+            f"({SCHEMA_VERSION}); upgrade pgw-bridge"
+        )
+    elif version < 1:
+        raise PersistenceError(f"{path} has schema version {version}, which no pgw-bridge wrote; refusing to touch it")
+    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise PersistenceError(f"{path} is corrupt ({check}); refusing to start on it")
+    conn.execute("PRAGMA journal_mode = WAL")
+    if version == 1:
+        began = time.perf_counter()
+        try:
+            groups = migrate_v1(conn)
+        except PersistenceError as exc:
+            raise PersistenceError(f"{path} cannot be migrated from schema 1 ({exc}); refusing to touch it") from None
+        except sqlite3.Error as exc:
+            raise PersistenceError(f"cannot migrate {path} from schema 1 ({exc}); the file is unchanged") from None
+        log.info(
+            "migrated the persistence file to the current schema",
+            extra={
+                "kv": {
+                    "file": path,
+                    "from": 1,
+                    "to": SCHEMA_VERSION,
+                    "groups": groups,
+                    "ms": round((time.perf_counter() - began) * 1000),
+                }
+            },
+        )
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not tables >= _TABLES or conn.execute("SELECT count(*) FROM meta").fetchone()[0] != 1:
+        raise PersistenceError(f"{path} is corrupt (schema {SCHEMA_VERSION} tables missing); refusing to start on it")
+    # Foreign keys only now: the migration rebuilds `groups` under `families`.
+    conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    """A new file: identity, version and schema in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+# ------------------------------------------------------------------ reading and collecting
+def generation(conn: sqlite3.Connection) -> int:
+    """The current generation: the live groups carry it."""
+    value: int = conn.execute("SELECT generation FROM meta").fetchone()[0]
+    return value
+
+
+def live_group_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    """Labels key → id of every live group."""
+    rows = conn.execute("SELECT labels, id FROM groups WHERE generation = (SELECT generation FROM meta)")
+    return dict(rows.fetchall())
+
+
+def has_garbage(conn: sqlite3.Connection) -> bool:
+    """Whether groups of an older generation (wiped, not collected yet) are left."""
+    row = conn.execute("SELECT 1 FROM groups WHERE generation < (SELECT generation FROM meta) LIMIT 1").fetchone()
+    return row is not None
+
+
 def load_groups(conn: sqlite3.Connection) -> Iterator[tuple[dict[str, str], dict[str, StoredFamily]]]:
-    """Every persisted group with its families, in insertion order.
+    """Every live group with its families, in insertion order.
 
     Raises:
         PersistenceError: a row that cannot be decoded.
 
     """
-    families: dict[int, dict[str, StoredFamily]] = {}
+    live = conn.execute(
+        "SELECT id, labels FROM groups WHERE generation = (SELECT generation FROM meta) ORDER BY id"
+    ).fetchall()
+    families: dict[int, dict[str, StoredFamily]] = {group_id: {} for group_id, _ in live}
+    # One scan in key order; the rows of wiped groups not collected yet are skipped undecoded.
     for group_id, name, timestamp_ns, data in conn.execute(
         "SELECT group_id, name, timestamp_ns, data FROM families ORDER BY group_id"
     ):
-        families.setdefault(group_id, {})[name] = StoredFamily(decode_family(name, data), timestamp_ns)
-    for group_id, labels in conn.execute("SELECT id, labels FROM groups ORDER BY id"):
+        group = families.get(group_id)
+        if group is not None:
+            group[name] = StoredFamily(decode_family(name, data), timestamp_ns)
+    for group_id, labels in live:
         try:
             pairs = json.loads(labels)
             label_map = {str(n): str(v) for n, v in pairs}
         except (ValueError, TypeError) as exc:
             raise PersistenceError(f"group {group_id} has unreadable labels: {exc}") from None
-        yield label_map, families.get(group_id, {})
+        yield label_map, families[group_id]
+
+
+_WIPED_BATCH = (
+    "SELECT id FROM groups WHERE generation < (SELECT generation FROM meta) ORDER BY generation, labels LIMIT ?"
+)
+"""The next wiped groups, in the order of the (generation, labels) index: the same rows twice in one transaction."""
+
+
+def collect_some(conn: sqlite3.Connection, limit: int) -> int:
+    """Delete up to `limit` wiped groups and their families in one transaction; how many went (0: none left).
+
+    Four statements, each one call into SQLite: the writer thread gives up the GIL around every
+    call and every row it steps, and wins it back from a busy event loop only at the loop's
+    next switch, so fetching the ids and deleting row by row (executemany) would hand the GIL
+    back and forth hundreds of times per batch.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"DELETE FROM families WHERE group_id IN ({_WIPED_BATCH})", (limit,))
+        collected = conn.execute(f"DELETE FROM groups WHERE id IN ({_WIPED_BATCH})", (limit,)).rowcount
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return collected

@@ -5,12 +5,11 @@ history: replicas already running see it and reload. It refuses a database that 
 unless asked to replace them. Export writes a new persistence file (it refuses an existing one)
 that `--persistence.file` restores as it was. The file is read and written through
 `SqliteStorage` (its `load`, and one `write` of every group with its own arrival times), so
-each side keeps its own row format and schema. The database keeps every field a family can
-carry; a file's format may keep less (schema 1: classic values only), so export loads what it
-wrote and compares every family with the database's, protobuf bytes and arrival time: a store the
-file would hold less of (native histograms, float counts, exemplars, created timestamps, unknown
-fields) is refused, naming the family, and no file is left behind (it is written under a
-temporary name and renamed into place once checked).
+each side keeps its own row format and schema. Both keep every field a family can carry (the
+file's schema 2 writes what JSON cannot hold as protobuf); export still loads what it wrote and
+compares every family with the database's, protobuf bytes and arrival time, so a file that would
+hold less than the database is refused, naming the family, and no file is left behind (it is
+written under a temporary name and renamed into place once checked).
 """
 
 from __future__ import annotations

@@ -1,34 +1,19 @@
-"""SQLite persistence: row codec round trips, refusal of files that are not ours, exact restore, failure reload."""
+"""SQLite persistence: refusal of files that are not ours, exact restore, failure reload, wipes."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
 
 from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
+from bridge.gateway.storage.checkpointer import RESET_FRAMES, Checkpointer
 from bridge.gateway.storage.sqlite import SqliteStorage
-from bridge.gateway.storage.sqlitefile import decode_family, encode_family
-from bridge.protocol.model import MetricFamily
 from bridge.protocol.textparse import parse_text
-from tests.support.strategies import families
-
-
-@settings(max_examples=200)
-@given(families())
-def test_row_codec_round_trips(family: MetricFamily) -> None:
-    assert decode_family(family.name, encode_family(family)) == family
-
-
-def test_non_finite_and_help_presence_survive() -> None:
-    family = parse_text(b"# HELP x a\\\\b\nx NaN\ny +Inf\n")["x"]
-    again = decode_family("x", encode_family(family))
-    assert again.help == "a\\b"
-    assert again.metrics[0].untyped != again.metrics[0].untyped
 
 
 @pytest.mark.parametrize(
@@ -60,7 +45,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_corrupt_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     storage = SqliteStorage(str(path))
-    storage._conn.execute("INSERT INTO groups (labels) VALUES ('[]')")
+    storage._conn.execute("INSERT INTO groups (generation, labels) VALUES (0, '[]')")
     storage._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     storage._conn.close()
     data = bytearray(path.read_bytes())
@@ -132,24 +117,30 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     assert [labels for labels, _ in restored] == [{"job": "b"}]
 
 
-async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path) -> None:
-    # A wipe drops and re-creates the tables inside its transaction: a failure must undo the drop.
+@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
+async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path, in_flight: int) -> None:
+    # A wipe moves to a new generation inside its transaction: a failure must undo that, and the
+    # writer's map of group ids with it (the next push to an old group updates its row).
     path = str(tmp_path / "state.db")
     storage = SqliteStorage(path)
     gateway = Gateway(storage=storage)
+    gateway.requests_in_flight = in_flight
     gateway.start()
     for i in range(3):
         await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
-    # Another table pointing at a group makes dropping `groups` violate a foreign key.
-    storage._conn.execute("CREATE TABLE pin (g INTEGER REFERENCES groups(id))")
-    storage._conn.execute("INSERT INTO pin SELECT id FROM groups LIMIT 1")
-    with pytest.raises(PersistenceError, match="FOREIGN KEY"):
+    storage._conn.execute("CREATE TRIGGER boom BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    with pytest.raises(PersistenceError, match="disk says no"):
         await gateway.wipe()
     await asyncio.sleep(0.05)
     assert sorted(g.labels["instance"] for g in gateway.store.groups.values()) == ["0", "1", "2"]
     assert gateway.metrics_text().count(b"\nx{") == 3
+    storage._conn.execute("DROP TRIGGER boom")
+    await gateway.push({"job": "a", "instance": "0"}, parse_text(b"x 2\n"), replace=True)
+    assert not storage.collecting()
     await gateway.close()
-    assert len(SqliteStorage(path).load().groups) == 3
+    again = SqliteStorage(path)
+    assert len(again.load().groups) == 3
+    assert again._conn.execute("SELECT count(*) FROM groups").fetchone()[0] == 3
 
 
 async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
@@ -171,3 +162,50 @@ async def test_a_failed_commit_is_a_500_that_says_why(tmp_path: Path) -> None:
     assert gateway.store.groups == {}
     storage._conn.execute("DROP TRIGGER boom")
     await gateway.close()
+
+
+async def test_commits_leave_checkpoints_to_their_own_thread(tmp_path: Path) -> None:
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    # No commit runs a checkpoint inside itself (a push would pay for copying the WAL back).
+    assert storage._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    checkpointer = storage._checkpointer
+    assert checkpointer is not None
+    for i in range(20):
+        await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
+    for _ in range(500):
+        if checkpointer.checkpoints:
+            break
+        await asyncio.sleep(0.01)
+    assert checkpointer.checkpoints, "the checkpointer never ran"
+    frames, done = checkpointer.checkpoint()
+    assert frames == done
+    await gateway.close()
+    wal = Path(path + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_a_wal_that_does_not_restart_gets_one_checkpoint_from_the_writer(tmp_path: Path) -> None:
+    # Under a steady load a commit lands during nearly every background checkpoint, and SQLite
+    # restarts the WAL only after one that left nothing behind: the writer then finishes one.
+    path = str(tmp_path / "state.db")
+    SqliteStorage(path)._conn.close()
+    checkpointer = Checkpointer(path)
+    ran: list[str] = []
+
+    class Writer:
+        def execute(self, sql: str) -> None:
+            ran.append(sql)
+
+    writer: Any = Writer()
+    checkpointer.frames = RESET_FRAMES
+    checkpointer.settle(writer)
+    assert ran == []
+    checkpointer.frames = RESET_FRAMES + 1
+    checkpointer.settle(writer)
+    assert ran == ["PRAGMA wal_checkpoint(PASSIVE)"]
+    checkpointer.settle(writer)  # once: the next background checkpoint measures the WAL again
+    assert len(ran) == 1
+    checkpointer.close()
