@@ -4,7 +4,8 @@ The map, by feature and by purity (pure: no UI, no HTTP, no event loop; checked 
 
     __main__.py     `pgwtui [URL]`: flags → settings → app; with no gateway, starts the demo (demo.py)
     demo.py         the seeded embedded gateway and the spool bridge on ./spool (the only bridge.gateway user)
-    app.py          PgwApp: opens the screens, runs every gateway worker, owns the alerts watcher, routes errors
+    app.py          PgwApp: opens the screens, owns the gateway workers and the alerts watcher, routes errors
+    gateway_workers.py  GatewayWorkers: every read and delete of the gateway, as the app's workers
     app.tcss        all styling
     client.py       GatewayClient over httpx (injectable transport): groups, info, deletes, re-push
     messages.py     worker results (GroupsLoaded, …) and screen requests (DeleteGroupsRequested, …)
@@ -24,9 +25,10 @@ The map, by feature and by purity (pure: no UI, no HTTP, no event loop; checked 
     durations.py    pure: parse and format durations
     errors.py       pure: the exception tree, and the words for any error
 
-Data flows one way: a worker in app.py reads the gateway (client.py → models.py), assesses the
-groups (views/groups.py), posts a message; the app publishes a new AppState; each screen redraws
-from it. A screen asks for I/O only by posting a request message to the app.
+Data flows one way: a worker (gateway_workers.py) reads the gateway (client.py → models.py), the
+app decodes and assesses the groups off the UI thread (views/groups.py) and posts a message; the
+app publishes a new AppState; each screen redraws from it. A screen asks for I/O only by posting a
+request message to the app.
 """
 
 from __future__ import annotations

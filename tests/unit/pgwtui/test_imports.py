@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "pgwtui"
 COMPOSERS = {"__main__.py", "demo.py"}
 """The only modules allowed to compose the embedded gateway."""
-EDGES = {"__init__", "__main__", "app", "client", "demo", "messages"}
+EDGES = {"__init__", "__main__", "app", "client", "demo", "gateway_workers", "messages"}
 """Top-level modules that may import the UI, HTTP or the event loop; every other one is in the pure contract."""
 
 
