@@ -10,6 +10,7 @@ from datetime import tzinfo
 from typing import ClassVar
 
 import httpx
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from pgwtui.alerts.history_watch import HistoryWatcher
 from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.alerts.watch import ALERT_WORKERS, AlertsWatcher
 from pgwtui.client import GatewayClient, collector_paused
@@ -27,6 +29,9 @@ from pgwtui.labels import key_text
 from pgwtui.messages import (
     AlertsFailed,
     AlertsLoaded,
+    CadenceFailed,
+    CadenceLoaded,
+    CadenceRequested,
     ConnectionFailed,
     DeleteFamilyRequested,
     DeleteGroupsRequested,
@@ -35,6 +40,9 @@ from pgwtui.messages import (
     GatewayInfoRequested,
     GroupsDeleted,
     GroupsLoaded,
+    HistoryFailed,
+    HistoryLoaded,
+    HistoryRequested,
 )
 from pgwtui.models import Snapshot
 from pgwtui.screens.base import AppContext, PgwScreen
@@ -76,6 +84,7 @@ class PgwApp(App[None]):
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
         self.alerts = AlertsWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
         self.gateway = GatewayWorkers(self, client, read=self._read)
+        self.history = HistoryWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
         self._timer: Timer | None = None
 
     # ----------------------------------------------------------------- lifecycle
@@ -191,6 +200,23 @@ class PgwApp(App[None]):
     def on_alerts_failed(self, message: AlertsFailed) -> None:
         """Keep the last alerts, show the alerts banner."""
         self.alerts.failed(message.text)
+
+    # ----------------------------------------------------------------- history and cadence (HistoryWatcher)
+    def on_history_requested(self, message: HistoryRequested) -> None:
+        """The detail wants a chart."""
+        self.history.request_history(message.key, message.range_name, fresh=message.fresh)
+
+    def on_cadence_requested(self, message: CadenceRequested) -> None:
+        """The groups view has rows on screen without a cadence."""
+        self.history.request_cadence(message.keys)
+
+    @on(HistoryLoaded)
+    @on(HistoryFailed)
+    @on(CadenceLoaded)
+    @on(CadenceFailed)
+    def _history_answered(self, message: HistoryLoaded | HistoryFailed | CadenceLoaded | CadenceFailed) -> None:
+        """Prometheus answered the chart or the column (or could not): the watcher applies it to the state."""
+        self.history.answered(message)
 
     # ----------------------------------------------------------------- the one error router
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

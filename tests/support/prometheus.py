@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import signal
 import subprocess
 import tempfile
+from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
+from bridge.protocol.grouping import GroupKey
 from tests.support.servers import free_port, wait_ready
 
 
@@ -140,17 +146,24 @@ def api_alert(
 
 
 class FakePrometheus(httpx.AsyncBaseTransport):
-    """Answers `/api/v1/alerts` with whatever `alerts` holds (mutable), or fails like a dead server."""
+    """Answers `/api/v1/alerts` with whatever `alerts` holds (mutable), range queries from `history`, or fails like a dead server."""
 
-    def __init__(self, alerts: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(self, alerts: Sequence[dict[str, Any]] = (), history: FakeHistory | None = None) -> None:
         self.alerts = list(alerts)
+        self.history = history
         self.down = False
         self.requests = 0
+        self.range_queries: list[dict[str, str]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         if self.down:
             raise httpx.ConnectError("[Errno 111] Connection refused")
+        if request.url.path == "/api/v1/query_range":
+            form = {k: v for k, v in httpx.QueryParams((await request.aread()).decode()).items()}
+            self.range_queries.append(form)
+            history = self.history or FakeHistory({})
+            return httpx.Response(200, content=json.dumps(history.answer(form)).encode())
         if request.url.path != "/api/v1/alerts":
             return httpx.Response(404, text="404 page not found\n")
         body = {"status": "success", "data": {"alerts": self.alerts}}
@@ -231,3 +244,156 @@ def demo_alerts(now: float) -> list[dict[str, Any]]:
             summary="db-1 is busy",
         ),
     ]
+
+
+# ---------------------------------------------------------------- a fake history for Pilot and snapshot tests
+@dataclass
+class GroupHistory:
+    """What a Prometheus scraping a gateway would have recorded about one group."""
+
+    pushes: list[float]
+    failures: list[float] = field(default_factory=list)
+    firing: list[tuple[str, float, float]] = field(default_factory=list)
+    """(alertname, from, to): when an alert about the group was firing."""
+
+
+_MATCHER = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)=("(?:[^"\\]|\\.)*")')
+_TERM = re.compile(r"^(changes\()?([a-zA-Z_:]+)(\{.*?\})(?:\[(\w+)\](?: offset (\w+))?\))?$")
+
+
+class FakeHistory:
+    """Answers pgwtui's range queries from group schedules, as a Prometheus scraping every `scrape` seconds would.
+
+    Only the forms pgwtui sends are understood (`METRIC{…}`, `changes(METRIC{…}[W] [offset O])`, the
+    difference of two of those, unions of them with `or`, `ALERTS{…}`); anything else fails the
+    test loudly. A real Prometheus cannot run at a fixed clock with a month of fixed data, so
+    snapshot and Pilot tests use this; the e2e tests use the real one.
+    """
+
+    def __init__(self, groups: dict[GroupKey, GroupHistory], *, scrape: float = 15.0) -> None:
+        self.groups = groups
+        self.scrape = scrape
+
+    def answer(self, form: dict[str, str]) -> dict[str, Any]:
+        start, end, step = float(form["start"]), float(form["end"]), float(form["step"])
+        steps = [start + i * step for i in range(int((end - start) / step + 1e-9) + 1)]
+        result = []
+        for term in form["query"].split(" or "):
+            term = term.strip()
+            result += self._term(term[1:-1] if term.startswith("(") else term, steps)
+        return {"status": "success", "data": {"resultType": "matrix", "result": result}}
+
+    def _term(self, term: str, steps: list[float]) -> list[dict[str, Any]]:
+        if " - " in term:
+            left, right = (self._term(part, steps) for part in term.split(" - "))
+            by_labels = {json.dumps(r["metric"], sort_keys=True): dict(r["values"]) for r in right}
+            out = []
+            for series in left:
+                other = by_labels.get(json.dumps(series["metric"], sort_keys=True), {})
+                values = [[t, str(int(v) - int(other[t]))] for t, v in series["values"] if t in other]
+                if values:
+                    out.append({"metric": series["metric"], "values": values})
+            return out
+        found = _TERM.match(term)
+        assert found, f"FakeHistory cannot evaluate {term!r}"
+        changes, metric, selector, window, offset = found.groups()
+        wanted = {name: json.loads(value) for name, value in _MATCHER.findall(selector)}
+        back = parse_duration(offset) if offset else 0.0
+        out = []
+        for key, history in self.groups.items():
+            labels = {name: value for name, value in key if value}
+            if metric == "ALERTS":
+                out += self._alerts(labels, wanted, history, steps)
+                continue
+            if any(labels.get(n, "") != v for n, v in wanted.items()):
+                continue
+            events = history.pushes if metric == "push_time_seconds" else history.failures
+            if changes:
+                seconds = parse_duration(window)
+                values = [
+                    [t, str(self._changes(events, t - back - seconds, t - back))]
+                    for t in steps
+                    if self._exists(history, t - back)
+                ]
+                name: dict[str, str] = {}
+            else:
+                values = [[t, repr(self._value(events, t))] for t in steps if self._exists(history, t)]
+                name = {"__name__": metric}
+            if values:
+                out.append({"metric": {**name, **labels}, "values": values})
+        return out
+
+    def _alerts(
+        self, labels: dict[str, str], wanted: dict[str, str], history: GroupHistory, steps: list[float]
+    ) -> list[dict[str, Any]]:
+        out = []
+        for alertname in sorted({name for name, _s, _e in history.firing}):
+            series = {"alertname": alertname, "alertstate": "firing", **labels}
+            if any(series.get(n, "") != v for n, v in wanted.items()):
+                continue
+            values = [[t, "1"] for t in steps if any(n == alertname and s <= t <= e for n, s, e in history.firing)]
+            if values:
+                out.append({"metric": {"__name__": "ALERTS", **series}, "values": values})
+        return out
+
+    def _exists(self, history: GroupHistory, t: float) -> bool:
+        first = min([*history.pushes, *history.failures], default=None)
+        return first is not None and self._scraped(t) >= first
+
+    def _scraped(self, t: float) -> float:
+        return (t // self.scrape) * self.scrape
+
+    def _value(self, events: list[float], t: float) -> float:
+        index = bisect_right(events, self._scraped(t))
+        return events[index - 1] if index else 0.0
+
+    def _changes(self, events: list[float], start: float, end: float) -> int:
+        # Samples in (start, end], as a range selector holds them; a sample changes when a new event is visible.
+        t = math.floor(start / self.scrape) * self.scrape + self.scrape
+        seen = [bisect_right(events, s) for s in _frange(t, end, self.scrape)]
+        return sum(1 for a, b in pairwise(seen) if a != b)
+
+
+def _frange(start: float, end: float, step: float) -> list[float]:
+    return [start + i * step for i in range(int((end - start) // step) + 1)] if end >= start else []
+
+
+def parse_duration(text: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)", text))
+
+
+def demo_history(now: float) -> FakeHistory:
+    """Months of history for the demo gateway's groups at `now`, consistent with what they hold."""
+    hour = 3600.0
+
+    def every(interval: float, last: float, span: float = 40 * 86400, *, until: float | None = None) -> list[float]:
+        first = last - span
+        times = []
+        t = last
+        while t >= first:
+            times.append(t)
+            t -= interval
+        return sorted(times) if until is None else sorted(x for x in times if x <= until)
+
+    cron_pushes = every(6 * hour, now - 5 * hour)
+    cron_firing = [("PushgatewayGroupStale", p + hour + 300, p + 6 * hour) for p in cron_pushes]
+    cron_firing[-1] = ("PushgatewayGroupStale", cron_pushes[-1] + hour + 300, now)
+    return FakeHistory(
+        {
+            (("instance", ""), ("job", "cron-cleanup")): GroupHistory(cron_pushes, firing=cron_firing),
+            (("instance", "db-1"), ("job", "backup")): GroupHistory(every(24 * hour, now - 120)),
+            (("instance", "db-2"), ("job", "backup")): GroupHistory(
+                every(24 * hour, now - 31 * hour), firing=[("PushgatewayGroupStale", now - 5 * hour, now)]
+            ),
+            (("job", "nightly-report"),): GroupHistory(every(24 * hour, now - 3 * hour)),
+            (("job", "etl"), ("stage", "load")): GroupHistory(
+                every(20 * 60, now - 20 * 60), failures=[now - 3 * 86400, now - 240]
+            ),
+            (("instance", "gpu-7"), ("job", "ml-train")): GroupHistory(
+                every(30 * 60, now - 2 * hour, 3 * 86400),
+                failures=[now - 2 * hour + 60 * m for m in range(10, 120, 25)],
+                firing=[("PushgatewayGroupStale", now - hour, now), ("PushgatewayPushFailed", now - 600, now)],
+            ),
+        }
+    )
