@@ -11,7 +11,7 @@ The map, by feature and by purity (pure: no UI, no HTTP, no event loop; checked 
     messages.py     worker results (GroupsLoaded, …) and screen requests (DeleteGroupsRequested, …)
     screens/        one Textual screen per view, on the PgwScreen base; dialogs and help
     widgets/        the groups table (Line API), the status bar, the banners, vim-key tables
-    alerts/         Prometheus's alerts: the pure model, its HTTP client, the watcher the app owns
+    alerts/         Prometheus: alerts and range queries (pure models), its HTTP client, the watchers the app owns
     views/          pure: each screen's rows, cells and texts, one module per screen
     rules/          pure: `pgwtui rules`, the staleness and health rules as a Prometheus rule file
     config.py       pure: flags + environment + config file → Settings (gateway, Prometheus, refresh)

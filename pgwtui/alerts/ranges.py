@@ -71,10 +71,12 @@ def changes_in_step(metric: str, sel: str, step: float) -> str:
 
     `changes(x[step])` misses the change between the last sample of one step and the first of the
     next. Counting over the step plus LOOKBACK, less the changes within that LOOKBACK before the
-    step, counts exactly the changes whose later sample falls in the step.
+    step, counts exactly the changes whose later sample falls in the step. A series younger than
+    a step has nothing before it: `or … * 0` subtracts nothing then, instead of dropping the point.
     """
     wide, back, offset = promql_duration(step + LOOKBACK), promql_duration(LOOKBACK), promql_duration(step)
-    return f"changes({metric}{sel}[{wide}]) - changes({metric}{sel}[{back}] offset {offset})"
+    total = f"changes({metric}{sel}[{wide}])"
+    return f"{total} - (changes({metric}{sel}[{back}] offset {offset}) or {total} * 0)"
 
 
 def history_queries(key: GroupKey, start: float, end: float, step: float) -> dict[str, RangeQuery]:

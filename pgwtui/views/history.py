@@ -214,7 +214,8 @@ def cadence(history: History, last_push: float | None, now: float) -> Cadence:
     """The push cadence of a group over its history; `last_push` is the gateway's own (newer than the last step)."""
     step = history.window.step
     counts = per_step(history.pushes)
-    total = sum(counts)
+    # The step at the window's start counts the pushes of the step before it.
+    total = sum(n for (t, _v), n in zip(history.pushes, counts, strict=True) if t > history.window.start)
     times = event_times(history.pushed)
     if last_push is not None and (not times or last_push > times[-1]):
         times.append(last_push)
@@ -254,7 +255,7 @@ def suggest(usual: float) -> float:
     """A maximum age that tolerates one missed push (twice the usual interval), rounded up to a round figure."""
     target = 2 * usual
     for unit, limit in ((10.0, 120.0), (300.0, 7200.0), (3600.0, 2 * 86400.0)):
-        if target < limit:
+        if target <= limit:
             return math.ceil(target / unit) * unit
     return math.ceil(target / 86400.0) * 86400.0
 

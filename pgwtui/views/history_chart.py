@@ -16,7 +16,29 @@ from pgwtui.views.history import History, event_times
 
 MAX_SAWTOOTH_PUSHES = 720
 """Past this many pushes in the range the line follows the steps instead of every push (plotext stays quick)."""
-_NICE = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+_NICE = (
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
+    172800,
+    604800,
+    1209600,
+)
 LEGEND = "─ age of last push   ● push   ✗ failed push   ═ max age   ▀ alert firing"
 
 

@@ -31,7 +31,7 @@ class HistoryChart(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         if data is None or data.empty:
-            plt.title(note or (data.empty if data is not None else ""))
+            plt.title(data.empty if data is not None else "no history to show")
             plt.xticks([], [])
             plt.yticks([], [])
             self.refresh()
@@ -66,7 +66,7 @@ class HistoryFigures(Static):
         hint = self.get_component_rich_style("history-figures--hint", partial=True)
         width = max(20, (self.content_region.width or 60) - LABEL_WIDTH)
         if note:
-            text.append(note, hint)
+            text.append("\n".join(textwrap.wrap(note, width + LABEL_WIDTH)), hint)
         for i, figure in enumerate(figures):
             if i or note:
                 text.append("\n")

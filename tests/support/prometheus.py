@@ -154,12 +154,17 @@ class FakePrometheus(httpx.AsyncBaseTransport):
         self.down = False
         self.requests = 0
         self.range_queries: list[dict[str, str]] = []
+        self.refuse_ranges: int | None = None
+        """A status to answer range queries with (401: a Prometheus whose credentials we lack)."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         if self.down:
             raise httpx.ConnectError("[Errno 111] Connection refused")
         if request.url.path == "/api/v1/query_range":
+            if self.refuse_ranges is not None:
+                reason = "Unauthorized" if self.refuse_ranges == 401 else "Service Unavailable"
+                return httpx.Response(self.refuse_ranges, text=f"{reason}\n")
             form = {k: v for k, v in httpx.QueryParams((await request.aread()).decode()).items()}
             self.range_queries.append(form)
             history = self.history or FakeHistory({})
@@ -277,23 +282,26 @@ class FakeHistory:
     def answer(self, form: dict[str, str]) -> dict[str, Any]:
         start, end, step = float(form["start"]), float(form["end"]), float(form["step"])
         steps = [start + i * step for i in range(int((end - start) / step + 1e-9) + 1)]
-        result = []
-        for term in form["query"].split(" or "):
-            term = term.strip()
-            result += self._term(term[1:-1] if term.startswith("(") else term, steps)
-        return {"status": "success", "data": {"resultType": "matrix", "result": result}}
+        return {"status": "success", "data": {"resultType": "matrix", "result": self._expr(form["query"], steps)}}
+
+    def _expr(self, expr: str, steps: list[float]) -> list[dict[str, Any]]:
+        expr = _unwrap(expr.strip())
+        for operator in (" or ", " - ", " * "):
+            parts = _split(expr, operator)
+            if len(parts) == 1:
+                continue
+            left, right = self._expr(parts[0], steps), self._expr(operator.join(parts[1:]), steps)
+            if operator == " or ":
+                seen = {_labels(s) for s in left}
+                return left + [s for s in right if _labels(s) not in seen]
+            if operator == " * ":
+                return [{"metric": s["metric"], "values": [[t, "0"] for t, _v in s["values"]]} for s in left]
+            return _minus(left, right)
+        return self._term(expr, steps)
 
     def _term(self, term: str, steps: list[float]) -> list[dict[str, Any]]:
-        if " - " in term:
-            left, right = (self._term(part, steps) for part in term.split(" - "))
-            by_labels = {json.dumps(r["metric"], sort_keys=True): dict(r["values"]) for r in right}
-            out = []
-            for series in left:
-                other = by_labels.get(json.dumps(series["metric"], sort_keys=True), {})
-                values = [[t, str(int(v) - int(other[t]))] for t, v in series["values"] if t in other]
-                if values:
-                    out.append({"metric": series["metric"], "values": values})
-            return out
+        if term == "0":
+            return []
         found = _TERM.match(term)
         assert found, f"FakeHistory cannot evaluate {term!r}"
         changes, metric, selector, window, offset = found.groups()
@@ -310,8 +318,9 @@ class FakeHistory:
             events = history.pushes if metric == "push_time_seconds" else history.failures
             if changes:
                 seconds = parse_duration(window)
+                born = min([*history.pushes, *history.failures])
                 values = [
-                    [t, str(self._changes(events, t - back - seconds, t - back))]
+                    [t, str(self._changes(events, max(t - back - seconds, born - self.scrape), t - back))]
                     for t in steps
                     if self._exists(history, t - back)
                 ]
@@ -348,7 +357,8 @@ class FakeHistory:
         return events[index - 1] if index else 0.0
 
     def _changes(self, events: list[float], start: float, end: float) -> int:
-        # Samples in (start, end], as a range selector holds them; a sample changes when a new event is visible.
+        # Samples in (start, end], as a range selector holds them (none before the series was born); a
+        # sample differs from the one before when a new event is visible.
         t = math.floor(start / self.scrape) * self.scrape + self.scrape
         seen = [bisect_right(events, s) for s in _frange(t, end, self.scrape)]
         return sum(1 for a, b in pairwise(seen) if a != b)
@@ -356,6 +366,57 @@ class FakeHistory:
 
 def _frange(start: float, end: float, step: float) -> list[float]:
     return [start + i * step for i in range(int((end - start) // step) + 1)] if end >= start else []
+
+
+def _unwrap(expr: str) -> str:
+    """`expr` without parentheses around all of it."""
+    while expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for i, c in enumerate(expr):
+            depth += {"(": 1, ")": -1}.get(c, 0)
+            if depth == 0 and i < len(expr) - 1:
+                return expr  # the first "(" closes before the end: (a) or (b)
+        expr = expr[1:-1].strip()
+    return expr
+
+
+def _split(expr: str, operator: str) -> list[str]:
+    """`expr` split at `operator` outside parentheses, brackets and quotes."""
+    parts, depth, quoted, last, i = [], 0, False, 0, 0
+    while i < len(expr):
+        c = expr[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and expr.startswith(operator, i):
+            parts.append(expr[last:i])
+            last = i = i + len(operator)
+            continue
+        i += 1
+    return [*parts, expr[last:]]
+
+
+def _labels(series: dict[str, Any]) -> str:
+    return json.dumps(series["metric"], sort_keys=True)
+
+
+def _minus(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_labels = {_labels(r): dict(r["values"]) for r in right}
+    out = []
+    for series in left:
+        other = by_labels.get(_labels(series), {})
+        values = [[t, str(int(v) - int(other[t]))] for t, v in series["values"] if t in other]
+        if values:
+            out.append({"metric": series["metric"], "values": values})
+    return out
 
 
 def parse_duration(text: str) -> float:
@@ -387,6 +448,12 @@ def demo_history(now: float) -> FakeHistory:
                 every(24 * hour, now - 31 * hour), firing=[("PushgatewayGroupStale", now - 5 * hour, now)]
             ),
             (("job", "nightly-report"),): GroupHistory(every(24 * hour, now - 3 * hour)),
+            (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1")): GroupHistory(
+                every(15.0, now - 15, 2 * 86400)
+            ),
+            (("job", "deploy"), ("path", "/srv/app")): GroupHistory(
+                [now - 9 * 86400, now - 6 * 86400 - 5 * hour, now - 2 * 86400 - 3 * hour, now - 7 * hour, now - 40]
+            ),
             (("job", "etl"), ("stage", "load")): GroupHistory(
                 every(20 * 60, now - 20 * 60), failures=[now - 3 * 86400, now - 240]
             ),
