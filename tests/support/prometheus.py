@@ -335,12 +335,14 @@ class FakeHistory:
     def _alerts(
         self, labels: dict[str, str], wanted: dict[str, str], history: GroupHistory, steps: list[float]
     ) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for alertname in sorted({name for name, _s, _e in history.firing}):
-            series = {"alertname": alertname, "alertstate": "firing", **labels}
+            series: dict[str, str] = {"alertname": alertname, "alertstate": "firing", **labels}
             if any(series.get(n, "") != v for n, v in wanted.items()):
                 continue
-            values = [[t, "1"] for t in steps if any(n == alertname and s <= t <= e for n, s, e in history.firing)]
+            values: list[list[object]] = [
+                [t, "1"] for t in steps if any(n == alertname and s <= t <= e for n, s, e in history.firing)
+            ]
             if values:
                 out.append({"metric": {"__name__": "ALERTS", **series}, "values": values})
         return out

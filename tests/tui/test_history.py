@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from functools import partial
 from typing import Any
 
 import httpx
@@ -37,6 +38,10 @@ async def open_detail(pilot: Any, key: Any) -> GroupDetailScreen:
     return screen
 
 
+def showing(app: Any, range_name: str) -> bool:
+    return app.state.history is not None and app.state.history.span.name == range_name
+
+
 def history_queries(fake: FakePrometheus) -> list[dict[str, str]]:
     return [q for q in fake.range_queries if not q["query"].startswith("(changes")]
 
@@ -51,9 +56,7 @@ async def test_range_keys_switch_the_chart_and_a_range_seen_is_not_read_again(de
         assert "usual interval ~6h" in screen_text(app)
         for key, name in (("4", "30d"), ("1", "1h"), ("3", "7d")):
             await pilot.press(key)
-            await wait_for(
-                pilot, lambda n=name: app.state.history is not None and app.state.history.span.name == n, name
-            )
+            await wait_for(pilot, partial(showing, app, name), name)
             assert f"HISTORY · last {name}" in screen_text(app)
             window = Window.ending(history_range(name), NOW)
             asked = history_queries(fake)[-5:]
