@@ -14,6 +14,7 @@ The map, by feature and by purity (pure: no UI, no HTTP, no event loop; checked 
     alerts/         Prometheus: alerts and range queries (pure models), its HTTP client, the watchers the app owns
     views/          pure: each screen's rows, cells and texts, one module per screen
     rules/          pure: `pgwtui rules`, the staleness and health rules as a Prometheus rule file
+    web/            `pgwtui web`: the app in a browser (textual-serve), basic auth from the gateway's web config
     config.py       pure: flags + environment + config file → Settings (gateway, Prometheus, refresh)
     config_file.py  pure: where the config file is, reading it, its [staleness] and [alerts] tables
     connection.py   pure: Connection (where and how to reach a server), GatewayInfo, Extensions

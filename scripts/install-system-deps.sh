@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests use as oracles and peers: the Go Pushgateway and Prometheus
-# (Debian packages prometheus-pushgateway and prometheus, which brings promtool), then fetches the
+# (Debian packages prometheus-pushgateway and prometheus, which brings promtool) and the headless
+# browser `pgwtui web` is tested in (Debian chromium), then fetches the
 # 1.11 oracles into the project cache (scripts/fetch-oracles.sh; nothing installed system-wide).
 # With --bench, also wrk, the load generator of `make bench` (the tests never need it).
 set -euo pipefail
 
-wanted=(prometheus-pushgateway prometheus promtool)
+wanted=(prometheus-pushgateway prometheus promtool chromium)
 [ "${1:-}" = "--bench" ] && wanted+=(wrk)
 
 missing=()
