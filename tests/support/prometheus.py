@@ -36,6 +36,8 @@ class PrometheusProcess:
         metrics_paths: Sequence[str] = ("/metrics",),
         port: int | None = None,
         web_config: dict[str, Any] | None = None,
+        data_dir: Path | None = None,
+        retention: str | None = None,
     ) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
         root = Path(self._tmp.name)
@@ -59,7 +61,7 @@ class PrometheusProcess:
         self.config_path.write_text(yaml.safe_dump(config))
         self.log_path = root / "prometheus.log"
         self._log = self.log_path.open("wb")
-        extra = []
+        extra = [f"--storage.tsdb.retention.time={retention}"] if retention else []
         if web_config is not None:
             web_path = root / "web.yml"
             web_path.write_text(yaml.safe_dump(web_config))
@@ -68,7 +70,7 @@ class PrometheusProcess:
             [
                 binary,
                 f"--config.file={self.config_path}",
-                f"--storage.tsdb.path={root / 'data'}",
+                f"--storage.tsdb.path={data_dir or root / 'data'}",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--log.level=warn",
                 *extra,
@@ -94,9 +96,10 @@ class PrometheusProcess:
         """Every active (pending or firing) alert."""
         return list(self._get("/api/v1/alerts")["alerts"])
 
-    def query(self, expr: str) -> list[dict[str, Any]]:
-        """An instant query's vector."""
-        return list(self._get("/api/v1/query", query=expr)["result"])
+    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+        """An instant query's vector (at `at`, else now)."""
+        params = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
+        return list(self._get("/api/v1/query", **params)["result"])
 
     def logs(self) -> str:
         self._log.flush()
