@@ -159,7 +159,9 @@ async def test_the_history_is_what_prometheus_stored(stack: Stack):
             "the stale alert's firing span",
             timeout=20,
         )
-        assert {s.name for s in app.state.history.firing} == {"PushgatewayGroupStale"}
+        stopped = app.state.history
+        assert stopped is not None
+        assert {s.name for s in stopped.firing} == {"PushgatewayGroupStale"}
         assert "firing now" in screen_text(app)
 
         await pilot.press("escape")
