@@ -74,7 +74,7 @@ def openmetrics(path: Path, groups: int, now: float) -> int:
     start = now - 30 * DAY
     outage = (now - 10 * DAY, now - 10 * DAY + 6 * 3600)
     stopped = now - 7200
-    pushes = []
+    pushes: list[float] = []
     t = start
     while t < stopped:
         if not outage[0] <= t < outage[1]:
