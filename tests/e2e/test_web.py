@@ -8,6 +8,7 @@ directory (`make screenshots` writes screenshots/web.png with the same harness).
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import require_binary
+from tests.e2e.pki import make_pki
 from tests.support.chromium import Chromium, Page
 from tests.support.servers import BridgeProcess
 from tests.support.web import PASSWORD, USER, WebProcess, open_a_group, web_config
@@ -87,3 +89,25 @@ async def test_load_the_page_see_the_groups_open_one(web: WebProcess, page: Page
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     await page.press("d")
     await page.until_drawn("Read-only mode (--read-only): deleting is disabled.")
+
+
+def test_https_from_the_web_config(gateway: str, tmp_path: Path):
+    """tls_server_config serves HTTPS (the page's WebSocket URL says wss), headers go on every answer, 401 included."""
+    pki = make_pki(tmp_path)
+    config = web_config(
+        tmp_path,
+        tls_server_config={"cert_file": str(pki.server_cert), "key_file": str(pki.server_key)},
+        http_server_config={"headers": {"X-Frame-Options": "deny"}},
+    )
+    ca = ssl.create_default_context(cafile=str(pki.ca_cert))
+    served = WebProcess([gateway, "--web.config.file", str(config)], scheme="https", verify=ca)
+    try:
+        refused = httpx.get(served.url, timeout=5, verify=ca)
+        assert refused.status_code == 401 and refused.headers["X-Frame-Options"] == "deny"
+        page = httpx.get(served.url, auth=(USER, PASSWORD), timeout=5, verify=ca)
+        assert page.status_code == 200 and page.headers["X-Frame-Options"] == "deny"
+        assert f"wss://127.0.0.1:{served.port}/ws" in page.text
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(served.url, auth=(USER, PASSWORD), timeout=5)  # not our CA: the certificate is not trusted
+    finally:
+        served.stop()

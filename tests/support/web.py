@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import bcrypt
 import httpx
@@ -21,21 +23,28 @@ from tests.support.servers import REPO, free_port
 USER, PASSWORD = "oncall", "pager-secret"
 
 
-def web_config(directory: Path, users: dict[str, str] | None = None) -> Path:
-    """A `--web.config.file` (the gateway's format) with bcrypt users."""
+def web_config(directory: Path, users: dict[str, str] | None = None, **extra: Any) -> Path:
+    """A `--web.config.file` (the gateway's format) with bcrypt users, and any other top-level keys given."""
     users = users or {USER: PASSWORD}
     hashed = {name: bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds=4)).decode() for name, secret in users.items()}
     path = directory / "web.yml"
-    path.write_text(yaml.safe_dump({"basic_auth_users": hashed}))
+    path.write_text(yaml.safe_dump({"basic_auth_users": hashed, **extra}))
     return path
 
 
 class WebProcess:
     """`pgwtui web --host 127.0.0.1 --port P ARGS…`, until `stop()`; its output in a temporary file."""
 
-    def __init__(self, args: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        scheme: str = "http",
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self._log = tempfile.NamedTemporaryFile(prefix="pgwtui-web-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pgwtui", "web", "--host", "127.0.0.1", "--port", str(self.port), *args],
@@ -45,16 +54,21 @@ class WebProcess:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # the tabs' app processes are its children: stop() ends the whole group
         )
+        try:
+            self._wait_ready(verify)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self, verify: ssl.SSLContext | bool) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(self.url, timeout=1)
-                break
+                httpx.get(self.url, timeout=1, verify=verify)
+                return
             except httpx.HTTPError:
                 if self.proc.poll() is not None or time.monotonic() > deadline:
-                    output = self.output()
-                    self.stop()
-                    raise RuntimeError(f"pgwtui web did not start:\n{output}") from None
+                    raise RuntimeError(f"pgwtui web did not start:\n{self.output()}") from None
                 time.sleep(0.1)
 
     def output(self) -> str:
