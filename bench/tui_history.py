@@ -60,6 +60,9 @@ DAY = 86400.0
 SIZE = (172, 40)
 HISTORY_KEY = (("instance", "host-00000.example.com:9100"), ("job", "job-000"))
 PACES = (0.05, 0.22, 0.4)
+ALTERNATIONS = 2
+"""Runs of each variant (without the column, with it), alternated."""
+RENDERS = 50
 KEYS = ("cursor_page", "cursor_page", "cursor_down", "cursor_page")
 """Onwards through the table: each page brings rows the column has not read yet."""
 
@@ -265,7 +268,7 @@ async def first_chart(body: bytes, now: float, url: str, rounds: int, groups: in
 
 
 async def keys(body: bytes, now: float, url: str | None, count: int, groups: int) -> dict[str, Any]:
-    """Table keys → painted at each pace; with a Prometheus, the column's reads and their paint too."""
+    """Table keys → painted at each pace (raw ms), the UI thread's CPU, the column's reads; one screenful rendered."""
     app, _transport = make_app(body, now, url)
     probe = Painted()
     result: dict[str, Any] = {}
@@ -296,30 +299,52 @@ async def keys(body: bytes, now: float, url: str | None, count: int, groups: int
                     latencies.append((await painted(app) - t) * 1000)
                     await asyncio.sleep(pace)
                 await asyncio.sleep(0.5)
-                entry: dict[str, Any] = {
-                    "key_to_paint_ms": summary(latencies),
-                    "ui_thread_cpu_ms_per_key": round((time.thread_time() - cpu) * 1000 / count, 2),
+                result[f"{pace:g}"] = {
+                    "keys": latencies,
+                    "cpu_ms": (time.thread_time() - cpu) * 1000,
+                    "reads": _spans(asked, probe.cadence_painted),
                 }
-                if url is not None:
-                    entry["cadence_reads"] = len(asked)
-                    entry["cadence_read_to_painted_ms"] = _pairs(asked, probe.cadence_painted)
-                result[f"pace_{pace:g}s"] = entry
-            if url is not None:
-                result["cadences_known"] = len(app.state.cadence.by_key)
-                result["cadence_error"] = app.state.cadence.error
+            # The lines themselves: one screenful rendered again and again, CPU of this thread only.
+            height = table.scrollable_content_region.height
+            cpu = time.thread_time()
+            for _ in range(RENDERS):
+                for y in range(height):
+                    table.render_line(y)
+            result["render_ms"] = (time.thread_time() - cpu) * 1000 / RENDERS
+            result["cadences_known"] = len(app.state.cadence.by_key)
+            result["cadence_error"] = app.state.cadence.error
     finally:
         probe.restore()
+    gc.collect()
     return result
 
 
-def _pairs(asked: list[float], painted_at: list[float]) -> dict[str, float] | None:
-    """Each read's request → the first column paint after it."""
+def _spans(asked: list[float], painted_at: list[float]) -> list[float]:
+    """Each column read's request → the first column paint after it (ms)."""
     spans = []
     for t in asked:
         later = [p for p in painted_at if p > t]
         if later:
             spans.append((later[0] - t) * 1000)
-    return summary(spans) if spans else None
+    return spans
+
+
+def merged(runs: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """The runs of one variant together: per pace, key → paint, CPU per key, reads; the screenful's render."""
+    result: dict[str, Any] = {}
+    for pace in PACES:
+        latencies = [ms for run in runs for ms in run[f"{pace:g}"]["keys"]]
+        reads = [ms for run in runs for ms in run[f"{pace:g}"]["reads"]]
+        result[f"pace_{pace:g}s"] = {
+            "key_to_paint_ms": summary(latencies),
+            "ui_thread_cpu_ms_per_key": round(sum(run[f"{pace:g}"]["cpu_ms"] for run in runs) / (count * len(runs)), 2),
+            "cadence_reads": len(reads),
+            "cadence_read_to_painted_ms": summary(reads) if reads else None,
+        }
+    result["screenful_render_cpu_ms"] = [round(run["render_ms"], 2) for run in runs]
+    result["cadences_known"] = runs[-1]["cadences_known"]
+    result["cadence_error"] = runs[-1]["cadence_error"]
+    return result
 
 
 async def measure(groups: int, count: int, rounds: int) -> dict[str, Any]:
@@ -336,8 +361,13 @@ async def measure(groups: int, count: int, rounds: int) -> dict[str, Any]:
         try:
             result["chart"] = await first_chart(body, now, prometheus.url, rounds, groups)
             result["prometheus_30d"] = await prometheus_alone(prometheus.url, now, rounds)
-            result["keys_without_column"] = await keys(body, now, None, count, groups)
-            result["keys_with_column"] = await keys(body, now, prometheus.url, count, groups)
+            # Alternated, so that neither variant has the process's warmer (or fuller) heap to itself.
+            without, with_ = [], []
+            for _ in range(ALTERNATIONS):
+                without.append(await keys(body, now, None, count, groups))
+                with_.append(await keys(body, now, prometheus.url, count, groups))
+            result["keys_without_column"] = merged(without, count)
+            result["keys_with_column"] = merged(with_, count)
         finally:
             prometheus.stop()
     return result
@@ -369,7 +399,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"| a fresh 30d read (what `r` does, less the gateway) → painted | {_ms(chart['fresh_30d_chart_ms'])} |",
         f"| … the 5 range queries alone, concurrently ({alone['points']:,} points) | {_ms(alone['warm_ms'])} |",
         "",
-        f"Keys in the table, {r['groups']:,} groups, key → painted (ms; median · p90 · max):",
+        f"Keys in the table, {r['groups']:,} groups, key → painted (ms; median · p90 · max; "
+        f"{ALTERNATIONS} runs of each, alternated):",
         "",
         "| pause between keys | without the column | with the column | UI-thread CPU per key, without · with "
         "| column reads · read → column painted |",
@@ -383,7 +414,12 @@ def markdown(result: dict[str, Any]) -> str:
             f"{a['ui_thread_cpu_ms_per_key']} · {b['ui_thread_cpu_ms_per_key']} | "
             f"{b['cadence_reads']} · {_ms(b['cadence_read_to_painted_ms'])} |"
         )
-    lines += ["", f"Cadences known at the end: {with_['cadences_known']:,} (error: {with_['cadence_error']})."]
+    lines += [
+        "",
+        "One screenful of the table rendered (its `render_line` for every line on screen), CPU ms per run: "
+        f"without the column {without['screenful_render_cpu_ms']}, with it {with_['screenful_render_cpu_ms']}.",
+        f"Cadences known at the end of a run: {with_['cadences_known']:,} (error: {with_['cadence_error']}).",
+    ]
     return "\n".join(lines)
 
 
