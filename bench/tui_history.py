@@ -51,6 +51,7 @@ from pgwtui.config import Settings
 from pgwtui.connection import Connection
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.staleness import StalenessPolicy
+from pgwtui.views import cadence
 from pgwtui.views.history import Window, history_range
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.history import HistoryPanel
@@ -229,6 +230,23 @@ async def prometheus_alone(url: str, now: float, rounds: int) -> dict[str, Any]:
     return {"warm_ms": summary(times), "points": points}
 
 
+async def cadence_alone(url: str, now: float, rounds: int) -> dict[str, Any]:
+    """One screenful's column read (35 groups) without the app: wall ms, and CPU ms of the calling thread."""
+    client = PrometheusClient(Connection(url, timeout=60))
+    keys = [(("instance", f"host-{n:05d}.example.com:9100"), ("job", f"job-{n % 200:03d}")) for n in range(1, 36)]
+    walls, cpus, series = [], [], 0
+    try:
+        for _ in range(rounds):
+            t, cpu = time.perf_counter(), time.thread_time()
+            answer = await client.query_range(cadence.query(keys, now))
+            walls.append((time.perf_counter() - t) * 1000)
+            cpus.append((time.thread_time() - cpu) * 1000)
+            series = len(answer)
+    finally:
+        await client.aclose()
+    return {"wall_ms": summary(walls), "cpu_ms": summary(cpus), "series": series}
+
+
 async def first_chart(body: bytes, now: float, url: str, rounds: int, groups: int) -> dict[str, Any]:
     """Enter → the 24h chart; `4` → the 30d chart (Prometheus's first 30d query); a fresh 30d read → painted (repeated)."""
     app, _transport = make_app(body, now, url)
@@ -361,6 +379,7 @@ async def measure(groups: int, count: int, rounds: int) -> dict[str, Any]:
         try:
             result["chart"] = await first_chart(body, now, prometheus.url, rounds, groups)
             result["prometheus_30d"] = await prometheus_alone(prometheus.url, now, rounds)
+            result["cadence_read"] = await cadence_alone(prometheus.url, now, 2 * rounds)
             # Alternated, so that neither variant has the process's warmer (or fuller) heap to itself.
             without, with_ = [], []
             for _ in range(ALTERNATIONS):
@@ -419,6 +438,8 @@ def markdown(result: dict[str, Any]) -> str:
         "One screenful of the table rendered (its `render_line` for every line on screen), CPU ms per run: "
         f"without the column {without['screenful_render_cpu_ms']}, with it {with_['screenful_render_cpu_ms']}.",
         f"Cadences known at the end of a run: {with_['cadences_known']:,} (error: {with_['cadence_error']}).",
+        f"One column read alone (a screenful, {r['cadence_read']['series']} series): wall "
+        f"{_ms(r['cadence_read']['wall_ms'])} ms, CPU of the calling thread {_ms(r['cadence_read']['cpu_ms'])} ms.",
     ]
     return "\n".join(lines)
 
