@@ -45,6 +45,7 @@ from typing import Any
 
 from bench.tui import OUT, Body, summary, until_rows, wait_event
 from bench.tui import seeded_body as gateway_body
+from pgwtui import client
 from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.app import PgwApp, create_app
 from pgwtui.config import Settings
@@ -194,7 +195,20 @@ class Painted:
             undo()
 
 
+def fresh_collector() -> None:
+    """The collector as a new process has it: nothing frozen yet.
+
+    pgwtui freezes its first big read once per process (`pgwtui.client.CollectorPause`); this bench
+    runs several apps in one process, and without this only the first would have its read model
+    frozen: every later one would leave 10,000 groups and rows for each full collection to walk.
+    """
+    gc.unfreeze()
+    gc.collect()
+    client._PAUSE.frozen = False
+
+
 def make_app(body: bytes, now: float, prometheus: str | None) -> tuple[PgwApp, Body]:
+    fresh_collector()
     transport = Body(body)
     transport.gate.set()
     settings = Settings(
