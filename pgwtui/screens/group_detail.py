@@ -23,8 +23,9 @@ from pgwtui.state import AppState
 from pgwtui.views import prompts
 from pgwtui.views.detail import family_row, family_title, series_lines
 from pgwtui.views.groups import STATUS_CLASS, CellFormatter
-from pgwtui.views.history import DEFAULT_RANGE, RANGES, figures, title
+from pgwtui.views.history import DEFAULT_RANGE, RANGES, title
 from pgwtui.views.history_chart import chart
+from pgwtui.views.history_figures import figures
 from pgwtui.widgets.banner import Banner
 from pgwtui.widgets.history import HistoryPanel
 from pgwtui.widgets.tables import VimDataTable

@@ -17,8 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 from textual_plotext import PlotextPlot
 
-from pgwtui.views.history import Figure
 from pgwtui.views.history_chart import LEGEND, ChartData
+from pgwtui.views.history_figures import Figure
 
 LABEL_WIDTH = 13
 

@@ -22,7 +22,7 @@ import pytest
 from pgwtui.app import create_app
 from pgwtui.config import Overrides, resolve
 from pgwtui.screens.group_detail import GroupDetailScreen
-from pgwtui.views.history import figures
+from pgwtui.views.history_figures import figures
 from tests.conftest import require_binary
 from tests.e2e.test_alert_triage import pgwtui_rules, poll
 from tests.support.prometheus import PrometheusProcess

@@ -21,18 +21,9 @@ from pgwtui.alerts.ranges import (
 )
 from pgwtui.errors import PrometheusError
 from pgwtui.staleness import Threshold
-from pgwtui.views.history import (
-    RANGES,
-    History,
-    Span,
-    Window,
-    cadence,
-    figures,
-    fit,
-    history_range,
-    suggest,
-)
+from pgwtui.views.history import RANGES, History, Span, Window, cadence, history_range
 from pgwtui.views.history_chart import age_ticks, chart, nice_step
+from pgwtui.views.history_figures import figures, fit, suggest
 
 NOW = 1_780_000_000.0
 HOUR = 3600.0
