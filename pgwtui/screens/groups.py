@@ -20,7 +20,7 @@ from pgwtui.screens.base import PgwScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.state import AppState
-from pgwtui.views import prompts
+from pgwtui.views import cadence, prompts
 from pgwtui.views.groups import (
     COLUMN_IDS,
     NO_ALERTS,
@@ -111,8 +111,11 @@ class GroupsScreen(PgwScreen[None]):
         if changed == "nothing":
             return
         if changed == "cadence":
-            # Cadences arrive for the rows on screen: redraw those lines, nothing else.
-            self.table.set_formatter(self._formatter())
+            # Cadences arrive for the rows on screen: redraw those lines, nothing else; and nothing at
+            # all when the rows have moved on since they were asked for (a repaint costs what a key does).
+            assert shown is not None
+            on_screen = cadence.changed_on_screen(shown.cadence, state.cadence, self.table.visible_keys())
+            self.table.set_formatter(self._formatter(), repaint=on_screen)
             return
         self.show_banners(state)
         if state.alert_index is not self._index:

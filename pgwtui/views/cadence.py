@@ -74,6 +74,18 @@ class Cadences:
 NO_CADENCES = Cadences()
 
 
+def changed_on_screen(old: Cadences, new: Cadences, on_screen: Iterable[GroupKey]) -> bool:
+    """Whether new cadences change what the rows on screen show: a cell, or the column's reason.
+
+    An answer often lands after the rows it was asked for have scrolled away; then there is
+    nothing to repaint (it is kept for when they come back).
+    """
+    if (old.error, old.reason) != (new.error, new.reason):
+        return True
+    before, after = old.by_key, new.by_key
+    return any(before.get(key) is not after.get(key) for key in on_screen)
+
+
 def window(now: float) -> tuple[float, float, float]:
     """(start, end, step) of the column's query: the last bucket ends now."""
     step = CADENCE_WINDOW / CADENCE_BUCKETS

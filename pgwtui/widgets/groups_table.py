@@ -157,10 +157,11 @@ class GroupsTable(ScrollView, can_focus=True):
         if (current.key if current else None) != (previous.key if previous else None):
             self.post_message(self.Highlighted(current))
 
-    def set_formatter(self, formatter: CellFormatter) -> None:
-        """Draw the same rows with another formatter (new cadences): only the lines on screen are redrawn."""
+    def set_formatter(self, formatter: CellFormatter, *, repaint: bool = True) -> None:
+        """Draw the same rows with another formatter (new cadences): the lines on screen, or none (`repaint=False`)."""
         self._formatter = formatter
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def visible_keys(self) -> list[GroupKey]:
         """The grouping keys of the rows on screen."""

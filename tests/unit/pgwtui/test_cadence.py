@@ -13,6 +13,7 @@ from pgwtui.views.cadence import (
     Cadence,
     bars,
     cell,
+    changed_on_screen,
     counts_of,
     query,
     window,
@@ -78,3 +79,13 @@ def test_the_cell_says_why_once():
     assert cell(None, NO_CADENCES, first_on_screen=True) == "…"
     assert cell(Cadence(None, NOW), NO_CADENCES, first_on_screen=False) == "no series"
     assert cell(Cadence((1, 0, 3) + (0,) * 9, NOW), NO_CADENCES, first_on_screen=False) == "▃▁█▁▁▁▁▁▁▁▁▁    4"
+
+
+def test_an_answer_for_rows_scrolled_away_changes_nothing_on_screen():
+    known = NO_CADENCES.loaded({A: (1,) * 12}, [A], NOW)
+    later = known.loaded({B: (2,) * 12}, [B], NOW + 1)
+    assert not changed_on_screen(known, later, [A, C]), "B is not on screen; A's cadence is the same object"
+    assert changed_on_screen(known, later, [B])
+    assert changed_on_screen(NO_CADENCES, known, [A])
+    assert changed_on_screen(known, known.failed("…", "unreachable", NOW + 2), [C]), "the reason shows in row one"
+    assert not changed_on_screen(known, known, [A, B, C])
