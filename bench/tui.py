@@ -66,8 +66,8 @@ TARGETS: tuple[tuple[int, str, str, float], ...] = (
 )
 
 
-def seeded_body(groups: int, bump: int = 0) -> bytes:
-    """The /api/v1/metrics body of a gateway with `groups` groups; `bump` of them re-pushed later."""
+def seeded_body(groups: int, bump: int = 0, now: float = NOW) -> bytes:
+    """The /api/v1/metrics body of a gateway with `groups` groups at `now`; `bump` of them re-pushed later."""
     gateway = build_app(GatewayConfig()).gateway
     for i in range(groups):
         job = f"job-{i % 200:03d}"
@@ -81,13 +81,13 @@ def seeded_body(groups: int, bump: int = 0) -> bytes:
             f'batch_records_total{{kind="a"}} {i}\nbatch_records_total{{kind="b"}} {i * 2}\n'
             f'batch_records_total{{kind="c"}} {i * 3}\n'
             "# TYPE batch_last_success_timestamp_seconds gauge\n"
-            f"batch_last_success_timestamp_seconds {NOW - age}\n"
+            f"batch_last_success_timestamp_seconds {now - age}\n"
         ).encode()
         grouping = {"job": job, "instance": f"host-{i:05d}.example.com:9100"}
-        gateway.store.push(grouping, parse_text(body), replace=True, now_ns=int((NOW - age) * 1e9))
+        gateway.store.push(grouping, parse_text(body), replace=True, now_ns=int((now - age) * 1e9))
         if i % 20 == 0:
             bad = b"# TYPE batch_duration_seconds gauge\nbatch_duration_seconds 1 1000\n"
-            gateway.store.push(grouping, parse_text(bad), replace=False, now_ns=int((NOW - 5) * 1e9))
+            gateway.store.push(grouping, parse_text(bad), replace=False, now_ns=int((now - 5) * 1e9))
     return gateway.api_metrics()
 
 

@@ -1,9 +1,10 @@
-"""`pgwtui [URL]`: flags → settings → app; with no gateway configured, composes the embedded demo."""
+"""`pgwtui [URL]`: flags → settings → app; with no gateway configured, composes the embedded demo; `rules`, `web`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,12 +25,46 @@ environment: PGWTUI_URL, PGWTUI_USERNAME, PGWTUI_PASSWORD, PGWTUI_TOKEN, PGWTUI_
 config file: --config FILE, else $XDG_CONFIG_HOME/pgwtui/config.toml (see docs/tui.md).
 `pgwtui rules [--config FILE] [-o FILE]` prints Prometheus alerting rules for the staleness
 rules (docs/alerts.md).
+`pgwtui web [--host 127.0.0.1 --port 8000] [--web.config.file F] [--allow-delete] [options]`
+serves this app in a browser, read-only by default (docs/tui.md).
 With no URL anywhere, pgwtui starts an embedded, seeded demo gateway (what `make run` shows).
 Press ? in the app for every key.
 """
 
 Command = Callable[[Sequence[str]], int]
-COMMANDS: dict[str, Command] = {"rules": rules_cli.main}
+
+
+def web_main(argv: Sequence[str]) -> int:
+    """`pgwtui web [--host H] [--port P] [--web.config.file F] [--allow-delete] [pgwtui's options]`: serve the app."""
+    from pgwtui.web import access
+
+    try:
+        options, app_args, wants_help = access.split_args(argv)
+        if wants_help:
+            print(
+                access.web_parser().format_help().replace("usage: pgwtui web", "usage: pgwtui web [pgwtui's options]")
+            )
+            print(parser().format_help())
+            return 0
+        settings_from(parser().parse_args(app_args))  # the app's own checks, once, before any browser comes
+        from pgwtui.web import auth, server
+
+        config = auth.load(options.web_config)
+        access.check_exposure(options.host, len(config.users), options.web_config)
+        command, secrets = access.app_command(sys.executable, app_args, allow_delete=options.allow_delete)
+    except PgwtuiError as exc:
+        print(f"pgwtui: {exc}", file=sys.stderr)
+        return 2
+    os.environ.update(secrets)  # each tab's process inherits them; they stay off its command line
+    try:
+        server.PgwtuiServer(command, options.host, options.port, config).run()
+    except OSError as exc:
+        print(f"pgwtui web: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: dict[str, Command] = {"rules": rules_cli.main, "web": web_main}
 """Subcommands (`pgwtui NAME …`); anything else is the TUI's URL."""
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
 
 import httpx
-from textual import work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -18,16 +18,20 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from bridge.protocol.grouping import GroupKey
+from pgwtui.alerts.history_watch import HistoryWatcher
 from pgwtui.alerts.prometheus import PrometheusClient
 from pgwtui.alerts.watch import ALERT_WORKERS, AlertsWatcher
 from pgwtui.client import GatewayClient, collector_paused
 from pgwtui.config import Settings
 from pgwtui.errors import ConfigError, GatewayError, PrometheusError, user_message
+from pgwtui.gateway_workers import PROBE_GATEWAY, READ_GROUPS, REREAD_DEADLINE, GatewayWorkers
 from pgwtui.labels import key_text
 from pgwtui.messages import (
     AlertsFailed,
     AlertsLoaded,
+    CadenceFailed,
+    CadenceLoaded,
+    CadenceRequested,
     ConnectionFailed,
     DeleteFamilyRequested,
     DeleteGroupsRequested,
@@ -36,23 +40,17 @@ from pgwtui.messages import (
     GatewayInfoRequested,
     GroupsDeleted,
     GroupsLoaded,
+    HistoryFailed,
+    HistoryLoaded,
+    HistoryRequested,
 )
-from pgwtui.models import Group, Snapshot
+from pgwtui.models import Snapshot
 from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, help_sections, help_text
 from pgwtui.state import AppState, Clock
 from pgwtui.views.groups import GroupRow, refresh_rows
 from pgwtui.views.help import about_lines
-
-REREAD_DEADLINE = 3.0
-"""How long to keep re-reading after a delete until the gateway shows it (DELETE is async upstream)."""
-READ_GROUPS = "refresh"
-"""Worker group of the reads of every group: a GatewayError there becomes the banner."""
-PROBE_GATEWAY = "info"
-"""Worker group of the version and extensions probe: its GatewayError is left to the reads."""
-MUTATE = "mutate"
-"""Worker group of the deletes: a failure there is a notification."""
 
 
 class PgwApp(App[None]):
@@ -85,9 +83,9 @@ class PgwApp(App[None]):
         self.state = AppState()
         self.state_changed: Signal[AppState] = Signal(self, "state_changed")
         self.alerts = AlertsWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
+        self.gateway = GatewayWorkers(self, client, read=self._read)
+        self.history = HistoryWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
         self._timer: Timer | None = None
-        self._reading = False
-        self._probing = False
 
     # ----------------------------------------------------------------- lifecycle
     def on_mount(self) -> None:
@@ -97,7 +95,7 @@ class PgwApp(App[None]):
         if self.settings.refresh_interval > 0:
             self._timer = self.set_interval(self.settings.refresh_interval, self._tick, name="refresh")
         self.refresh_groups()
-        self.load_info()
+        self.gateway.load_info()
         self.alerts.refresh()
         for note in self.notes:
             self.notify(note, timeout=12)
@@ -111,11 +109,11 @@ class PgwApp(App[None]):
         self.state = state
         self.state_changed.publish(state)
 
-    # ----------------------------------------------------------------- workers (all I/O is here)
+    # ----------------------------------------------------------------- reads (the workers are GatewayWorkers)
     def _tick(self) -> None:
         # Never cancel a read in flight because the next tick came: on a slow gateway with a huge
         # answer, an exclusive restart on every tick would never finish a read.
-        if not self._reading:
+        if not self.gateway.reading:
             self.refresh_groups()
         # Behind a load balancer each tick may reach another replica: keep the title saying which.
         info = self.state.info
@@ -128,15 +126,9 @@ class PgwApp(App[None]):
         self.refresh_groups()
         self.alerts.refresh()
 
-    @work(exclusive=True, group=READ_GROUPS, exit_on_error=False)
-    async def refresh_groups(self) -> None:
-        """Read every group; the result arrives as GroupsLoaded."""
-        self._reading = True
-        try:
-            loaded = await self._read()
-        finally:
-            self._reading = False
-        self.post_message(loaded)
+    def refresh_groups(self) -> None:
+        """Read every group; the result arrives as GroupsLoaded (restarts a read in flight)."""
+        self.gateway.refresh_groups()
 
     async def _read(self) -> GroupsLoaded:
         """Read every group; decode and assess them off the UI thread (the screens then only sort and draw)."""
@@ -150,78 +142,18 @@ class PgwApp(App[None]):
             rows = refresh_rows(groups, self.settings.policy, now, previous)
         return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
 
-    @work(exclusive=True, group=PROBE_GATEWAY, exit_on_error=False)
-    async def load_info(self) -> None:
-        """Ask the gateway for its version and extensions."""
-        self._probing = True
-        try:
-            info = await self.client.info()
-        finally:
-            self._probing = False
-        self.post_message(GatewayInfoLoaded(info))
-
-    # Mutations are deliberately not exclusive: a second delete must never cancel a first one halfway.
-    @work(group=MUTATE, exit_on_error=False)
-    async def delete_groups(self, keys: tuple[GroupKey, ...]) -> None:
-        """Delete groups one by one, then re-read until they are gone (or a deadline passes)."""
-        deleted: list[GroupKey] = []
-        failed: list[tuple[GroupKey, str]] = []
-        limit = asyncio.Semaphore(8)
-
-        async def one(key: GroupKey) -> None:
-            async with limit:
-                try:
-                    await self.client.delete_group(key)
-                    deleted.append(key)
-                except GatewayError as exc:
-                    failed.append((key, user_message(exc)))
-
-        await asyncio.gather(*(one(k) for k in keys))
-        gone = set(deleted)
-        present = await self._reread_until(lambda groups: not any(g.key in gone for g in groups))
-        still = tuple(k for k in deleted if k in present)
-        self.post_message(GroupsDeleted(tuple(deleted), tuple(failed), still))
-
-    @work(group=MUTATE, exit_on_error=False)
-    async def delete_family(self, group: Group, family: str, *, repush: bool) -> None:
-        """Delete one family (extension), or re-push the group without it (Go, after a warning)."""
-        if repush:
-            await self.client.repush_without(group, family)
-        else:
-            await self.client.delete_family(group.key, family)
-
-        def done(groups: Sequence[Group]) -> bool:
-            return all(g.key != group.key or family not in g.family_names for g in groups)
-
-        await self._reread_until(done)
-        self.post_message(FamilyDeleted(group.key, family, repush))
-
-    async def _reread_until(self, done: Callable[[Sequence[Group]], bool]) -> set[GroupKey]:
-        """Re-read the gateway until `done` holds or the deadline passes; the keys present at the end."""
-        deadline = time.monotonic() + REREAD_DEADLINE
-        while True:
-            try:
-                loaded = await self._read()
-            except GatewayError:
-                return set()  # the refresh timer will show the problem
-            groups = loaded.snapshot.groups
-            if done(groups) or time.monotonic() > deadline:
-                self.post_message(loaded)
-                return {g.key for g in groups}
-            await asyncio.sleep(0.1)
-
     # ----------------------------------------------------------------- requests (from the screens)
     def on_delete_groups_requested(self, message: DeleteGroupsRequested) -> None:
         """Delete what the user confirmed."""
-        self.delete_groups(message.keys)
+        self.gateway.delete_groups(message.keys)
 
     def on_delete_family_requested(self, message: DeleteFamilyRequested) -> None:
         """Delete (or re-push without) the family the user confirmed."""
-        self.delete_family(message.group, message.family, repush=message.repush)
+        self.gateway.delete_family(message.group, message.family, repush=message.repush)
 
     def on_gateway_info_requested(self, message: GatewayInfoRequested) -> None:
         """Probe the gateway again (a screen needs its extensions)."""
-        self.load_info()
+        self.gateway.load_info()
 
     # ----------------------------------------------------------------- results
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
@@ -232,8 +164,8 @@ class PgwApp(App[None]):
         )
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")
-        if self.state.info is None and not self._probing:
-            self.load_info()
+        if self.state.info is None and not self.gateway.probing:
+            self.gateway.load_info()
 
     def on_gateway_info_loaded(self, message: GatewayInfoLoaded) -> None:
         """Show who we talk to."""
@@ -273,6 +205,23 @@ class PgwApp(App[None]):
     def on_alerts_failed(self, message: AlertsFailed) -> None:
         """Keep the last alerts, show the alerts banner."""
         self.alerts.failed(message.text)
+
+    # ----------------------------------------------------------------- history and cadence (HistoryWatcher)
+    def on_history_requested(self, message: HistoryRequested) -> None:
+        """The detail wants a chart."""
+        self.history.request_history(message.key, message.range_name, fresh=message.fresh)
+
+    def on_cadence_requested(self, message: CadenceRequested) -> None:
+        """The groups view has rows on screen without a cadence."""
+        self.history.request_cadence(message.keys)
+
+    @on(HistoryLoaded)
+    @on(HistoryFailed)
+    @on(CadenceLoaded)
+    @on(CadenceFailed)
+    def _history_answered(self, message: HistoryLoaded | HistoryFailed | CadenceLoaded | CadenceFailed) -> None:
+        """Prometheus answered the chart or the column (or could not): the watcher applies it to the state."""
+        self.history.answered(message)
 
     # ----------------------------------------------------------------- the one error router
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -12,7 +12,8 @@ Hierarchy::
     │   ├── GatewayHTTPError     any other unexpected status (has `.status` and the body)
     │   ├── GatewayProtocolError the answer is not what a Pushgateway >= 1.2 sends
     │   └── ExtensionUnavailable the gateway lacks an extension the action needs
-    └── PrometheusError          reading alerts from Prometheus went wrong (the groups keep working)
+    └── PrometheusError          reading alerts or history from Prometheus went wrong (the groups keep working);
+                                 `.short` says it in a word or two, for the one cell the cadence column has
 
 Errors are translated once, at the edge: the HTTP clients turn httpx failures into these classes
 (`transport_reason` finds the words for a failed connection), and the app's single worker-error
@@ -76,7 +77,12 @@ class ExtensionUnavailable(GatewayError):
 
 
 class PrometheusError(PgwtuiError):
-    """Reading alerts from Prometheus failed (unreachable, refused, or not Prometheus)."""
+    """Reading from Prometheus failed (unreachable, refused, too slow, or not Prometheus)."""
+
+    def __init__(self, message: str, short: str = "failed") -> None:
+        super().__init__(message)
+        self.short = short
+        """`unreachable`, `timed out`, `refused 401`, `HTTP 503`, `bad answer`: the reason in a narrow column."""
 
 
 def user_message(error: BaseException) -> str:

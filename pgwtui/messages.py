@@ -15,6 +15,7 @@ from pgwtui.alerts.model import AlertsSnapshot
 from pgwtui.connection import GatewayInfo
 from pgwtui.models import Group, Snapshot
 from pgwtui.views.groups import GroupRow
+from pgwtui.views.history import History
 
 
 # ----------------------------------------------------------------- results (workers → app)
@@ -81,6 +82,40 @@ class AlertsFailed(Message):
     text: str
 
 
+@dataclass
+class HistoryLoaded(Message):
+    """A group's history over one range, from Prometheus's range queries."""
+
+    history: History
+
+
+@dataclass
+class HistoryFailed(Message):
+    """Reading a group's history failed; `text` says why (the detail shows it instead of the chart)."""
+
+    key: GroupKey
+    range_name: str
+    text: str
+
+
+@dataclass
+class CadenceLoaded(Message):
+    """Pushes per bucket of the groups asked for (`asked`; those not in `found` have no series)."""
+
+    found: dict[GroupKey, tuple[int, ...]]
+    asked: tuple[GroupKey, ...]
+    fetched_at: float
+
+
+@dataclass
+class CadenceFailed(Message):
+    """Reading the cadence column failed; `reason` is its one cell, `text` the whole story."""
+
+    text: str
+    reason: str
+    at: float
+
+
 # ----------------------------------------------------------------- requests (screens → app)
 @dataclass
 class DeleteGroupsRequested(Message):
@@ -101,3 +136,23 @@ class DeleteFamilyRequested(Message):
 @dataclass
 class GatewayInfoRequested(Message):
     """A screen needs the gateway's identity and extensions, and they are not known yet."""
+
+
+@dataclass
+class HistoryRequested(Message):
+    """The group detail wants a group's history over a range (`fresh`: not from the cache)."""
+
+    key: GroupKey
+    range_name: str
+    fresh: bool = False
+
+
+@dataclass
+class CadenceRequested(Message):
+    """The groups view has these groups on screen without a (recent) cadence. A newer request replaces an older one."""
+
+    keys: tuple[GroupKey, ...]
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the rows on screen now matter."""
+        return isinstance(message, CadenceRequested)

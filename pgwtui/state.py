@@ -9,7 +9,9 @@ from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertIndex, AlertsSnapshot, Resolving
 from pgwtui.connection import GatewayInfo
 from pgwtui.models import Group, Snapshot
+from pgwtui.views.cadence import NO_CADENCES, Cadences
 from pgwtui.views.groups import GroupRow
+from pgwtui.views.history import History
 
 Clock = Callable[[], float]
 """Wall-clock seconds (time.time); injected so tests and screenshots are reproducible."""
@@ -21,7 +23,8 @@ class AppState:
 
     `rows` are the snapshot's groups assessed at `snapshot.fetched_at`; `error` is None when healthy.
     With Prometheus configured: its last answer, the alerts matched to the snapshot's groups, the
-    last error reading it, and the alerts of deleted groups we are watching resolve.
+    last error reading it, and the alerts of deleted groups we are watching resolve; the history
+    the group detail shows (or why it cannot), and the cadence column's pushes per bucket.
     """
 
     snapshot: Snapshot | None = None
@@ -32,6 +35,10 @@ class AppState:
     alerts_error: str | None = None
     alert_index: AlertIndex = field(default_factory=AlertIndex)
     resolving: tuple[Resolving, ...] = ()
+    history: History | None = None
+    history_error: tuple[GroupKey, str, str] | None = None
+    """(key, range name, why) of the last history that could not be read."""
+    cadence: Cadences = NO_CADENCES
 
     def group(self, key: GroupKey) -> Group | None:
         """Find the group with this key in the last snapshot."""

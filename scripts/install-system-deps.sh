@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the real programs the tests use as oracles and peers: the Go Pushgateway and Prometheus
-# (Debian packages prometheus-pushgateway and prometheus, which brings promtool) and PostgreSQL's
+# (Debian packages prometheus-pushgateway and prometheus, which brings promtool), PostgreSQL's
 # server binaries (package postgresql; the tests run private clusters of their own, never its
-# service), then fetches the 1.11 oracles into the project cache (scripts/fetch-oracles.sh;
-# nothing installed system-wide).
+# service) and the headless browser `pgwtui web` is tested in (Debian chromium), then fetches the
+# 1.11 oracles into the project cache (scripts/fetch-oracles.sh; nothing installed system-wide).
 # With --bench, also wrk, the load generator of `make bench` (the tests never need it).
 set -euo pipefail
 
-wanted=(prometheus-pushgateway prometheus promtool)
+wanted=(prometheus-pushgateway prometheus promtool chromium)
 [ "${1:-}" = "--bench" ] && wanted+=(wrk)
 
 missing=()

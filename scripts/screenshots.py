@@ -4,13 +4,17 @@ Run with `make screenshots` (or `python scripts/screenshots.py`). Every picture 
 PgwApp built by `create_app`, talking HTTP (in-process, httpx.ASGITransport) to our real gateway
 seeded from examples/demo. The alerts pictures add a Prometheus whose `/api/v1/alerts` answer is
 canned (tests/support/prometheus.py `demo_alerts`: what Prometheus with the rules of `pgwtui
-rules` reports about the demo groups at that instant). Tests never write here.
+rules` reports about the demo groups at that instant) and whose range queries are answered from
+fixed schedules (`demo_history`). `web.png` is the real `pgwtui web` (the demo gateway) in a real
+headless Chromium, driven by the harness its test uses (tests/support/chromium.py, web.py).
+Tests never write here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC
@@ -31,12 +35,16 @@ from pgwtui.screens.confirm import ConfirmScreen  # noqa: E402
 from pgwtui.screens.group_detail import GroupDetailScreen  # noqa: E402
 from pgwtui.screens.help import HelpScreen  # noqa: E402
 from pgwtui.widgets.groups_table import GroupsTable  # noqa: E402
-from tests.support.prometheus import FakePrometheus, demo_alerts  # noqa: E402
+from tests.support.chromium import Chromium, chromium_binary  # noqa: E402
+from tests.support.prometheus import FakePrometheus, demo_alerts, demo_history  # noqa: E402
+from tests.support.web import WebProcess, open_a_group  # noqa: E402
 
 NOW = 1_780_000_000.0  # 2026-05-28 20:26:40 UTC
 SIZE = (140, 36)
-WIDE = (160, 36)
-"""The alerts shots: room for the ALERTS column next to the demo's longest grouping key."""
+WIDE = (172, 36)
+"""The alerts shots: room for the ALERTS and PUSHES 24H columns next to the demo's longest grouping key."""
+TALL = (140, 42)
+"""The history shot: the chart above the families."""
 OUT = ROOT / "screenshots"
 CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
 CRON = (("instance", ""), ("job", "cron-cleanup"))
@@ -55,7 +63,7 @@ def make_app(transport: httpx.AsyncBaseTransport | None = None, *, alerts: bool 
         transport=transport or httpx.ASGITransport(app=gateway),
         clock=lambda: NOW,
         tz=UTC,
-        prometheus_transport=FakePrometheus(demo_alerts(NOW)) if alerts else None,
+        prometheus_transport=FakePrometheus(demo_alerts(NOW), demo_history(NOW)) if alerts else None,
     )
 
 
@@ -113,6 +121,7 @@ async def help_screen(pilot: Any) -> None:
 async def with_alerts(pilot: Any) -> None:
     await loaded(pilot)
     await until(pilot, lambda: pilot.app.state.alert_index.by_group, "alerts")
+    await until(pilot, lambda: len(pilot.app.state.cadence.by_key) >= 8, "cadences")
     await pilot.press("j", "j", "j")
 
 
@@ -121,6 +130,14 @@ async def alerts_view(pilot: Any) -> None:
     await pilot.press("a")
     await until(pilot, lambda: isinstance(pilot.app.screen, AlertsScreen), "alerts view")
     await pilot.press("j")
+
+
+async def history(pilot: Any) -> None:
+    await with_alerts(pilot)
+    pilot.app.screen.query_one(GroupsTable).move_to(CRON)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, GroupDetailScreen), "detail")
+    await until(pilot, lambda: pilot.app.state.history is not None, "history")
 
 
 async def unreachable(pilot: Any) -> None:
@@ -141,16 +158,37 @@ SHOTS: list[tuple[str, Steps, httpx.AsyncBaseTransport | None, bool]] = [
     ("unreachable.svg", unreachable, httpx.MockTransport(refused), False),
     ("groups-alerts.svg", with_alerts, None, True),
     ("alerts.svg", alerts_view, None, True),
+    ("history.svg", history, None, True),
 ]
 
 
 async def shoot(name: str, steps: Steps, transport: httpx.AsyncBaseTransport | None, alerts: bool) -> Path:
     app = make_app(transport, alerts=alerts)
-    async with app.run_test(size=WIDE if alerts else SIZE) as pilot:
+    async with app.run_test(size=TALL if name == "history.svg" else WIDE if alerts else SIZE) as pilot:
         await steps(pilot)
         await pilot.pause()
         app.save_screenshot(filename=name, path=str(OUT))
     return OUT / name
+
+
+async def web_shot(path: Path) -> Path:
+    """`pgwtui web` on the demo in headless Chromium: the groups, then a group opened."""
+    binary = chromium_binary()
+    if binary is None:
+        raise SystemExit("screenshots: web.png needs chromium (make system-deps installs it)")
+    with tempfile.TemporaryDirectory(prefix="pgwtui-web-shot-") as spool:
+        web = WebProcess(["--demo", "--spool", spool, "--refresh", "5s"])
+        browser = Chromium(binary, size=(1400, 860))
+        try:
+            page = await browser.new_page()
+            await open_a_group(page, web.url, "job=ml-train instance=gpu-7", "FAMILIES")
+            await asyncio.sleep(13)  # the demo's start-up notifications fade after 12 s
+            await page.screenshot(path)
+            await page.close()
+        finally:
+            browser.stop()
+            web.stop()
+    return path
 
 
 def main() -> int:
@@ -158,6 +196,8 @@ def main() -> int:
     for name, steps, transport, alerts in SHOTS:
         path = asyncio.run(shoot(name, steps, transport, alerts))
         print(f"wrote {path.relative_to(ROOT)}")
+    path = asyncio.run(web_shot(OUT / "web.png"))
+    print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -96,13 +96,17 @@ def parse_alerts(body: bytes | str) -> list[Alert]:
     try:
         document = json.loads(body)
         if document.get("status") != "success":
-            raise PrometheusError(f"/api/v1/alerts answered status {document.get('status')!r}: {document.get('error')}")
+            raise PrometheusError(
+                f"/api/v1/alerts answered status {document.get('status')!r}: {document.get('error')}", "bad answer"
+            )
         entries = document["data"]["alerts"]
         if not isinstance(entries, list):
             raise TypeError("alerts is not a list")
         return [_alert(entry) for entry in entries]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PrometheusError(f"/api/v1/alerts did not answer Prometheus's JSON ({exc}); is this Prometheus?") from None
+        raise PrometheusError(
+            f"/api/v1/alerts did not answer Prometheus's JSON ({exc}); is this Prometheus?", "bad answer"
+        ) from None
 
 
 def _pairs(value: object) -> tuple[tuple[str, str], ...]:
@@ -134,7 +138,8 @@ def matches(key: GroupKey, labels: Mapping[str, str]) -> bool:
     return has_instance or labels.get("instance", "") == ""
 
 
-def _weight(key: GroupKey) -> int:
+def specificity(key: GroupKey) -> int:
+    """How many non-empty grouping values a key has: among groups that match, the highest wins."""
     return sum(1 for _name, value in key if value)
 
 
@@ -215,8 +220,8 @@ def index_alerts(keys: Iterable[GroupKey], alerts: Sequence[Alert]) -> AlertInde
         candidates = [k for k in by_job.get(labels.get("job", ""), ()) if matches(k, labels)]
         if not candidates:
             continue
-        best = max(_weight(k) for k in candidates)
-        winners = tuple(k for k in candidates if _weight(k) == best)
+        best = max(specificity(k) for k in candidates)
+        winners = tuple(k for k in candidates if specificity(k) == best)
         groups_of[alert.labels] = winners
         for key in winners:
             by_group.setdefault(key, []).append(alert)

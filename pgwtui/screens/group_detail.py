@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from bridge.protocol.grouping import GroupKey
 from pgwtui.durations import format_age
 from pgwtui.labels import key_text
-from pgwtui.messages import DeleteFamilyRequested, DeleteGroupsRequested, GatewayInfoRequested
+from pgwtui.messages import DeleteFamilyRequested, DeleteGroupsRequested, GatewayInfoRequested, HistoryRequested
 from pgwtui.models import Family, Group
 from pgwtui.screens.base import PgwScreen
 from pgwtui.screens.confirm import ConfirmScreen
@@ -23,7 +23,11 @@ from pgwtui.state import AppState
 from pgwtui.views import prompts
 from pgwtui.views.detail import family_row, family_title, series_lines
 from pgwtui.views.groups import STATUS_CLASS, CellFormatter
+from pgwtui.views.history import DEFAULT_RANGE, RANGES, title
+from pgwtui.views.history_chart import chart
+from pgwtui.views.history_figures import figures
 from pgwtui.widgets.banner import Banner
+from pgwtui.widgets.history import HistoryPanel
 from pgwtui.widgets.tables import VimDataTable
 
 
@@ -34,8 +38,12 @@ class GroupDetailScreen(PgwScreen[None]):
         Binding("escape,h,backspace", "back", "Back", id="detail.back"),
         Binding("d", "delete_group", "Delete group", id="detail.delete"),
         Binding("x", "delete_family", "Delete family", id="detail.delete_family"),
-        Binding("r", "app.refresh_now", "Refresh", id="detail.refresh"),
+        Binding("r", "refresh", "Refresh", id="detail.refresh"),
         Binding("tab", "app.focus_next", "Families ↔ series", id="detail.switch"),
+        *(
+            Binding(r.key, f"history('{r.name}')", f"History: last {r.name}", show=False, id=f"detail.history_{r.name}")
+            for r in RANGES
+        ),
     ]
 
     def __init__(self, key: GroupKey) -> None:
@@ -44,6 +52,8 @@ class GroupDetailScreen(PgwScreen[None]):
         self.group: Group | None = None
         self._family: str | None = None
         self._deleting = False
+        self._range = DEFAULT_RANGE.name
+        self._history_shown: object = None
 
     def compose(self) -> ComposeResult:
         """Summary on top, families left, series right."""
@@ -53,6 +63,8 @@ class GroupDetailScreen(PgwScreen[None]):
             yield Label(key_text(self.key), id="summary-key", markup=False)
             yield Static("", id="summary-status", markup=False)
             yield Static("", id="summary-body", markup=False)
+        if self.pgw.prometheus is not None:
+            yield HistoryPanel(id="history")
         with Horizontal(id="detail-tables"):
             with Vertical(id="families-pane"):
                 yield Label("FAMILIES", classes="pane-title")
@@ -90,6 +102,8 @@ class GroupDetailScreen(PgwScreen[None]):
         self._show_summary(group)
         if changed:
             self._show_families(group)
+            self._request_history()
+        self._show_history(state)
 
     def _show_missing(self, state: AppState) -> None:
         status = self.query_one("#summary-status", Static)
@@ -174,6 +188,53 @@ class GroupDetailScreen(PgwScreen[None]):
         title.update(family_title(family))
         for line in series_lines(family, self.key):
             table.add_row(line.what, line.value)
+
+    # ----------------------------------------------------------------- history (with --prometheus)
+    def _request_history(self, *, fresh: bool = False) -> None:
+        if self.pgw.prometheus is not None:
+            self._history_shown = None
+            self.request(HistoryRequested(self.key, self._range, fresh))
+
+    def _show_history(self, state: AppState) -> None:
+        """The chart and its figures once Prometheus answered; what is happening until then."""
+        group = self.group
+        if self.pgw.prometheus is None or group is None:
+            return
+        history, error = state.history, state.history_error
+        panel = self.query_one(HistoryPanel)
+        heading = title(self._range)
+        if history is not None and history.key == self.key and history.span.name == self._range:
+            if history is self._history_shown:
+                return
+            self._history_shown = history
+            now = self.pgw.clock()
+            threshold = self.pgw.settings.policy.threshold(group)
+            data = chart(history, threshold.seconds if threshold else None, group.last_push, self.pgw.tz)
+            when = CellFormatter(now, self.pgw.tz).timestamp
+            panel.show(heading, data, figures(history, threshold, group.last_push, now, lambda t: when(t)[:16]))
+            return
+        if error is not None and error[:2] == (self.key, self._range):
+            note = f"Cannot read the history: {error[2]}"
+        else:
+            note = f"Reading the last {self._range} from Prometheus …"
+        if note != self._history_shown:
+            self._history_shown = note
+            panel.show(heading, None, [], note)
+
+    def action_history(self, range_name: str) -> None:
+        """Show the history over another range (1h, 24h, 7d, 30d)."""
+        if self.pgw.prometheus is None:
+            self.notify("No Prometheus configured: start with --prometheus URL to see a group's history.")
+            return
+        self._range = range_name
+        self._request_history()
+        self._show_history(self.pgw.state)
+
+    async def action_refresh(self) -> None:
+        """Read the gateway again, and the history afresh."""
+        await self.run_action("app.refresh_now")
+        self._request_history(fresh=True)
+        self._show_history(self.pgw.state)
 
     # ----------------------------------------------------------------- actions
     def action_back(self) -> None:

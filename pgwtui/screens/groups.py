@@ -8,18 +8,19 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts, AlertIndex, unresolved
-from pgwtui.messages import DeleteGroupsRequested
+from pgwtui.messages import CadenceRequested, DeleteGroupsRequested
 from pgwtui.models import Snapshot
 from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.base import PgwScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.state import AppState
-from pgwtui.views import prompts
+from pgwtui.views import cadence, prompts
 from pgwtui.views.groups import (
     COLUMN_IDS,
     NO_ALERTS,
@@ -39,6 +40,8 @@ from pgwtui.widgets.banner import AlertsBanner, Banner
 from pgwtui.widgets.groups_table import GroupsTable
 from pgwtui.widgets.status_bar import StatusBar, StatusInfo
 
+CADENCE_DELAY = 0.2
+"""The rows must rest on screen this long before their cadence is asked for (scrolling through asks nothing)."""
 FILTER_HINT = 'regex over labels, e.g. job=backup or instance=""  (! in front inverts; enter keeps; esc clears)'
 
 
@@ -75,6 +78,8 @@ class GroupsScreen(PgwScreen[None]):
         self._now = 0.0
         self._index: AlertIndex | None = None
         self._alert_counts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
+        self._shown: AppState | None = None
+        self._cadence_timer: Timer | None = None
 
     @property
     def table(self) -> GroupsTable:
@@ -100,7 +105,18 @@ class GroupsScreen(PgwScreen[None]):
 
     # ----------------------------------------------------------------- state → view
     def show_state(self, state: AppState) -> None:
-        """Redraw from a new app state (new snapshot, connection error, gateway info, alerts)."""
+        """Redraw from a new app state (new snapshot, connection error, gateway info, alerts, cadences)."""
+        shown, self._shown = self._shown, state
+        changed = _what_changed(shown, state) if shown is not None else "more"
+        if changed == "nothing":
+            return
+        if changed == "cadence":
+            # Cadences arrive for the rows on screen: redraw those lines, nothing else; and nothing at
+            # all when the rows have moved on since they were asked for (a repaint costs what a key does).
+            assert shown is not None
+            on_screen = cadence.changed_on_screen(shown.cadence, state.cadence, self.table.visible_keys())
+            self.table.set_formatter(self._formatter(), repaint=on_screen)
+            return
         self.show_banners(state)
         if state.alert_index is not self._index:
             self._index = state.alert_index
@@ -109,6 +125,7 @@ class GroupsScreen(PgwScreen[None]):
         if state.snapshot is not self._snapshot or state.snapshot is None:
             self._snapshot = state.snapshot
             self._reassess(state)
+            self._cadence_soon()
         self._redraw()
 
     def _reassess(self, state: AppState) -> None:
@@ -147,11 +164,28 @@ class GroupsScreen(PgwScreen[None]):
         # The sort is stable, so filtering the sorted rows is sorting the filtered ones: a keystroke in
         # the filter does not sort again.
         visible = self._filter.apply(self._sorted)
-        formatter = CellFormatter(self._now, self.pgw.tz, self._alert_counts)
-        table.set_rows(visible, formatter, empty_text=self._empty_text())
+        table.set_rows(visible, self._formatter(), empty_text=self._empty_text())
         if self._snapshot is not None:
             table.prune_marks(lambda: {row.key for row in self._rows})
         self._show_status()
+
+    def _formatter(self) -> CellFormatter:
+        return CellFormatter(self._now, self.pgw.tz, self._alert_counts, self.pgw.state.cadence)
+
+    # ----------------------------------------------------------------- cadence (with --prometheus)
+    @on(GroupsTable.ViewportChanged)
+    def _cadence_soon(self) -> None:
+        """Ask for the cadence of the rows on screen once they rest there (a timer restarted by every move)."""
+        if not self.alerting:
+            return
+        if self._cadence_timer is not None:
+            self._cadence_timer.stop()
+        self._cadence_timer = self.set_timer(CADENCE_DELAY, self._ask_cadence, name="cadence")
+
+    def _ask_cadence(self) -> None:
+        missing = self.pgw.state.cadence.missing(self.table.visible_keys(), self.pgw.clock())
+        if missing:
+            self.request(CadenceRequested(tuple(missing)))
 
     def _show_status(self) -> None:
         table = self.table
@@ -265,7 +299,7 @@ class GroupsScreen(PgwScreen[None]):
 
     def action_cycle_sort(self) -> None:
         """Sort by the next column shown."""
-        shown = [c.id for c in self.table.columns]
+        shown = [c.id for c in self.table.columns if c.sortable]
         current = shown.index(self.table.sort_column) if self.table.sort_column in shown else -1
         self.action_sort(shown[(current + 1) % len(shown)])
 
@@ -335,8 +369,19 @@ class GroupsScreen(PgwScreen[None]):
         yield SystemCommand("Delete marked groups", "One confirmation for all marked (D)", self.action_delete_marked)
         yield SystemCommand("Delete highlighted group", "After a confirmation (d)", self.action_delete_current)
         for col in columns(self.alerting):
-            yield SystemCommand(col.sort_title, "Again to reverse", _sort_by(self.action_sort, col.id))
+            if col.sortable:
+                yield SystemCommand(col.sort_title, "Again to reverse", _sort_by(self.action_sort, col.id))
 
 
 def _sort_by(action: Callable[[str], None], column_id: str) -> Callable[[], None]:
     return lambda: action(column_id)
+
+
+def _what_changed(old: AppState, new: AppState) -> str:
+    """`cadence` or `nothing` when a new state differs from the last one shown only there, else `more`.
+
+    Compared by identity (cheap). The detail's history is not drawn here: it changes nothing.
+    """
+    changed = {name for name in AppState.__dataclass_fields__ if getattr(old, name) is not getattr(new, name)}
+    changed -= {"history", "history_error"}
+    return "more" if changed - {"cadence"} else "cadence" if changed else "nothing"

@@ -22,6 +22,7 @@ from pgwtui.durations import format_age
 from pgwtui.labels import key_text
 from pgwtui.models import Group
 from pgwtui.staleness import Assessment, StalenessPolicy, Status, assess
+from pgwtui.views import cadence
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class Column:
     right: bool = False
     descending_first: bool = False
     """Whether the first press sorts descending (worst, newest or biggest first)."""
+    sortable: bool = True
+    """False for the cadence column: only the rows on screen have one."""
 
     @property
     def sort_title(self) -> str:
@@ -78,14 +81,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("status", "STATUS", "status", 20, descending_first=True),
 )
 ALERTS_COLUMN = Column("alerts", "ALERTS", "alerts", 10, descending_first=True)
-"""Shown only when a Prometheus is configured."""
+CADENCE_COLUMN = Column("cadence", "PUSHES 24H", "pushes per 2h over 24h", cadence.WIDTH, sortable=False)
+"""Both shown only when a Prometheus is configured."""
 COLUMN_IDS = (*(c.id for c in COLUMNS), ALERTS_COLUMN.id)
+"""The sortable columns, in the order of the sort keys 1…7."""
 NO_ALERTS: Mapping[GroupKey, AlertCounts] = {}
 
 
 def columns(with_alerts: bool) -> tuple[Column, ...]:
-    """The groups table's columns: the alerts column only with a Prometheus to read them from."""
-    return (*COLUMNS, ALERTS_COLUMN) if with_alerts else COLUMNS
+    """The groups table's columns: alerts and cadence only with a Prometheus to read them from."""
+    return (*COLUMNS, ALERTS_COLUMN, CADENCE_COLUMN) if with_alerts else COLUMNS
 
 
 def column(column_id: str) -> Column:
@@ -95,7 +100,7 @@ def column(column_id: str) -> Column:
         KeyError: unknown id.
 
     """
-    for col in (*COLUMNS, ALERTS_COLUMN):
+    for col in (*COLUMNS, ALERTS_COLUMN, CADENCE_COLUMN):
         if col.id == column_id:
             return col
     raise KeyError(column_id)
@@ -279,11 +284,16 @@ class CellFormatter:
     """Formats the cells of one row at a fixed instant and in a fixed time zone."""
 
     def __init__(
-        self, now: float, tz: tzinfo | None = None, alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
+        self,
+        now: float,
+        tz: tzinfo | None = None,
+        alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS,
+        cadences: cadence.Cadences = cadence.NO_CADENCES,
     ) -> None:
         self.now = now
         self.tz = tz
         self.alerts = alerts
+        self.cadences = cadences
         self._today = self._datetime(now).date()
 
     def _datetime(self, ts: float) -> datetime:
@@ -319,6 +329,10 @@ class CellFormatter:
         """Firing and pending alerts on the row's group."""
         return self.alerts.get(row.key) or AlertCounts()
 
+    def cadence(self, row: GroupRow, first_on_screen: bool = False) -> str:
+        """The cadence cell; the first row on screen also says why there is none (once for the column)."""
+        return cadence.cell(self.cadences.by_key.get(row.key), self.cadences, first_on_screen)
+
     def cell(self, row: GroupRow, column_id: str) -> str:
         """Format one cell.
 
@@ -341,6 +355,8 @@ class CellFormatter:
             return row.assessment.label
         if column_id == "alerts":
             return self.alert_counts(row).text()
+        if column_id == "cadence":
+            return self.cadence(row)
         raise KeyError(column_id)
 
     def cells(self, row: GroupRow, shown: Sequence[Column] = COLUMNS) -> tuple[str, ...]:

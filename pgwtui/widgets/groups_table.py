@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from bridge.protocol.grouping import GroupKey
-from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, same_rows
+from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, column, same_rows
 
 _KEY = attrgetter("group.key")
 _TEXT = attrgetter("text")
@@ -58,6 +58,7 @@ class GroupsTable(ScrollView, can_focus=True):
         "groups-table--stale",
         "groups-table--failed",
         "groups-table--dim",
+        "groups-table--cadence",
         "groups-table--empty",
     }
 
@@ -77,6 +78,13 @@ class GroupsTable(ScrollView, can_focus=True):
 
     class MarksChanged(Message):
         """Marks were added or removed."""
+
+    class ViewportChanged(Message):
+        """Other rows may be on screen now (scrolled, resized, new rows); a newer one replaces an older one."""
+
+        def can_replace(self, message: Message) -> bool:
+            """Only where the table is now matters."""
+            return isinstance(message, GroupsTable.ViewportChanged)
 
     class SortRequested(Message):
         """A column header was clicked."""
@@ -98,7 +106,8 @@ class GroupsTable(ScrollView, can_focus=True):
         self.sort_descending = True
         self.empty_text = "Loading groups…"
         self.columns: tuple[Column, ...] = COLUMNS
-        """The columns drawn (the screen adds ALERTS when a Prometheus is configured)."""
+        """The columns drawn (the screen adds ALERTS and PUSHES 24H when a Prometheus is configured)."""
+        self._viewport: tuple[int, int, int] | None = None
 
     # ----------------------------------------------------------------- data
     @property
@@ -143,9 +152,33 @@ class GroupsTable(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)
         self._keep_cursor_visible()
         self.refresh()
+        self._viewport_moved()
         current = self.current
         if (current.key if current else None) != (previous.key if previous else None):
             self.post_message(self.Highlighted(current))
+
+    def set_formatter(self, formatter: CellFormatter, *, repaint: bool = True) -> None:
+        """Draw the same rows with another formatter (new cadences): the lines on screen, or none (`repaint=False`)."""
+        self._formatter = formatter
+        if repaint:
+            self.refresh()
+
+    def visible_keys(self) -> list[GroupKey]:
+        """The grouping keys of the rows on screen."""
+        top = int(self.scroll_y)
+        return [row.key for row in self._rows[top : top + self._page()]]
+
+    def _viewport_moved(self) -> None:
+        """Say so when other rows may be on screen (the screen then asks for what they lack)."""
+        viewport = (int(self.scroll_y), self._page(), id(self._rows))
+        if viewport != self._viewport:
+            self._viewport = viewport
+            self.post_message(self.ViewportChanged())
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling shows other rows."""
+        super().watch_scroll_y(old_value, new_value)
+        self._viewport_moved()
 
     def _index_of(self, key: GroupKey, near: int | None = None) -> int | None:
         rows = self._rows
@@ -205,6 +238,7 @@ class GroupsTable(ScrollView, can_focus=True):
         """Grow the key column into the new width."""
         self._layout_columns()
         self._keep_cursor_visible()
+        self._viewport_moved()
 
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
@@ -282,7 +316,7 @@ class GroupsTable(ScrollView, can_focus=True):
         """Header click sorts; row click moves the cursor; double click opens."""
         if event.y == 0:
             column_id = self._column_at(event.x + int(self.scroll_x))
-            if column_id is not None:
+            if column_id is not None and column(column_id).sortable:
                 self.post_message(self.SortRequested(column_id))
             return
         index = int(self.scroll_y) + event.y - 1
@@ -358,6 +392,8 @@ class GroupsTable(ScrollView, can_focus=True):
         if cursor:
             base += self._style("cursor" if self.has_focus else "cursor-blurred")
         texts = self._formatter.cells(row, self.columns)
+        if index == int(self.scroll_y) and self.columns[-1].id == "cadence":
+            texts = (*texts[:-1], self._formatter.cadence(row, first_on_screen=True))
         segments = [Segment(f"{MARK} " if marked else "  ", base)]
         for col, text in zip(self.columns, texts, strict=True):
             # On the cursor bar status colours would be unreadable: it keeps its own.
@@ -377,6 +413,9 @@ class GroupsTable(ScrollView, can_focus=True):
         if column_id == "alerts":
             counts = self._formatter.alert_counts(row)
             return self._style("failed" if counts.firing else "stale" if counts.pending else "dim")
+        if column_id == "cadence":
+            known = self._formatter.cadences.by_key.get(row.key)
+            return self._style("dim" if known is None or known.counts is None else "cadence")
         return Style()
 
 

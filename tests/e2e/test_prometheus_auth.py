@@ -1,4 +1,4 @@
-"""pgwtui's alert reader against a real Prometheus behind basic auth and TLS (its own --web.config.file)."""
+"""pgwtui's alert reader and cadence column against a real Prometheus behind basic auth and TLS (its own --web.config.file)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from pgwtui.errors import ConfigError, PrometheusError
 from tests.conftest import require_binary
 from tests.e2e.pki import Pki, bcrypt_hash
 from tests.support.prometheus import PrometheusProcess
+from tests.support.tui import loaded, table, wait_for
+from tests.tui.test_cadence_degrades import app_with, column_lines, said_once
 
 pytestmark = [pytest.mark.prometheus]
 
@@ -102,3 +104,26 @@ def test_bad_prometheus_tables(tmp_path: Path, toml: str, message: str) -> None:
     config.write_text(toml)
     with pytest.raises(ConfigError, match=message):
         resolve(Overrides(config=config, url="http://gw:9091"), {})
+
+
+async def test_the_cadence_column_says_refused_once_and_reads_with_credentials(
+    prometheus: tuple[PrometheusProcess, Pki],
+) -> None:
+    server, pki = prometheus
+    app = app_with(Connection(server.url, ca_file=str(pki.ca_cert), timeout=5))
+    async with app.run_test(size=(172, 34)) as pilot:
+        await loaded(pilot)
+        await wait_for(pilot, lambda: app.state.cadence.error is not None, "the column's reason", timeout=20)
+        said_once(app, "refused 401")
+        assert "it needs credentials" in (app.state.cadence.error or "")
+
+    authorised = Connection(server.url, username="oncall", password="pager-secret", ca_file=str(pki.ca_cert))
+    app = app_with(authorised)
+    async with app.run_test(size=(172, 34)) as pilot:
+        await loaded(pilot)
+        rows = table(app).row_count
+        await wait_for(pilot, lambda: len(app.state.cadence.by_key) == rows, "every row's cadence", timeout=20)
+        assert app.state.cadence.error is None
+        # This Prometheus scrapes nothing: every group is known to have no series, none is waiting.
+        lines = column_lines(app)[1:]
+        assert all("no series" in line for line in lines), "\n".join(lines)

@@ -15,12 +15,17 @@ from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.confirm import ConfirmScreen
 from pgwtui.screens.group_detail import GroupDetailScreen
 from pgwtui.screens.help import HelpScreen
-from tests.support.prometheus import FakePrometheus, demo_alerts
+from pgwtui.views.history import RANGES
+from tests.support.prometheus import FakePrometheus, demo_alerts, demo_history
 from tests.support.tui import table, wait_for
 from tests.tui.conftest import NOW, SIZE, demo_gateway, make_app
 
 CANARY = (("instance", "canary-1"), ("job", "api-canary"), ("zone", "eu-west-1"))
 DB1 = (("instance", "db-1"), ("job", "backup"))
+CRON = (("instance", ""), ("job", "cron-cleanup"))
+ML = (("instance", "gpu-7"), ("job", "ml-train"))
+ETL = (("job", "etl"), ("stage", "load"))
+RANGES_BY_NAME = {r.name: r for r in RANGES}
 
 
 class FixedIdentity(httpx.AsyncBaseTransport):
@@ -143,17 +148,35 @@ class TestDialogs:
         assert snap_compare(app_for(), terminal_size=SIZE, run_before=run)
 
 
-ALERTS_SIZE = (160, 34)
-"""Wide enough for the ALERTS column next to the demo's longest grouping key."""
+ALERTS_SIZE = (172, 34)
+"""Wide enough for the ALERTS and PUSHES 24H columns next to the demo's longest grouping key."""
 
 
 def alerting_app(prometheus: httpx.AsyncBaseTransport | None = None) -> Any:
-    return app_for(prometheus=prometheus or FakePrometheus(demo_alerts(NOW)))
+    return app_for(prometheus=prometheus or FakePrometheus(demo_alerts(NOW), demo_history(NOW)))
 
 
 async def alerts_ready(pilot: Any) -> None:
     await ready(pilot)
     await wait_for(pilot, lambda: pilot.app.state.alert_index.by_group, "alerts")
+    app = pilot.app
+    await wait_for(pilot, lambda: app.state.cadence.error or len(app.state.cadence.by_key) >= 8, "cadences")
+
+
+async def history_ready(pilot: Any, key: Any, range_name: str = "24h") -> None:
+    app = pilot.app
+    await alerts_ready(pilot)
+    table(app).move_to(key)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), "detail")
+    history = RANGES_BY_NAME[range_name]
+    if history.name != "24h":
+        await pilot.press(history.key)
+    await wait_for(
+        pilot,
+        lambda: (h := app.state.history) is not None and h.key == key and h.span.name == range_name,
+        f"the {range_name} history",
+    )
 
 
 class TestAlerts:
@@ -186,6 +209,51 @@ class TestAlerts:
             await wait_for(pilot, lambda: pilot.app.state.alerts_error is not None, "alerts banner")
 
         assert snap_compare(alerting_app(down), terminal_size=ALERTS_SIZE, run_before=run)
+
+
+class TestHistory:
+    """The detail's history chart and the cadence column, from a Prometheus answering from fixed schedules."""
+
+    def test_six_hourly_job_with_a_one_hour_rule_gets_a_hint(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await history_ready(pilot, CRON)
+
+        assert snap_compare(alerting_app(), terminal_size=(140, 40), run_before=run)
+
+    def test_failed_and_stale_over_a_day(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await history_ready(pilot, ML)
+
+        assert snap_compare(alerting_app(), terminal_size=(140, 40), run_before=run)
+
+    def test_thirty_days_of_a_fast_job(self, snap_compare):
+        async def run(pilot: Any) -> None:
+            await history_ready(pilot, ETL, "30d")
+
+        assert snap_compare(alerting_app(), terminal_size=(140, 40), run_before=run)
+
+    def test_history_unreadable(self, snap_compare):
+        refusing = FakePrometheus(demo_alerts(NOW))
+        refusing.refuse_ranges = 401
+
+        async def run(pilot: Any) -> None:
+            app = pilot.app
+            await ready(pilot)
+            await wait_for(pilot, lambda: app.state.cadence.error is not None, "the column's reason")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.state.history_error is not None, "the history's error")
+
+        assert snap_compare(alerting_app(refusing), terminal_size=(140, 40), run_before=run)
+
+    def test_cadence_column_refused_says_why_once(self, snap_compare):
+        refusing = FakePrometheus(demo_alerts(NOW))
+        refusing.refuse_ranges = 401
+
+        async def run(pilot: Any) -> None:
+            await ready(pilot)
+            await wait_for(pilot, lambda: pilot.app.state.cadence.error is not None, "the column's reason")
+
+        assert snap_compare(alerting_app(refusing), terminal_size=ALERTS_SIZE, run_before=run)
 
 
 class TestHelp:

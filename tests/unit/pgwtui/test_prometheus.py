@@ -73,3 +73,67 @@ async def test_fake_prometheus_down() -> None:
             await client.fetch_alerts()
     finally:
         await client.aclose()
+
+
+# ----------------------------------------------------------------- range queries
+async def test_range_queries_are_posted_with_their_window() -> None:
+    from pgwtui.alerts.ranges import RangeQuery
+
+    seen: list[tuple[str, str, bytes]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, str(request.url), request.content))
+        return httpx.Response(200, json={"status": "success", "data": {"resultType": "matrix", "result": []}})
+
+    client = PrometheusClient(Connection("http://prom:9090/p"), transport=httpx.MockTransport(answer))
+    try:
+        assert await client.query_range(RangeQuery('up{job="a"}', 100.0, 200.5, 10.0)) == []
+    finally:
+        await client.aclose()
+    (method, url, body) = seen[0]
+    assert (method, url) == ("POST", "http://prom:9090/p/api/v1/query_range")
+    assert dict(httpx.QueryParams(body.decode())) == {
+        "query": 'up{job="a"}',
+        "start": "100.000",
+        "end": "200.500",
+        "step": "10",
+    }
+
+
+@pytest.mark.parametrize(
+    ("response", "message", "short"),
+    [
+        (
+            httpx.Response(400, json={"status": "error", "errorType": "bad_data", "error": "1:5: parse error"}),
+            "answered 400: 1:5: parse error$",
+            "HTTP 400",
+        ),
+        (httpx.Response(401), "refused us \\(401\\): it needs credentials", "refused 401"),
+        (httpx.Response(200, text="<html>"), "did not answer Prometheus's JSON", "bad answer"),
+    ],
+)
+async def test_range_query_failures_in_words_and_in_short(response, message, short) -> None:
+    from pgwtui.alerts.ranges import RangeQuery
+
+    client = PrometheusClient(Connection("http://prom:9090"), transport=httpx.MockTransport(lambda r: response))
+    try:
+        with pytest.raises(PrometheusError, match=message) as caught:
+            await client.query_range(RangeQuery("up", 0, 1, 1))
+    finally:
+        await client.aclose()
+    assert caught.value.short == short
+
+
+async def test_a_slow_range_query_is_timed_out_in_short() -> None:
+    from pgwtui.alerts.ranges import RangeQuery
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    client = PrometheusClient(Connection("http://prom:9090", timeout=3.0), transport=httpx.MockTransport(slow))
+    try:
+        with pytest.raises(PrometheusError, match="did not answer within 3s") as caught:
+            await client.query_range(RangeQuery("up", 0, 1, 1))
+    finally:
+        await client.aclose()
+    assert caught.value.short == "timed out"
