@@ -117,8 +117,8 @@ class PgwApp(App[None]):
             self.refresh_groups()
         # Behind a load balancer each tick may reach another replica: keep the title saying which.
         info = self.state.info
-        if info is not None and info.extensions.replica and not self._probing:
-            self.load_info()
+        if info is not None and info.extensions.replica and not self.gateway.probing:
+            self.gateway.load_info()
         self.alerts.tick()
 
     def action_refresh_now(self) -> None:
