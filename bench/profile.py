@@ -84,6 +84,8 @@ def stage_of(frames: list[str]) -> str:
     """The stage of one sample's stack (outermost frame first, as py-spy writes it)."""
     if any(frame.startswith(_GC) for frame in frames):
         return GC
+    if any("libsqlite3" in frame or frame.startswith("pysqlite") for frame in frames):  # its file writes: commit
+        return COMMIT
     for frame in reversed(frames):
         name, _, where = frame.partition(" (")
         if name in _SYSCALLS and where.startswith("libc"):
