@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bridge.asgi import Receive, Scope, Send
@@ -84,22 +85,50 @@ class Request:
 
         """
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        return cls.from_head(
+            scope["method"],
+            raw_path,
+            scope.get("query_string", b""),
+            scope["headers"],
+            scope.get("client"),
+            scope.get("scheme", "http"),
+            receive,
+            max_body,
+        )
+
+    @classmethod
+    def from_head(
+        cls,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        client: tuple[str, int] | None,
+        scheme: str,
+        receive: Receive,
+        max_body: int,
+    ) -> Request:
+        """Build from a parsed request head (what an ASGI scope carries, without the scope).
+
+        Raises:
+            MalformedRequest: the path cannot be decoded as Go would.
+
+        """
         headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
+        for name, value in raw_headers:
             key = name.decode("latin-1").lower()
             if key not in headers:
                 headers[key] = value.decode("latin-1")
             elif key == "accept-encoding":
                 headers[key] += "\n" + value.decode("latin-1")
-        client = scope.get("client")
         return cls(
-            method=scope["method"],
+            method=method,
             path=decode_path(raw_path),
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=query.decode("latin-1"),
             headers=headers,
             receive=receive,
             client=f"{client[0]}:{client[1]}" if client else "",
-            scheme=scope.get("scheme", "http"),
+            scheme=scheme,
             max_body=max_body,
         )
 
