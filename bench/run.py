@@ -1,12 +1,13 @@
 """`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 7 scenarios, RESULTS.md and JSON.
 
-    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras]
+    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui]
 
 Starts every server itself on loopback ports (Go 1.11.0 from the oracle cache and Go 1.5.1, in
 memory; ours in memory and with --persistence.file), drives each with the same load, samples
 each server's CPU and RSS from /proc, and writes bench/RESULTS.md and bench/out/results.json;
 every ratio is ours against each Go. `--quick` is a smoke run (about 3 minutes); the full run
-takes about 15 minutes on 2 cores.
+takes about 15 minutes on 2 cores. Whatever RESULTS.md holds from the line `KEEP_MARKER` on
+(hand-written notes: before/after studies, profiles) is kept below the new figures.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from bench.scenarios import FULL, QUICK, run_kind
 
 OUT = REPO / "bench" / "out"
 RESULTS = REPO / "bench" / "RESULTS.md"
+KEEP_MARKER = "<!-- hand-written from here on: bench.run keeps it below the figures it writes -->"
 KIND_NAMES = {
     "go111": "Go Pushgateway 1.11.0 (in memory)",
     "go": "Go Pushgateway 1.5.1 (in memory)",
@@ -140,6 +142,13 @@ def cpu_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def kept_notes() -> str:
+    """The hand-written part of the current RESULTS.md (from KEEP_MARKER on), or nothing."""
+    old = RESULTS.read_text() if RESULTS.is_file() else ""
+    at = old.find(KEEP_MARKER)
+    return "" if at < 0 else "\n" + old[at:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: small stores, few samples (< 2 min)")
@@ -147,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds", default="go111,go,mem,durable", help="servers to run (go111: Go 1.11.0, go: Go 1.5.1, mem, durable)"
     )
     parser.add_argument("--no-extras", action="store_true", help="skip scenario 7 (bridge and TUI benches)")
+    parser.add_argument("--no-tui", action="store_true", help="skip the TUI bench of scenario 7 (bench.tui)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -171,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_extras:
         log("--- scenario 7: bench.bridge")
         data["bridge"] = extras.bridge(args.quick, log)
-        log("--- scenario 7: bench.tui")
-        data["tui"] = extras.tui(args.quick, log)
+        if not args.no_tui:
+            log("--- scenario 7: bench.tui")
+            data["tui"] = extras.tui(args.quick, log)
+        else:
+            data["tui"] = {"error": "not run (--no-tui)"}
     data["duration_s"] = time.perf_counter() - began
     data["machine"]["loadavg_end"] = os.getloadavg()
     rows = report.build_rows(results, plan.levels)
@@ -182,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
     if not args.no_write:
-        RESULTS.write_text(text)
+        RESULTS.write_text(text + kept_notes())
     log(f"done in {data['duration_s'] / 60:.1f} min")
     return 0
 
