@@ -166,7 +166,9 @@ class Exposition:
         else:
             del entry.helps[family.help]
         entry.changed()
-        if _odd(family):
+        # A stored family never changes, so it needs escaping now if it did when added; with none
+        # of those under this name, there is no need to look (a walk over every label name).
+        if entry.odd and _odd(family):
             entry.odd -= 1
             self._odd -= 1
         series = entry.series
