@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from bridge.gateway.web import snappyframe
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _UNRESERVED = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
@@ -25,7 +27,7 @@ def decode_path(raw: bytes) -> str:
 
     """
     if b"%" not in raw:
-        if any(b < 0x20 or b == 0x7F for b in raw):
+        if _CONTROL.search(raw):
             raise MalformedRequest("invalid control character in URL")
         return raw.decode("utf-8", "surrogateescape")
     out = bytearray()
