@@ -39,7 +39,7 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.3g}"
 
 
-def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
+def build_rows(results: dict[str, Any], levels: tuple[int, ...], head: dict[str, Any] | None = None) -> list[Row]:
     """Every figure as a row; `target` is (op, bound): op `<=`/`>=` bounds the ratio to each Go, `ms<=` ours itself.
 
     The ratio columns are `of` (ours in memory unless the row says otherwise) ÷ each Go.
@@ -123,6 +123,15 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...]) -> list[Row]:
                 note="target: ours durable, absolute", of="durable", goal=True)  # fmt: skip
         add(f"6. {what} at {top:,}: visible in the API", "ms", _at(results, *dw, "visible_ms"),
             note="includes the read that shows it")  # fmt: skip
+    if head:
+        rounds = len(next(iter(head.values()))["rounds"]["p50_ms"])
+        note = f"head to head, median of {rounds} rounds"
+        at = {kind: head.get(kind, {}) for kind in KINDS}
+        add("1. push p50, empty store", "ms", lambda kind: at[kind].get("p50_ms"), ("<=", 0.5), note, goal=True)
+        rate = lambda kind: at[kind].get("pushes_per_s")  # noqa: E731
+        add("2. throughput, 16 clients, 10 groups", "/s", rate, (">=", 3.0), note, goal=True)
+        add("2. throughput with --persistence.file, 16 clients, 10 groups", "/s", rate, (">=", 2.0),
+            f"{note}; ratio columns: ours durable ÷ Go in memory", of="durable", goal=True)  # fmt: skip
     for row in rows:
         row["met"] = _met(row)
     return rows

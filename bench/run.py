@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import extras, report
+from bench import extras, headtohead, report
 from bench.procs import GO_111_BINARY, GO_KINDS, REPO, go_version
 from bench.scenarios import FULL, QUICK, run_kind
 
@@ -89,7 +89,9 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end (cores shared with other work)",
         f"- Go: {m['go_gateway']}; ours: {m['ours']} on Python {m['python']}; load: {m['wrk']} and stdlib http.client",
         "",
-        "Issue 12's gateway targets (each a ratio to Go measured in this run; the rows again in the full table):",
+        "Issue 12's gateway targets, each a ratio to Go measured in this run. The rows marked "
+        "head to head come from all servers running at once, measured in alternating rounds (median "
+        "of the rounds; see bench/headtohead.py); the others are rows of the full table below:",
         "",
         report.markdown_table(rows, goals_only=True),
         "",
@@ -177,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.kinds.split(","):
             log(f"--- {KIND_NAMES[kind]}")
             results[kind] = run_kind(kind, plan, Path(tmp), log)
+        log("--- issue 12's small-store figures, every server up at once, alternating rounds")
+        kinds = args.kinds.split(",")
+        data["head_to_head"] = headtohead.run(kinds, Path(tmp), 3 if args.quick else 5, plan.wrk_seconds / 2, log)
     data["results"] = results
     if not args.no_extras:
         log("--- scenario 7: bench.bridge")
@@ -188,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             data["tui"] = {"error": "not run (--no-tui)"}
     data["duration_s"] = time.perf_counter() - began
     data["machine"]["loadavg_end"] = os.getloadavg()
-    rows = report.build_rows(results, plan.levels)
+    rows = report.build_rows(results, plan.levels, data["head_to_head"])
     data["rows"] = rows
     text = write_markdown(data, rows)
     print(text)
