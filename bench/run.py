@@ -1,12 +1,13 @@
 """`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 8 scenarios (8: replicas on PostgreSQL), RESULTS.md and JSON.
 
-    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras]
+    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui]
 
 Starts every server itself on loopback ports (Go 1.11.0 from the oracle cache and Go 1.5.1, in
 memory; ours in memory and with --persistence.file), drives each with the same load, samples
 each server's CPU and RSS from /proc, and writes bench/RESULTS.md and bench/out/results.json;
 every ratio is ours against each Go. `--quick` is a smoke run (about 3 minutes); the full run
-takes about 15 minutes on 2 cores.
+takes about 15 minutes on 2 cores. Whatever RESULTS.md holds from the line `KEEP_MARKER` on
+(hand-written notes: before/after studies, profiles) is kept below the new figures.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import extras, report
+from bench import extras, headtohead, report
 from bench.procs import GO_111_BINARY, GO_KINDS, REPO, go_version
 from bench.scenarios import FULL, QUICK, run_kind
 
 OUT = REPO / "bench" / "out"
 RESULTS = REPO / "bench" / "RESULTS.md"
+KEEP_MARKER = "<!-- hand-written from here on: bench.run keeps it below the figures it writes -->"
 KIND_NAMES = {
     "go111": "Go Pushgateway 1.11.0 (in memory)",
     "go": "Go Pushgateway 1.5.1 (in memory)",
@@ -87,6 +89,14 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"{m['loadavg_start'][0]:.2f} at the start, {m['loadavg_end'][0]:.2f} at the end (cores shared with other work)",
         f"- Go: {m['go_gateway']}; ours: {m['ours']} on Python {m['python']}; load: {m['wrk']} and stdlib http.client",
         "",
+        "Issue 12's gateway targets, each a ratio to Go measured in this run. The rows marked "
+        "head to head come from all servers running at once, measured in alternating rounds (median "
+        "of the rounds; see bench/headtohead.py); the others are rows of the full table below:",
+        "",
+        report.markdown_table(rows, goals_only=True),
+        "",
+        "All figures:",
+        "",
         report.markdown_table(rows),
         "",
         *cpu_lines(data),
@@ -136,6 +146,13 @@ def cpu_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def kept_notes() -> str:
+    """The hand-written part of the current RESULTS.md (from KEEP_MARKER on), or nothing."""
+    old = RESULTS.read_text() if RESULTS.is_file() else ""
+    at = old.find(KEEP_MARKER)
+    return "" if at < 0 else "\n" + old[at:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: small stores, few samples (< 2 min)")
@@ -143,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds", default="go111,go,mem,durable", help="servers to run (go111: Go 1.11.0, go: Go 1.5.1, mem, durable)"
     )
     parser.add_argument("--no-extras", action="store_true", help="skip scenarios 7 and 8 (bridge, TUI, replicas)")
+    parser.add_argument("--no-tui", action="store_true", help="skip the TUI bench of scenario 7 (bench.tui)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -163,24 +181,30 @@ def main(argv: list[str] | None = None) -> int:
         for kind in args.kinds.split(","):
             log(f"--- {KIND_NAMES[kind]}")
             results[kind] = run_kind(kind, plan, Path(tmp), log)
+        log("--- issue 12's small-store figures, every server up at once, alternating rounds")
+        kinds = args.kinds.split(",")
+        data["head_to_head"] = headtohead.run(kinds, Path(tmp), 3 if args.quick else 5, plan.wrk_seconds / 2, log)
     data["results"] = results
     if not args.no_extras:
         log("--- scenario 7: bench.bridge")
         data["bridge"] = extras.bridge(args.quick, log)
-        log("--- scenario 7: bench.tui")
-        data["tui"] = extras.tui(args.quick, log)
+        if not args.no_tui:
+            log("--- scenario 7: bench.tui")
+            data["tui"] = extras.tui(args.quick, log)
+        else:
+            data["tui"] = {"error": "not run (--no-tui)"}
         log("--- scenario 8: bench.replicas")
         data["replicas"] = extras.replicas(args.quick, log)
     data["duration_s"] = time.perf_counter() - began
     data["machine"]["loadavg_end"] = os.getloadavg()
-    rows = report.build_rows(results, plan.levels)
+    rows = report.build_rows(results, plan.levels, data["head_to_head"])
     data["rows"] = rows
     text = write_markdown(data, rows)
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
     if not args.no_write:
-        RESULTS.write_text(text)
+        RESULTS.write_text(text + kept_notes())
     log(f"done in {data['duration_s'] / 60:.1f} min")
     return 0
 

@@ -3,7 +3,8 @@
 A push, top to bottom::
 
     PUT/POST /metrics/job/…                       a spool file (serve mode)
-      web.app: Go's routing, request accounting     bridge.push.inprocess.GatewayPusher
+      web.fastpath (small bodies) or uvicorn's ASGI bridge.push.inprocess.GatewayPusher
+      web.app: Go's routing, request accounting     │
       web.handlers: URL + body → grouping, families │
       │  Verdict → 200 / 202 / 400                  │  Verdict → Outcome (the same message)
       ▼                                             ▼
@@ -14,13 +15,13 @@ A push, top to bottom::
       │    store.Store.push: sanitise; store.family_checks + store.cross_group_checks; apply
       │      └─ each Change → its listeners, the read models: reads.exposition, reads.api
       ▼
-    storage: commit the Changes (memory: nothing; SQLite: group commit; shared: one transaction)
+    storage: commit the Changes (memory: nothing; SQLite: in place when alone, else group commit; shared: one transaction)
       ▼
     the answer, once the write is durable
 
 A read::
 
-    GET /metrics          → Gateway.metrics_text()  → reads.exposition (series rendered once, gzip chunks cached)
+    GET /metrics          → Gateway.metrics_text()  → reads.exposition (series rendered at the first read, gzip chunks cached)
     GET /api/v1/metrics   → Gateway.api_metrics()   → reads.api (JSON cached per group)
     status page, expiry   → Gateway.groups() / group()
 
@@ -29,9 +30,9 @@ The layers (each imports only those below it; the `layers` contract in pyproject
     runtime                  composition root: config → storage, Gateway, app, background tasks
     web/ | expiry            the HTTP edge | the TTL extension's sweep (both use the service only)
     service                  Gateway: every write decided once, every read served
-    reads/ | storage/ | ownmetrics | deferred_free | verdict
+    reads/ | storage/ | ownmetrics | deferred_free | verdict | gcpolicy
                              read models | durability | the gateway's own metrics | freeing wipes |
-                             a push's Verdict, worded as Go words it
+                             a push's Verdict, worded as Go words it | gc.freeze() for a big store
     store/                   the in-memory model and every rule of a write (pure)
     config                   GatewayConfig: the Go binary's flags and their derived values
 

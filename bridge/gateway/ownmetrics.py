@@ -115,8 +115,15 @@ class OwnMetrics:
         now = self._clock()
         method = method.lower()
         with self._lock:
-            self._sizes.setdefault(method, WindowedSummary()).observe(float(size), now)
-            self._durations.setdefault(method, WindowedSummary()).observe(seconds, now)
+            # get, not setdefault: its default (a 4096-slot deque) would be built on every push.
+            sizes = self._sizes.get(method)
+            if sizes is None:
+                sizes = self._sizes[method] = WindowedSummary()
+            durations = self._durations.get(method)
+            if durations is None:
+                durations = self._durations[method] = WindowedSummary()
+            sizes.observe(float(size), now)
+            durations.observe(seconds, now)
 
     def _client_families(self) -> list[MetricFamily]:
         families: list[MetricFamily] = []

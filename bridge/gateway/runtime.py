@@ -11,6 +11,7 @@ from functools import partial
 
 from bridge import buildinfo
 from bridge.errors import ConfigError
+from bridge.gateway import gcpolicy
 from bridge.gateway.config import GatewayConfig
 from bridge.gateway.expiry import TTLPolicy, run_expiry, ttl_task
 from bridge.gateway.service import Gateway
@@ -145,4 +146,11 @@ async def run_gateway(config: GatewayConfig, tasks: Sequence[BackgroundTask] = (
     """Build and serve the gateway until SIGINT/SIGTERM or `/-/quit`."""
     log.info("starting pushgateway", extra={"kv": {"version": buildinfo.info()}})
     log.info("Build context", extra={"kv": {"build_context": buildinfo.build_context()}})
-    await run_app(build_app(config), [*standard_tasks(config), *tasks])
+    app = build_app(config)
+    if app.gateway.group_count():
+        gcpolicy.freeze_loaded()
+    policy = gcpolicy.install(asyncio.get_running_loop())
+    try:
+        await run_app(app, [*standard_tasks(config), *tasks])
+    finally:
+        gcpolicy.uninstall(policy)

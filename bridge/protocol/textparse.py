@@ -1,6 +1,7 @@
 """Text exposition format 0.0.4 parser with the verdicts of Go's expfmt.TextParser (common 0.39, names as 0.67).
 
-Plain sample lines take a regex fast path; every other line goes through a byte-level state
+A body of plain lines is read in one pass by `textfast.parse_plain`; otherwise plain sample lines
+take a regex fast path, and every other line goes through a byte-level state
 machine that follows expfmt's states one for one, so line numbers, accepted quirks and the
 order in which errors are found match the Go gateway.
 
@@ -23,18 +24,8 @@ from bridge.protocol.floats import parse_float, to_uint64
 from bridge.protocol.gostr import go_quote
 from bridge.protocol.model import Histogram, Metric, MetricFamily, MetricType, Summary
 from bridge.protocol.names import is_label_name, is_metric_name
+from bridge.protocol.textfast import FAST_COMMENT, FAST_PAIR, FAST_SAMPLE, FAST_TYPES, parse_plain, shared_pair
 
-_FAST_SAMPLE = re.compile(
-    rb"([a-zA-Z_:][a-zA-Z0-9_:]*)"
-    rb'(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*,?)?)\})?'
-    rb" ([^ \t]+)\Z"
-)
-_FAST_PAIR = re.compile(rb'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
-# `# HELP name text` without escapes and `# TYPE name type` in lower case: what every client writes.
-_FAST_COMMENT = re.compile(rb"# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) ([^ \t\\][^\\]*)\Z")
-_FAST_TYPES = {t.name.lower().encode(): t for t in MetricType}
-# OpenMetrics' spelling of a gauge histogram is accepted too (common >= 0.67, upstream 1.11.2).
-_FAST_TYPES[b"gaugehistogram"] = MetricType.GAUGE_HISTOGRAM
 _TYPES = {t.name: t for t in MetricType}
 _TYPES["GAUGEHISTOGRAM"] = MetricType.GAUGE_HISTOGRAM
 _HISTOGRAMS = (MetricType.HISTOGRAM, MetricType.GAUGE_HISTOGRAM)
@@ -72,24 +63,6 @@ def _go_upper(token: bytes) -> str:
     if text.isascii():
         return text.upper()
     return "".join(up if len(up := ch.upper()) == 1 else ch for ch in text)
-
-
-# Stored series share their label names, values and pairs with every other series that has the
-# same ones (batch jobs push the same names and values from thousands of groups): interned
-# strings, and one tuple per distinct pair. The pair cache is bounded and starts over when full.
-_PAIRS: dict[tuple[str, str], tuple[str, str]] = {}
-_MAX_PAIRS = 1 << 16
-
-
-def _shared_pair(name: str, value: str) -> tuple[str, str]:
-    pair = (name, value)
-    shared = _PAIRS.get(pair)
-    if shared is not None:
-        return shared
-    if len(_PAIRS) >= _MAX_PAIRS:
-        _PAIRS.clear()
-    _PAIRS[pair] = pair
-    return pair
 
 
 def _decode_utf8(raw: bytes) -> str | None:
@@ -171,14 +144,14 @@ class TextParser:
     def _fast_line(self, line: bytes) -> bool:
         if line[0] == 0x23:  # '#'
             return self._fast_comment(line)
-        match = _FAST_SAMPLE.match(line)
+        match = FAST_SAMPLE.match(line)
         if match is None:
             return False
         self._line += 1
         name, labels, value = match.groups()
         self._begin_sample(name.decode("ascii"))
         if labels:
-            for lname, lvalue in _FAST_PAIR.findall(labels):
+            for lname, lvalue in FAST_PAIR.findall(labels):
                 self._label_name(sys.intern(lname.decode("ascii")))
                 self._label_value(lvalue)
         self._value(value)
@@ -186,12 +159,12 @@ class TextParser:
 
     def _fast_comment(self, line: bytes) -> bool:
         """HELP and TYPE lines the byte machine would read the same way; anything else goes to it."""
-        match = _FAST_COMMENT.match(line)
+        match = FAST_COMMENT.match(line)
         if match is None:
             return False
         keyword, name, text = match.groups()
         if keyword == b"TYPE":
-            mtype = _FAST_TYPES.get(text)
+            mtype = FAST_TYPES.get(text)
             if mtype is None:
                 return False
             self._line += 1
@@ -290,7 +263,7 @@ class TextParser:
         mf = self._mf
         assert mf is not None
         if not self._pending_special:
-            self._label_list.append(_shared_pair(lname, sys.intern(value)))
+            self._label_list.append(shared_pair(lname, sys.intern(value)))
         if mf.type is MetricType.SUMMARY:
             if lname == "quantile":
                 try:
@@ -738,4 +711,7 @@ def parse_text(data: bytes, *, utf8: bool = False) -> dict[str, MetricFamily]:
         ParseError: with the 1-based line number, as expfmt reports it.
 
     """
+    families = parse_plain(data)
+    if families is not None:
+        return families
     return TextParser(utf8=utf8).parse(data)

@@ -1,9 +1,13 @@
 """The cached `/metrics` read model: stored families merged across groups, sorted as Go sorts them.
 
-Each series is rendered once, when it is written; each family keeps its series in the order
+Each series is rendered once, at the first read after it is written (a write only notes which
+group's family changed; a group pushed a hundred times between two scrapes is rendered once,
+and a gateway nobody scrapes renders nothing); each family keeps its series in the order
 client_golang's metricSorter gives (fewer labels first, then label values position by
 position), in chunks that keep their gzip-compressed form until they change. A plain scrape
 is one join of the rendered series; a gzip scrape recompresses only the chunks that changed.
+Pending writes are rendered at once when more than `MAX_PENDING` pile up, so the first scrape
+after a burst of pushes to many groups (or a restore) costs at most that many renders more.
 
 HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
 most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
@@ -31,6 +35,9 @@ from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import Labels, Metric, MetricFamily, MetricType
 from bridge.protocol.names import DEFAULT_ESCAPING, Escaping, escape_family, is_legacy_metric_name, odd_labels
 from bridge.protocol.textrender import render_escaped, render_header, render_metric
+
+MAX_PENDING = 4096
+"""Written or removed families (one per group and name) left unrendered before a write renders them all."""
 
 
 def sort_key(labels: Labels) -> tuple[Any, ...]:
@@ -73,30 +80,64 @@ class Exposition:
         self._names: list[str] = []
         self._odd = 0  # families (per group) that need escaping, store-wide
         self._own_help = {name: help_text for name, (_t, help_text) in store.own_families.items()}
+        self._pending: dict[tuple[str, GroupKey], list[StoredFamily | None]] = {}
+        """(name, group) -> [what the rendered state shows, what the store holds now]; None: nothing."""
         store.add_listener(self)
 
     # ----------------------------------------------------------- listener side
     def applied(self, group: Group, change: Change, before: dict[str, StoredFamily]) -> None:
-        """Render what the change wrote; drop the series of what it removed or replaced."""
+        """Note what the change wrote and removed; it is rendered at the next read (`_flush`)."""
+        pending = self._pending
+        key = group.key
         for name in change.removed:
-            gone = before.get(name)
-            if gone is not None:
-                self._remove(gone)
-        for name, stored in change.written.items():
-            old = before.get(name)
-            if old is None:
-                self._add(stored)
+            slot = pending.get((name, key))
+            if slot is None:
+                gone = before.get(name)
+                if gone is not None:
+                    pending[name, key] = [gone, None]
             else:
-                self._replace(old, stored)
+                slot[1] = None
+        for name, stored in change.written.items():
+            slot = pending.get((name, key))
+            if slot is None:
+                pending[name, key] = [before.get(name), stored]
+            else:
+                slot[1] = stored
+        if len(pending) > MAX_PENDING:
+            self._flush()
 
     def cleared(self, released: list[object]) -> None:
         """Start afresh; the old entries are freed later."""
         for entry in self._families.values():
             released += entry.series.detach()
-        released += [self._families, self._names]
+        released += [self._families, self._names, self._pending]
         self._families = {}
         self._names = []
+        self._pending = {}
         self._odd = 0
+
+    def _flush(self) -> None:
+        """Render every pending write: removals first, so that a series moving between groups is never there twice."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = {}
+        added: list[StoredFamily] = []
+        for shown, now in pending.values():
+            if shown is now:  # added and removed again, or written back as it was
+                continue
+            if now is None:
+                if shown is not None:
+                    self._remove(shown)
+            elif shown is None:
+                added.append(now)
+            elif shown.family.type is now.family.type and _same_series(shown.family.metrics, now.family.metrics):
+                self._replace(shown, now)
+            else:
+                self._remove(shown)
+                added.append(now)
+        for stored in added:
+            self._add(stored)
 
     def _add(self, stored: StoredFamily) -> None:
         family = stored.family
@@ -125,7 +166,9 @@ class Exposition:
         else:
             del entry.helps[family.help]
         entry.changed()
-        if _odd(family):
+        # A stored family never changes, so it needs escaping now if it did when added; with none
+        # of those under this name, there is no need to look (a walk over every label name).
+        if entry.odd and _odd(family):
             entry.odd -= 1
             self._odd -= 1
         series = entry.series
@@ -136,12 +179,8 @@ class Exposition:
             del self._names[bisect_left(self._names, name)]
 
     def _replace(self, old: StoredFamily, new: StoredFamily) -> None:
-        """A re-push of the same series (the usual case) updates them in place; anything else is remove + add."""
+        """A re-push of the same series (the usual case, checked by the caller): update them in place."""
         before, after = old.family, new.family
-        if before.type is not after.type or not _same_series(before.metrics, after.metrics):
-            self._remove(old)
-            self._add(new)
-            return
         entry = self._families[after.name]
         if before.help != after.help:
             helps = entry.helps
@@ -197,6 +236,7 @@ class Exposition:
 
     def names(self) -> list[str]:
         """Stored family names in exposition order (families without series included)."""
+        self._flush()
         return self._names
 
     def _header(self, name: str, entry: _Family) -> bytes:
@@ -209,6 +249,7 @@ class Exposition:
 
     def merged_block(self, own: MetricFamily) -> bytes:
         """A family of the gateway's own that pushed series share: one header, all series sorted."""
+        self._flush()
         entry = self._families.get(own.name)
         lines = [(sort_key(m.labels), render_metric(own.name, own.type, m)) for m in own.metrics]
         if entry is not None:
@@ -249,6 +290,7 @@ class Exposition:
 
     def text(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> bytes:
         """The whole text exposition: own families and stored ones, merged by name, names escaped."""
+        self._flush()
         names, own_by_name = self._merged_names(own_families)
         parts: list[bytes] = []
         for name in names:
@@ -271,6 +313,7 @@ class Exposition:
         return gzip_pieces(self._gzip_parts(own_families, escaping))
 
     def _gzip_parts(self, own_families: list[MetricFamily], escaping: Escaping) -> Iterator[tuple[bytes, bytes | None]]:
+        self._flush()
         names, own_by_name = self._merged_names(own_families)
         for name in names:
             own = own_by_name.get(name)
@@ -291,6 +334,7 @@ class Exposition:
 
     def families(self, own_families: list[MetricFamily], escaping: Escaping = DEFAULT_ESCAPING) -> list[MetricFamily]:
         """Merged families in exposition order, names escaped, for the protobuf formats (not cached)."""
+        self._flush()
         own_by_name = {f.name: f for f in own_families if f.metrics}
         result: list[MetricFamily] = []
         for name in sorted(set(own_by_name).union(self._names)):

@@ -3,6 +3,7 @@
 Layers (import-linter checks them)::
 
     server                     uvicorn on the caller's loop, Go's shutdown behaviour
+    fastpath                   small pushes and deletes answered from the protocol, without ASGI
     app                        routes, Go's redirect and 405 rules, request accounting
     handlers | auth            decoding and status codes | basic auth and roles
     router | negotiation | tlsreload

@@ -109,10 +109,13 @@ class GatewayApp:
         try:
             request = Request.from_scope(scope, receive, self.gateway.config.max_body_bytes)
         except MalformedRequest:
-            response = httpio.text(400, "400 Bad Request")
-            response.close = True
-            await response.send(send)
+            await bad_request().send(send)
             return
+        response = await self.respond(request)
+        await response.send(send, head=request.method == "HEAD")
+
+    async def respond(self, request: Request) -> Response:
+        """The whole answer to one request, counted in flight meanwhile (the ASGI entry and `fastpath` share it)."""
         gateway = self.gateway
         gateway.requests_in_flight += 1
         try:
@@ -121,7 +124,7 @@ class GatewayApp:
             gateway.requests_in_flight -= 1
         if self.extra_headers:
             response.headers.extend(self.extra_headers)
-        await response.send(send, head=request.method == "HEAD")
+        return response
 
     async def handle(self, request: Request) -> Response:
         """Answer one request; never raises."""
@@ -183,6 +186,13 @@ class GatewayApp:
         if request.query:
             location += "?" + request.query
         return httpio.redirect(request.method, location, status)
+
+
+def bad_request() -> Response:
+    """Go's answer to a request line it cannot parse (the connection is closed after it)."""
+    response = httpio.text(400, "400 Bad Request")
+    response.close = True
+    return response
 
 
 def _join(prefix: str, path: str) -> str:

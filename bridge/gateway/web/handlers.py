@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import time
@@ -49,6 +50,7 @@ def _media_type(value: str) -> tuple[str, dict[str, str]] | None:
     return media, params
 
 
+@functools.lru_cache(maxsize=64)  # clients send one Content-Type each; parsing it is a few µs per push
 def is_protobuf(content_type: str) -> bool:
     """Whether the push handler reads the body as delimited protobuf."""
     parsed = _media_type(content_type) if content_type else None

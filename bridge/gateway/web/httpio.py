@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bridge.asgi import Receive, Scope, Send
@@ -12,6 +14,7 @@ from bridge.gateway.web import snappyframe
 
 TEXT_PLAIN = "text/plain; charset=utf-8"
 _HEX = frozenset(b"0123456789abcdefABCDEF")
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _UNRESERVED = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~$&+,/:;=@")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
 
@@ -24,7 +27,7 @@ def decode_path(raw: bytes) -> str:
 
     """
     if b"%" not in raw:
-        if any(b < 0x20 or b == 0x7F for b in raw):
+        if _CONTROL.search(raw):
             raise MalformedRequest("invalid control character in URL")
         return raw.decode("utf-8", "surrogateescape")
     out = bytearray()
@@ -84,22 +87,50 @@ class Request:
 
         """
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        return cls.from_head(
+            scope["method"],
+            raw_path,
+            scope.get("query_string", b""),
+            scope["headers"],
+            scope.get("client"),
+            scope.get("scheme", "http"),
+            receive,
+            max_body,
+        )
+
+    @classmethod
+    def from_head(
+        cls,
+        method: str,
+        raw_path: bytes,
+        query: bytes,
+        raw_headers: Iterable[tuple[bytes, bytes]],
+        client: tuple[str, int] | None,
+        scheme: str,
+        receive: Receive,
+        max_body: int,
+    ) -> Request:
+        """Build from a parsed request head (what an ASGI scope carries, without the scope).
+
+        Raises:
+            MalformedRequest: the path cannot be decoded as Go would.
+
+        """
         headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
+        for name, value in raw_headers:
             key = name.decode("latin-1").lower()
             if key not in headers:
                 headers[key] = value.decode("latin-1")
             elif key == "accept-encoding":
                 headers[key] += "\n" + value.decode("latin-1")
-        client = scope.get("client")
         return cls(
-            method=scope["method"],
+            method=method,
             path=decode_path(raw_path),
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=query.decode("latin-1"),
             headers=headers,
             receive=receive,
             client=f"{client[0]}:{client[1]}" if client else "",
-            scheme=scope.get("scheme", "http"),
+            scheme=scheme,
             max_body=max_body,
         )
 

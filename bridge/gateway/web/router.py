@@ -100,6 +100,8 @@ class Router(Generic[H]):
 
 def clean_path(path: str) -> str:
     """Httprouter's CleanPath (and Go's ServeMux cleanPath): resolve `.`, `..`, `//`; keep a trailing slash."""
+    if path[:1] == "/" and "//" not in path and "/." not in path:
+        return path  # nothing to resolve (the case of every request a client builds)
     if path == "":
         return "/"
     if path[0] != "/":

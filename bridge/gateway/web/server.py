@@ -15,7 +15,7 @@ import uvicorn
 
 from bridge.errors import ConfigError
 from bridge.gateway.web.app import GatewayApp
-from bridge.gateway.web.httpproto import GoHeadLimitsProtocol
+from bridge.gateway.web.fastpath import FastPathProtocol
 from bridge.serving import CallerSignalsServer
 
 log = logging.getLogger("bridge.gateway")
@@ -53,8 +53,9 @@ def make_server(
     options: dict[str, Any] = {
         "host": host,
         "port": port,
-        # httptools, with Go's request-head limit (431) and targets longer than httptools splits.
-        "http": GoHeadLimitsProtocol,
+        # httptools, with Go's request-head limit (431) and targets longer than httptools splits;
+        # small pushes and deletes answered without the ASGI layers (fastpath).
+        "http": FastPathProtocol,
         "ws": "none",
         "lifespan": "off",
         "access_log": False,

@@ -150,3 +150,38 @@ def test_a_removed_chunk_makes_its_successor_recompress() -> None:
     assert gzipped() == text()  # the second chunk now holds one entry, compressed
     chunks.remove(second[-1])  # the chunk goes; the third one follows the first now
     assert gzipped() == text()
+
+
+def test_writes_between_two_reads_render_as_the_last_of_them() -> None:
+    # Renders wait for the next read: a type change, a group pushed then deleted, a family removed
+    # then written again and a re-push of the same series, all between two reads.
+    store = Store()
+    exposition = Exposition(store)
+    a, b, c = {"job": "a"}, {"job": "b"}, {"job": "c"}
+    store.push(a, parse_text(b"# TYPE x gauge\nx 1\ny 1\n"), replace=True, now_ns=NOW)
+    store.push(b, parse_text(b"x 2\n"), replace=True, now_ns=NOW)
+    assert exposition.text([]) == fresh(store)
+    store.delete(a)
+    store.push(a, parse_text(b"# TYPE x counter\nx 3\n"), replace=True, now_ns=NOW + 1)
+    store.push(c, parse_text(b"z 1\n"), replace=True, now_ns=NOW + 1)
+    store.delete(c)
+    store.push(b, parse_text(b"y 5\n"), replace=True, now_ns=NOW + 2)
+    store.push(b, parse_text(b"y 6\n"), replace=False, now_ns=NOW + 3)
+    text = exposition.text([])
+    assert text == fresh(store)
+    assert b'# TYPE x counter\nx{instance="",job="a"} 3\n# TYPE y untyped\ny{instance="",job="b"} 6\n' in text
+    assert b"z{" not in text and b'x{instance="",job="b"}' not in text
+
+
+def test_a_burst_of_writes_is_rendered_before_the_read_that_follows_it() -> None:
+    from bridge.gateway.reads.exposition import MAX_PENDING
+
+    store = Store()
+    exposition = Exposition(store)
+    for i in range(MAX_PENDING + 10):
+        store.push({"job": "j", "instance": f"h{i}"}, parse_text(b"x 1\n"), replace=True, now_ns=NOW)
+    # Each push notes three families (x and the two timestamps): the bound was passed, so most
+    # are rendered already; the rest are rendered by the read.
+    assert len(exposition._pending) <= MAX_PENDING
+    assert exposition.text([]) == fresh(store)
+    assert not exposition._pending

@@ -88,6 +88,7 @@ def test_the_escaped_text_follows_every_change_and_the_fast_path_comes_back() ->
     store.delete({"job": "a"})
     store.delete({"job": "b"})
     push(store, "c", b"legacy 1\n")
+    assert b'\nlegacy{instance="",job="c"} 1\n' in exposition.text([])
     assert exposition._odd == 0  # nothing left to escape: every scrape is the cached one again
     store.wipe()
     assert exposition._odd == 0 and exposition.text([], Escaping.VALUES) == b""
