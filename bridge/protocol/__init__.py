@@ -4,6 +4,7 @@ One module per concern::
 
     model       MetricFamily, Metric, Summary, Histogram (+ native, float counts): client_model's data
     textparse   text format 0.0.4 → families, with expfmt's verdicts and line numbers
+    textfast    the parser's fast lane: plain bodies in one pass, the line patterns every client writes
     textrender  families → text format 0.0.4, byte for byte as expfmt writes it
     protobuf    delimited `MetricFamily` messages, both ways, keeping all 1.11 keeps (fast paths + schema path)
     wire        protobuf wire primitives (varints, fields) and protobuf-go's error verdicts
