@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -74,12 +77,14 @@ class Chromium:
     """One headless Chromium process with a fresh profile; `stop()` ends it and removes the profile."""
 
     def __init__(self, binary: str, *, size: tuple[int, int] = (1400, 860)) -> None:
-        self._profile = tempfile.TemporaryDirectory(prefix="pgwtui-chromium-")
+        self._profile = tempfile.mkdtemp(prefix="pgwtui-chromium-")
         self.proc = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self._profile.name}", f"--window-size={size[0]},{size[1]}"],
+            [binary, *FLAGS, f"--user-data-dir={self._profile}", f"--window-size={size[0]},{size[1]}"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            # Its own process group: the renderer, GPU and crashpad children are ended with it.
+            start_new_session=True,
         )
         self.endpoint = self._devtools_endpoint()
 
@@ -120,9 +125,22 @@ class Chromium:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # Children may outlive the browser for a moment and keep writing into the profile: end the
+        # whole group, then remove the profile, again if a straggler's file appeared meanwhile.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         if self.proc.stderr is not None:
             self.proc.stderr.close()
-        self._profile.cleanup()
+        for attempt in range(50):
+            try:
+                shutil.rmtree(self._profile)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
 
 
 class Page:
