@@ -5,7 +5,10 @@ The grouping key of a group is exactly the `labels` object of its API entry: nev
 
 The answer is decoded one group at a time: each group keeps its entry as JSON text, and its
 families are parsed only when someone looks at them. 10,000 groups are then ~10,000 small objects
-instead of millions of dicts, which keeps the garbage collector from pausing the UI.
+instead of millions of dicts, which keeps the garbage collector from pausing the UI. msgspec splits
+the answer into entries and reads of each entry only what a group row shows (the key, the
+timestamps, the counts), skipping the series' labels and values in C; an answer (or an entry) it
+will not read goes through the standard library's decoder, which sets what is accepted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
 
 from bridge.protocol.grouping import GroupKey
 from bridge.protocol.model import PUSH_FAILURE_TIME, PUSH_TIME, TIMESTAMP_FAMILIES
@@ -21,6 +27,7 @@ from pgwtui.errors import GatewayProtocolError
 from pgwtui.labels import key_text
 
 MAX_AGE_SUFFIX = "_max_age_seconds"
+_FACTS = ("key", "last_push", "last_failure", "last_push_successful", "family_count", "series_count", "pushed_max_age")
 _ENTRY_FIELDS = frozenset({"labels", "last_push_successful"})
 
 
@@ -54,9 +61,13 @@ class Family:
         return self.name in TIMESTAMP_FAMILIES
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """One group: its grouping key, timestamps, counts, and its API entry as JSON text."""
+class Group(msgspec.Struct, frozen=True, gc=False):
+    """One group: its grouping key, timestamps, counts, and its API entry as JSON text.
+
+    Immutable and outside the cyclic garbage collector (`gc=False`: it refers to strings, tuples
+    and frozensets only, so it can be in no reference cycle): 50,000 of them cost a collection
+    nothing, and building one is a C call.
+    """
 
     key: GroupKey
     last_push: float | None
@@ -65,11 +76,35 @@ class Group:
     family_count: int
     series_count: int
     pushed_max_age: tuple[str, float] | None
-    raw: str = field(default="{}", repr=False, compare=False, hash=False)
+    raw: str = "{}"
     """The group's `/api/v1/metrics` entry, verbatim (decoded on demand by `families`)."""
-    family_names: frozenset[str] = field(default=frozenset(), repr=False, compare=False, hash=False)
-    text: str = field(default="", compare=False, hash=False)
+    family_names: frozenset[str] = frozenset()
+    text: str = ""
     """The key as one line (`labels.key_text`), computed once while parsing."""
+
+    def __repr__(self) -> str:
+        facts = ", ".join(f"{name}={value!r}" for name, value in zip(_FACTS, self._facts(), strict=True))
+        return f"Group({facts}, text={self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        """The facts about the group (not the entry text it was read from, nor the cached key text)."""
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self._facts() == other._facts()
+
+    def __hash__(self) -> int:
+        return hash(self._facts())
+
+    def _facts(self) -> tuple[object, ...]:
+        return (
+            self.key,
+            self.last_push,
+            self.last_failure,
+            self.last_push_successful,
+            self.family_count,
+            self.series_count,
+            self.pushed_max_age,
+        )
 
     @property
     def labels(self) -> dict[str, str]:
@@ -196,52 +231,45 @@ NOTHING = Decoded([], 0, 0)
 def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
     """Decode an `/api/v1/metrics` answer, reusing the Group of every entry whose text is in `previous` unchanged.
 
-    An entry's text is a complete JSON object: where the new answer starts with an earlier entry's
-    exact text, the parser would read exactly that entry there, so its Group is reused without
-    decoding it. Entries are expected in the earlier order (our gateway keeps it); once many are
-    not where expected (the Go gateway shuffles them), earlier entries are also looked up by their
-    first characters. Anything else is decoded.
+    An entry's text is a complete JSON object: where the new answer has an earlier entry's exact
+    text, that entry would be read exactly as before, so its Group is reused without decoding it.
+    Entries are expected in the earlier order (our gateway keeps it); once many are not where
+    expected (the Go gateway shuffles them), earlier entries are also looked up by their first
+    characters. Anything else is decoded.
 
     Raises:
         GatewayProtocolError: not JSON, or not the shape a Pushgateway >= 1.2 sends.
 
     """
-    old_entries, old_groups = previous.entries, previous.groups_of
-    entries: list[str] = []
-    groups_of: list[Group | None] = []
-    expected = reused = misses = 0
-    heads: dict[int, list[int]] | None = None
-    shuffled = max(_SHUFFLED, len(old_entries) // _SHUFFLED)
-    # Groups of one job push the same families: one frozenset for them all keeps the collector's work
-    # small. Copied, so `previous` stays as it was; started afresh if it ever grows large.
-    names = dict(previous.names) if len(previous.names) < _MAX_NAME_SETS else {}
+    reader = _Reader(previous)
+    try:
+        answer = _ANSWER.decode(body)
+        pieces = [str(piece, "utf-8") for piece in answer.data]
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return _decode_slowly(body, _Reader(previous))  # the standard library says what is wrong, or reads it
+    status = answer.status
+    if status != "success":
+        raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
+    names = reader.names
+    try:
+        for text in pieces:
+            if reader.match(text, 0) is None:
+                reader.add(text, _read_group(text, names))
+    except ValueError:  # an entry msgspec split off that the standard library will not read
+        return _decode_slowly(body, _Reader(previous))
+    return reader.decoded()
+
+
+def _decode_slowly(body: bytes | str, reader: _Reader) -> Decoded:
+    """The standard library's decoder, walking the answer entry by entry (for what msgspec will not read)."""
 
     def take(text: str, start: int) -> int:
-        nonlocal expected, reused, misses, heads
-        if expected < len(old_entries) and text.startswith(old := old_entries[expected], start):
-            entries.append(old)
-            groups_of.append(old_groups[expected])
-            expected += 1
-            reused += 1
+        old = reader.match(text, start)
+        if old is not None:
             return start + len(old)
-        misses += 1
-        if heads is None and misses > shuffled:
-            heads = {}
-            for index, raw in enumerate(old_entries):
-                heads.setdefault(hash(raw[:_HEAD]), []).append(index)
-        if heads:
-            for index in heads.get(hash(text[start : start + _HEAD]), ())[:_TRIES]:
-                if text.startswith(old := old_entries[index], start):
-                    entries.append(old)
-                    groups_of.append(old_groups[index])
-                    expected = index + 1
-                    reused += 1
-                    return start + len(old)
         entry, end = _DECODER.raw_decode(text, start)
         raw = text[start:end]
-        entries.append(raw)
-        groups_of.append(parse_group(entry, raw, names))
-        expected += 1  # a re-pushed group keeps its place: expect the one after it next
+        reader.add(raw, parse_group(entry, raw, reader.names))
         return end
 
     try:
@@ -253,8 +281,145 @@ def decode_groups(body: bytes | str, previous: Decoded = NOTHING) -> Decoded:
         ) from None
     if status != "success":
         raise GatewayProtocolError(f"/api/v1/metrics answered status {status!r}, not 'success'")
-    groups = [g for g in groups_of if g is not None]
-    return Decoded(groups, len(groups_of) - len(groups), reused, entries, groups_of, names)
+    return reader.decoded()
+
+
+class _Reader:
+    """One decode: the earlier answer to match entries against, and the entries and groups read so far."""
+
+    def __init__(self, previous: Decoded) -> None:
+        self._old_entries = previous.entries
+        self._old_groups = previous.groups_of
+        self.entries: list[str] = []
+        self.groups_of: list[Group | None] = []
+        self._expected = 0
+        self._reused = 0
+        self._misses = 0
+        self._heads: dict[int, list[int]] | None = None
+        self._shuffled = max(_SHUFFLED, len(self._old_entries) // _SHUFFLED)
+        # Groups of one job push the same families: one frozenset for them all keeps the collector's work
+        # small. Copied, so `previous` stays as it was; started afresh if it ever grows large.
+        self.names = dict(previous.names) if len(previous.names) < _MAX_NAME_SETS else {}
+
+    def match(self, text: str, start: int) -> str | None:
+        """The earlier entry `text` holds at `start`, now taken with its Group; None when none is there."""
+        old_entries = self._old_entries
+        expected = self._expected
+        if expected < len(old_entries) and text.startswith(old := old_entries[expected], start):
+            self._take(expected, old)
+            return old
+        self._misses += 1
+        if self._heads is None and self._misses > self._shuffled:
+            heads: dict[int, list[int]] = {}
+            for index, raw in enumerate(old_entries):
+                heads.setdefault(hash(raw[:_HEAD]), []).append(index)
+            self._heads = heads
+        if self._heads:
+            for index in self._heads.get(hash(text[start : start + _HEAD]), ())[:_TRIES]:
+                if text.startswith(old := old_entries[index], start):
+                    self._take(index, old)
+                    return old
+        return None
+
+    def _take(self, index: int, old: str) -> None:
+        self.entries.append(old)
+        self.groups_of.append(self._old_groups[index])
+        self._expected = index + 1
+        self._reused += 1
+
+    def add(self, raw: str, group: Group | None) -> None:
+        """An entry decoded anew (None: its grouping key cannot be trusted)."""
+        self.entries.append(raw)
+        self.groups_of.append(group)
+        self._expected += 1  # a re-pushed group keeps its place: expect the one after it next
+
+    def decoded(self) -> Decoded:
+        """What was read."""
+        groups_of = self.groups_of
+        groups = [g for g in groups_of if g is not None]
+        return Decoded(groups, len(groups_of) - len(groups), self._reused, self.entries, groups_of, self.names)
+
+
+class _Answer(msgspec.Struct):
+    data: list[msgspec.Raw]
+    status: Any = None
+
+
+class _Series(msgspec.Struct, gc=False):
+    value: Any = None
+
+
+class _Family(msgspec.Struct):
+    metrics: list[_Series] = []
+
+
+class _Entry(msgspec.Struct):
+    labels: dict[str, str]
+    last_push_successful: Any = True
+
+
+_ANSWER = msgspec.json.Decoder(_Answer)
+_ENTRY = msgspec.json.Decoder(_Entry)
+_FAMILIES = msgspec.json.Decoder(dict[str, _Family | bool])
+
+
+def _read_group(raw: str, names: dict[frozenset[str], frozenset[str]]) -> Group | None:
+    """`parse_group` of one entry's text, reading only the fields a Group holds (the standard library for odd ones)."""
+    try:
+        entry = _ENTRY.decode(raw)
+        families = _FAMILIES.decode(raw)
+    except msgspec.MsgspecError:
+        return parse_group(json.loads(raw), raw, names)  # not the shape both gateways send: as parse_group reads it
+    labels = entry.labels
+    if not labels.get("job"):
+        return None
+    family_count = series_count = 0
+    max_age: tuple[str, float] | None = None
+    found = []
+    for name, family in families.items():
+        if name in _ENTRY_FIELDS or isinstance(family, bool):
+            continue
+        found.append(name)
+        if name in TIMESTAMP_FAMILIES:
+            continue
+        metrics = family.metrics
+        family_count += 1
+        series_count += len(metrics)
+        if name.endswith(MAX_AGE_SUFFIX):
+            value = _number(metrics[0].value) if metrics else None
+            if value is not None and value > 0 and (max_age is None or value < max_age[1]):
+                max_age = (name, value)
+    key: GroupKey = tuple(sorted(labels.items()))
+    fs = frozenset(found)
+    return Group(
+        key=key,
+        last_push=_stamp(families.get(PUSH_TIME)),
+        last_failure=_stamp(families.get(PUSH_FAILURE_TIME)),
+        last_push_successful=entry.last_push_successful is not False,
+        family_count=family_count,
+        series_count=series_count,
+        pushed_max_age=max_age,
+        raw=raw,
+        family_names=names.setdefault(fs, fs),
+        text=key_text(key),
+    )
+
+
+def _stamp(family: _Family | bool | None) -> float | None:
+    """`_timestamp` of a family msgspec read."""
+    if family is None or isinstance(family, bool) or not family.metrics:
+        return None
+    value = _number(family.metrics[0].value)
+    return value if value is not None and value > 0 else None
+
+
+def _number(value: object) -> float | None:
+    """A series value as `_first_value` reads it: a number or a numeric string, NaN and anything else None."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
 
 
 def parse_groups(body: bytes | str) -> tuple[list[Group], int]:

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+import msgspec
+
 from pgwtui.durations import format_duration
 from pgwtui.models import Group
 
@@ -49,8 +51,7 @@ class StalenessRule:
         return self.pattern.fullmatch(job) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Threshold:
+class Threshold(msgspec.Struct, frozen=True, gc=False):
     """The maximum age that applies to a group, and where it comes from."""
 
     seconds: float
@@ -95,8 +96,7 @@ class StalenessPolicy:
 _MISSING = object()
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(msgspec.Struct, frozen=True, gc=False):
     """The verdict on one group at one instant."""
 
     age: float | None

@@ -16,6 +16,8 @@ from datetime import datetime, tzinfo
 from itertools import compress
 from operator import attrgetter, is_, not_
 
+import msgspec
+
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts
 from pgwtui.durations import format_age
@@ -25,8 +27,7 @@ from pgwtui.staleness import Assessment, StalenessPolicy, Status, assess
 from pgwtui.views import cadence
 
 
-@dataclass(frozen=True, slots=True)
-class GroupRow:
+class GroupRow(msgspec.Struct, frozen=True, gc=False):
     """One group with its verdict and its one-line key, ready to sort, filter and draw (built by `build_rows`)."""
 
     group: Group

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from bridge.protocol.grouping import GroupKey
 from pgwtui.errors import GatewayProtocolError
 from pgwtui.labels import key_text
-from pgwtui.models import decode_groups, parse_groups
+from pgwtui.models import decode_groups, parse_group, parse_groups
 
 
 def entry(
@@ -297,3 +298,41 @@ def test_incremental_decoding_agrees_with_decoding_from_scratch(
         assert facts(decoded.groups) == facts(fresh.groups)
         assert decoded.unreadable == fresh.unreadable
         previous = decoded
+
+
+# ----------------------------------------------------------------- what msgspec reads, and what it leaves to json
+def test_an_answer_msgspec_refuses_is_read_by_the_standard_library():
+    # NaN is not JSON, but Python's json (and so pgwtui before msgspec) reads it: still one group, same facts.
+    e = entry({"job": "a"}, g={"type": "GAUGE", "metrics": [{"labels": {}, "value": "1"}]})
+    text = answer(e).replace('"1"}]', "NaN}]")
+    groups, unreadable = parse_groups(text)
+    assert (unreadable, [g.job for g in groups], groups[0].series_count) == (0, ["a"], 1)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"g": "a string where a family belongs"},
+        {"g": {"metrics": {"not": "a list"}}},
+        {"g": {"metrics": [1, 2]}},
+        {"labels": {"job": "a", "metrics": "x"}},
+        {"last_push_successful": "no"},
+    ],
+)
+def test_an_entry_of_another_shape_is_read_as_json_reads_it(odd: dict[str, object]):
+    e = {**entry({"job": "a"}, g={"type": "GAUGE", "metrics": [{"labels": {}, "value": "1"}]}), **odd}
+    fast = decode_groups(answer(e, entry({"job": "b"})))
+    by_json = [
+        parse_group(item, json.dumps(item, separators=(",", ":"), sort_keys=True)) for item in (e, entry({"job": "b"}))
+    ]
+    assert facts(fast.groups) == facts([g for g in by_json if g is not None])
+
+
+def test_groups_are_outside_the_garbage_collector_and_compare_by_their_facts():
+    first = decode_groups(answer(entry({"job": "a"}, pushed="5"), entry({"job": "b"})))
+    a = first.groups[0]
+    assert not gc.is_tracked(a)
+    twin = parse_group(json.loads(a.raw), raw="{}")
+    assert twin == a and hash(twin) == hash(a)  # the entry text is not a fact
+    assert twin != first.groups[1]
+    assert "job" in repr(a) and "5.0" in repr(a)
