@@ -44,6 +44,9 @@ class GroupRow(msgspec.Struct, frozen=True, gc=False):
     assessed_at: float
     """When `assessment` was made, and so what its `age` is as of: a refresh keeps a row whose verdict
     has not changed (`refresh_rows`); the views draw ages from the formatter's instant, never from it."""
+    width: int = -1
+    """`text`'s width in terminal cells when it is printable ASCII (one cell a character), else -1 (the
+    table measures it): measured here, off the UI thread, once per row."""
 
     @property
     def key(self) -> GroupKey:
@@ -119,7 +122,8 @@ def build_rows(groups: Iterable[Group], policy: StalenessPolicy, now: float) -> 
         verdict = assess(g, policy, now)
         pushed = _NEVER if g.last_push is None else g.last_push
         failed_at = _NEVER if g.last_failure is None else g.last_failure
-        append(GroupRow(g, verdict, text, text.casefold(), verdict.status, pushed, failed_at, now))
+        width = len(text) if text.isascii() and text.isprintable() else -1
+        append(GroupRow(g, verdict, text, text.casefold(), verdict.status, pushed, failed_at, now, width))
     return rows
 
 

@@ -25,7 +25,7 @@ from bridge.protocol.grouping import GroupKey
 from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, column, same_rows
 
 _KEY = attrgetter("group.key")
-_TEXT = attrgetter("text")
+_WIDTH = attrgetter("width")
 MARK = "●"
 GAP = 2
 MIN_KEY_WIDTH = 16
@@ -420,22 +420,28 @@ class GroupsTable(ScrollView, can_focus=True):
 
 
 class KeyWidths:
-    """The terminal width of each row's key text, measured once per text (a refresh keeps most texts)."""
+    """The widest key text of a list of rows, in terminal cells.
+
+    Rows measure printable ASCII keys themselves (`GroupRow.width`, off the UI thread); any other
+    text is measured here with rich, once per text (a refresh keeps most texts).
+    """
 
     def __init__(self) -> None:
         self._widths: dict[str, int] = {}
 
     def widest(self, rows: Sequence[GroupRow]) -> int:
         """The widest key text of `rows` in cells (0 for none)."""
+        widest = max(map(_WIDTH, rows), default=0)
+        if min(map(_WIDTH, rows), default=0) >= 0:
+            return widest
         widths = self._widths
-        try:
-            return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
-        except KeyError:
-            pass
         if len(widths) > 2 * len(rows):
             widths.clear()  # mostly texts of groups long gone
-        for text in map(_TEXT, rows):
-            if text not in widths:
-                # Printable ASCII is one cell a character; anything else asks rich.
-                widths[text] = len(text) if text.isascii() and text.isprintable() else cell_len(text)
-        return max(map(widths.__getitem__, map(_TEXT, rows)), default=0)
+        for row in rows:
+            if row.width < 0:
+                text = row.text
+                width = widths.get(text)
+                if width is None:
+                    width = widths[text] = cell_len(text)
+                widest = max(widest, width)
+        return widest
