@@ -322,6 +322,11 @@ def split(probe: Probe, transport: Body) -> dict[str, float]:
 
 
 async def until_rows(pilot: Any, count: int) -> GroupsTable:
+    """Wait until the table shows `count` rows.
+
+    A plain sleep between looks: `pilot.pause` would make every widget of the screen process a
+    message each time, work on the UI thread (and for the GIL) that a real session never does.
+    """
     deadline = time.monotonic() + 180
     while True:
         table: GroupsTable = pilot.app.screen.query_one(GroupsTable)
@@ -329,7 +334,7 @@ async def until_rows(pilot: Any, count: int) -> GroupsTable:
             return table
         if time.monotonic() > deadline:
             raise SystemExit("bench: the table never showed every group")
-        await pilot.pause(0.005)
+        await asyncio.sleep(0.02)
 
 
 async def wait_event(event: asyncio.Event) -> None:

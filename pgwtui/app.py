@@ -43,13 +43,14 @@ from pgwtui.messages import (
     HistoryFailed,
     HistoryLoaded,
     HistoryRequested,
+    SortOrderChanged,
 )
 from pgwtui.models import Snapshot
 from pgwtui.screens.base import AppContext, PgwScreen
 from pgwtui.screens.groups import GroupsScreen
 from pgwtui.screens.help import HelpScreen, help_sections, help_text
 from pgwtui.state import AppState, Clock
-from pgwtui.views.groups import GroupRow, refresh_rows
+from pgwtui.views.groups import GroupRow, SortedRows, refresh_rows
 from pgwtui.views.help import about_lines
 
 
@@ -86,6 +87,8 @@ class PgwApp(App[None]):
         self.gateway = GatewayWorkers(self, client, read=self._read)
         self.history = HistoryWatcher(self, prometheus, clock=clock, state=lambda: self.state, publish=self._publish)
         self._timer: Timer | None = None
+        self.sort_order: tuple[str, bool] = ("status", True)
+        """How the groups screen sorts (it says so): each read is sorted that way off the UI thread."""
 
     # ----------------------------------------------------------------- lifecycle
     def on_mount(self) -> None:
@@ -133,14 +136,14 @@ class PgwApp(App[None]):
     async def _read(self) -> GroupsLoaded:
         """Read every group; decode and assess them off the UI thread (the screens then only sort and draw)."""
         body = await self.client.fetch_groups_body()
-        return await asyncio.to_thread(self._digest, body, self.clock(), self.state.rows)
+        return await asyncio.to_thread(self._digest, body, self.clock(), self.state.rows, self.sort_order)
 
-    def _digest(self, body: bytes, now: float, previous: Sequence[GroupRow]) -> GroupsLoaded:
-        """In a worker thread: decode what changed since the last read, assess what may have changed."""
+    def _digest(self, body: bytes, now: float, previous: Sequence[GroupRow], order: tuple[str, bool]) -> GroupsLoaded:
+        """In a worker thread: decode what changed since the last read, assess what may have changed, sort."""
         with collector_paused():
             groups, unreadable = self.client.decode_groups(body)
             rows = refresh_rows(groups, self.settings.policy, now, previous)
-        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows))
+        return GroupsLoaded(Snapshot(tuple(groups), now, unreadable), tuple(rows), SortedRows.of(rows, order))
 
     # ----------------------------------------------------------------- requests (from the screens)
     def on_delete_groups_requested(self, message: DeleteGroupsRequested) -> None:
@@ -155,12 +158,24 @@ class PgwApp(App[None]):
         """Probe the gateway again (a screen needs its extensions)."""
         self.gateway.load_info()
 
+    def on_sort_order_changed(self, message: SortOrderChanged) -> None:
+        """Sort the next reads the way the groups screen shows them."""
+        self.sort_order = (message.column_id, message.descending)
+
     # ----------------------------------------------------------------- results
     def on_groups_loaded(self, message: GroupsLoaded) -> None:
         """Publish a new snapshot; say so if the gateway was down."""
         recovered = self.state.error is not None
         self._publish(
-            self.alerts.rematch(replace(self.state, snapshot=message.snapshot, rows=message.rows, error=None))
+            self.alerts.rematch(
+                replace(
+                    self.state,
+                    snapshot=message.snapshot,
+                    rows=message.rows,
+                    sorted_rows=message.sorted_rows,
+                    error=None,
+                )
+            )
         )
         if recovered:
             self.notify("The gateway answers again.", title="Reconnected")

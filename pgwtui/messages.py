@@ -14,7 +14,7 @@ from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertsSnapshot
 from pgwtui.connection import GatewayInfo
 from pgwtui.models import Group, Snapshot
-from pgwtui.views.groups import GroupRow
+from pgwtui.views.groups import GroupRow, SortedRows
 from pgwtui.views.history import History
 
 
@@ -26,6 +26,8 @@ class GroupsLoaded(Message):
     snapshot: Snapshot
     rows: tuple[GroupRow, ...]
     """Every group assessed at `snapshot.fetched_at` (done off the UI thread)."""
+    sorted_rows: SortedRows | None = None
+    """The same rows in the groups screen's order when the read began (sorted off the UI thread too)."""
 
     def can_replace(self, message: Message) -> bool:
         """Only the newest snapshot matters."""
@@ -136,6 +138,14 @@ class DeleteFamilyRequested(Message):
 @dataclass
 class GatewayInfoRequested(Message):
     """A screen needs the gateway's identity and extensions, and they are not known yet."""
+
+
+@dataclass
+class SortOrderChanged(Message):
+    """The groups screen sorts by another column or direction now: later reads come sorted that way."""
+
+    column_id: str
+    descending: bool
 
 
 @dataclass

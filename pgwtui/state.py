@@ -10,7 +10,7 @@ from pgwtui.alerts.model import AlertIndex, AlertsSnapshot, Resolving
 from pgwtui.connection import GatewayInfo
 from pgwtui.models import Group, Snapshot
 from pgwtui.views.cadence import NO_CADENCES, Cadences
-from pgwtui.views.groups import GroupRow
+from pgwtui.views.groups import GroupRow, SortedRows
 from pgwtui.views.history import History
 
 Clock = Callable[[], float]
@@ -31,6 +31,8 @@ class AppState:
     error: str | None = None
     info: GatewayInfo | None = None
     rows: tuple[GroupRow, ...] = ()
+    sorted_rows: SortedRows | None = None
+    """`rows` in the groups screen's order when they were read, or None."""
     alerts: AlertsSnapshot | None = None
     alerts_error: str | None = None
     alert_index: AlertIndex = field(default_factory=AlertIndex)

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Input
 
 from bridge.protocol.grouping import GroupKey
 from pgwtui.alerts.model import AlertCounts, AlertIndex, unresolved
-from pgwtui.messages import CadenceRequested, DeleteGroupsRequested
+from pgwtui.messages import CadenceRequested, DeleteGroupsRequested, SortOrderChanged
 from pgwtui.models import Snapshot
 from pgwtui.screens.alerts import AlertsScreen
 from pgwtui.screens.base import PgwScreen
@@ -29,6 +29,7 @@ from pgwtui.views.groups import (
     Counts,
     GroupRow,
     RowFilter,
+    SortedRows,
     build_rows,
     column,
     columns,
@@ -73,6 +74,10 @@ class GroupsScreen(PgwScreen[None]):
         self._sorted: list[GroupRow] | None = None
         """Every row in the order `_sorted_by`; None when the rows or the alerts changed since."""
         self._sorted_by: tuple[str, bool] | None = None
+        self._presorted: SortedRows | None = None
+        """`_rows` as the worker sorted them (in the order the screen had when the read began), if it did."""
+        self._filtered: tuple[list[GroupRow], RowFilter, list[GroupRow]] | None = None
+        """The last filter's rows: the sorted rows it filtered, the filter and what it kept."""
         self._counts = Counts()
         self._filter = NO_FILTER
         self._now = 0.0
@@ -136,10 +141,12 @@ class GroupsScreen(PgwScreen[None]):
             if same_rows(state.rows, self._rows):
                 return  # a refresh that changed nothing: the sort and the counts still hold
             self._rows = list(state.rows)
+            self._presorted = state.sorted_rows
         else:
             self._now = self.pgw.clock()
             groups = snapshot.groups if snapshot is not None else ()
             self._rows = in_key_order(build_rows(groups, self.pgw.settings.policy, self._now))
+            self._presorted = None
         self._sorted = None
         self._counts = Counts.of(self._rows)
 
@@ -159,11 +166,22 @@ class GroupsScreen(PgwScreen[None]):
         table = self.table
         order = (table.sort_column, table.sort_descending)
         if self._sorted is None or self._sorted_by != order:
-            self._sorted = sort_rows(self._rows, *order, self._alert_counts)
+            presorted = self._presorted
+            if presorted is not None and (presorted.column_id, presorted.descending) == order:
+                self._sorted = list(presorted.rows)  # sorted by the worker, off this thread
+            else:
+                self._sorted = sort_rows(self._rows, *order, self._alert_counts, keyed=True)
+            if order != self._sorted_by:
+                self.request(SortOrderChanged(*order))  # the next reads come sorted this way
             self._sorted_by = order
         # The sort is stable, so filtering the sorted rows is sorting the filtered ones: a keystroke in
         # the filter does not sort again.
-        visible = self._filter.apply(self._sorted)
+        last = self._filtered
+        if last is not None and last[0] is self._sorted and self._filter.narrows(last[1]):
+            visible = self._filter.apply(last[2])  # typed on: only what the last filter kept can match
+        else:
+            visible = self._filter.apply(self._sorted)
+        self._filtered = (self._sorted, self._filter, visible)
         table.set_rows(visible, self._formatter(), empty_text=self._empty_text())
         if self._snapshot is not None:
             table.prune_marks(lambda: {row.key for row in self._rows})

@@ -9,6 +9,7 @@ formatted lazily, only for the rows on screen, which is what keeps 50,000 groups
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -183,16 +184,21 @@ _SORT_KEYS = {
 
 
 def sort_rows(
-    rows: Sequence[GroupRow], column_id: str, descending: bool, alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS
+    rows: Sequence[GroupRow],
+    column_id: str,
+    descending: bool,
+    alerts: Mapping[GroupKey, AlertCounts] = NO_ALERTS,
+    *,
+    keyed: bool = False,
 ) -> list[GroupRow]:
-    """Rows sorted by a column; ties always by grouping key, ascending.
+    """Rows sorted by a column; ties always by grouping key, ascending. `keyed`: `rows` are in key order already.
 
     Raises:
         KeyError: unknown column.
 
     """
     # Stable passes, least significant first; a pass with reverse=True keeps ties in order too.
-    ordered = in_key_order(rows)
+    ordered = list(rows) if keyed else in_key_order(rows)
     if column_id == "alerts":
         none = AlertCounts()
         return sorted(ordered, key=lambda r: alerts.get(r.key, none).sort_key(), reverse=descending)
@@ -207,6 +213,23 @@ def sort_rows(
         ordered.sort(key=_STATUS, reverse=descending)
         return ordered
     raise KeyError(column_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SortedRows:
+    """A read's rows in one sort order: the worker sorts each read as the groups screen last showed them."""
+
+    column_id: str
+    descending: bool
+    rows: tuple[GroupRow, ...]
+
+    @classmethod
+    def of(cls, rows: Sequence[GroupRow], order: tuple[str, bool]) -> SortedRows | None:
+        """`rows` (in key order) sorted by `order`; None for the alerts column, whose counts only the screen has."""
+        column_id, descending = order
+        if column_id == ALERTS_COLUMN.id:
+            return None
+        return cls(column_id, descending, tuple(sort_rows(rows, column_id, descending, keyed=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +254,10 @@ class RowFilter:
         if not body:
             return cls(text, None, inverse)
         try:
-            return cls(text, re.compile(body, re.IGNORECASE), inverse)
+            with warnings.catch_warnings():
+                # `[[` and the like compile, with a FutureWarning about nested sets that would print over the screen.
+                warnings.simplefilter("ignore", FutureWarning)
+                return cls(text, re.compile(body, re.IGNORECASE), inverse)
         except re.error:
             return cls(text, re.compile(re.escape(body), re.IGNORECASE), inverse, literal=True)
 
@@ -246,6 +272,27 @@ class RowFilter:
             return True
         return (self.pattern.search(row.text) is not None) != self.inverse
 
+    def narrows(self, previous: RowFilter) -> bool:
+        """Whether every row this filter keeps, `previous` keeps too, so that it may filter only what `previous` kept.
+
+        True when both are plain text (no regex syntax, or matched literally anyway) and this one
+        holds the other: typing on at the end or in the middle of a word.
+        """
+        if self.pattern is None or previous.pattern is None or self.inverse or previous.inverse:
+            return False
+        old, new = previous.body, self.body
+        return previous.plain and self.plain and old in new
+
+    @property
+    def body(self) -> str:
+        """What is matched: the text without its leading `!`."""
+        return self.text[1:] if self.inverse else self.text
+
+    @property
+    def plain(self) -> bool:
+        """Whether the body matches as plain text (case aside): no regex syntax in it, or escaped."""
+        return self.literal or _REGEX_SYNTAX.isdisjoint(self.body)
+
     def apply(self, rows: Iterable[GroupRow]) -> list[GroupRow]:
         """Return the visible rows, order kept."""
         rows = rows if isinstance(rows, list | tuple) else list(rows)
@@ -257,6 +304,8 @@ class RowFilter:
 
 
 NO_FILTER = RowFilter("", None)
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+"""The characters with a meaning in a regex outside a set (`-` has one only inside `[...]`)."""
 
 
 @dataclass(frozen=True, slots=True)

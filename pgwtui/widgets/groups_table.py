@@ -25,6 +25,7 @@ from bridge.protocol.grouping import GroupKey
 from pgwtui.views.groups import COLUMNS, STATUS_CLASS, CellFormatter, Column, GroupRow, column, same_rows
 
 _KEY = attrgetter("group.key")
+_TEXT = attrgetter("text")
 _WIDTH = attrgetter("width")
 MARK = "●"
 GAP = 2
@@ -144,7 +145,7 @@ class GroupsTable(ScrollView, can_focus=True):
             self.empty_text = empty_text
         if not same_rows(rows, self._rows):  # else only the instant changed: the cursor and widths hold
             self._rows = list(rows)
-            index = self._index_of(previous.key, near=self._cursor) if previous is not None else None
+            index = self._index_of(previous.key, self._cursor, previous.text) if previous is not None else None
             self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
             self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
         self._layout_columns()
@@ -180,10 +181,23 @@ class GroupsTable(ScrollView, can_focus=True):
         super().watch_scroll_y(old_value, new_value)
         self._viewport_moved()
 
-    def _index_of(self, key: GroupKey, near: int | None = None) -> int | None:
+    def _index_of(self, key: GroupKey, near: int | None = None, text: str | None = None) -> int | None:
+        """Where the group is shown; `near` is tried first, `text` (its key as one line) makes the scan cheap."""
         rows = self._rows
         if near is not None and near < len(rows) and rows[near].group.key == key:
             return near  # a refresh that moved nothing: no scan
+        if text is not None:
+            # Comparing strings is cheaper than comparing key tuples; the key text is checked, not trusted.
+            texts = list(map(_TEXT, rows))
+            start = 0
+            while True:
+                try:
+                    index = texts.index(text, start)
+                except ValueError:
+                    return None
+                if rows[index].group.key == key:
+                    return index
+                start = index + 1
         try:
             return list(map(_KEY, rows)).index(key)
         except ValueError:

@@ -7,7 +7,7 @@ from typing import Any
 from bridge.protocol.textparse import parse_text
 from pgwtui.models import Group
 from pgwtui.staleness import StalenessPolicy
-from pgwtui.views.groups import build_rows
+from pgwtui.views.groups import build_rows, sort_rows
 from pgwtui.widgets.groups_table import KeyWidths
 from tests.support.tui import loaded, screen_text, table, wait_for
 from tests.tui.conftest import NOW, SIZE
@@ -85,3 +85,29 @@ def test_the_key_column_is_as_wide_as_the_widest_key_in_terminal_cells():
     assert widths.widest(rows("a\u0301")) == len("job=a"), "a combining accent takes none"
     assert widths.widest(rows("abc")) == len("job=abc"), "measured anew for the rows given, not the widest ever"
     assert widths.widest([]) == 0
+
+
+async def test_a_read_comes_sorted_the_way_the_screen_sorts_and_is_shown_in_that_order(demo_app):
+    app, gateway = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await pilot.press("4")  # last push
+        await wait_for(pilot, lambda: app.sort_order == (table(app).sort_column, table(app).sort_descending), "told")
+        assert app.sort_order[0] == "last_push"
+        store = gateway.gateway.store
+        store.push(dict(FRESH), parse_text(b"# TYPE x gauge\nx 1\n"), replace=True, now_ns=int((NOW - 1) * 1e9))
+        await refresh(pilot)
+        presorted = app.state.sorted_rows
+        assert presorted is not None and (presorted.column_id, presorted.descending) == app.sort_order
+        assert [r.key for r in table(app).rows] == [r.key for r in presorted.rows]
+        assert list(presorted.rows) == sort_rows(app.state.rows, *app.sort_order)
+        assert FRESH in {r.key for r in presorted.rows}
+        await pilot.press("S")  # reversed: the screen sorts this one itself, and says so for the next reads
+        assert table(app).sort_descending
+        pushes = [r.pushed for r in table(app).rows]
+        assert pushes == sorted(pushes, reverse=True)
+        await wait_for(pilot, lambda: app.sort_order == (table(app).sort_column, table(app).sort_descending), "told")
+        await refresh(pilot)
+        presorted = app.state.sorted_rows
+        assert presorted is not None and (presorted.column_id, presorted.descending) == app.sort_order
+        assert [r.key for r in table(app).rows] == [r.key for r in presorted.rows]

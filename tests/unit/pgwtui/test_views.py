@@ -206,3 +206,34 @@ def test_same_rows_means_the_very_objects_in_order():
     assert not same_rows(rows, rows[::-1])
     assert not same_rows(rows, build_rows(GROUPS, StalenessPolicy(3600), NOW)), "equal is not the same"
     assert not same_rows(rows, rows[:-1])
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "narrows"),
+    [
+        ("j", "jo", True),
+        ("job", "xjobx", True),  # typed in front and behind
+        ("job-0", "job-01", True),  # `-` means nothing outside a set
+        ("a[", "a[b", True),  # both invalid regexes, matched literally
+        ("jo", "j", False),  # deleting widens
+        ("job", "job|x", False),  # an alternation can match more
+        ("job", "job.", False),  # regex syntax: not plain text
+        ("j.b", "j.bx", False),
+        ("!j", "!jo", False),  # an inverted filter keeps more as it grows
+        ("", "j", False),  # no filter before: nothing to narrow
+        ("job", "jox", False),
+    ],
+)
+def test_a_filter_narrows_the_last_one_only_when_it_must_keep_less(before: str, after: str, narrows: bool):
+    assert RowFilter.parse(after).narrows(RowFilter.parse(before)) is narrows
+
+
+filter_texts = st.text(alphabet="jobaBx=-.[]|!*\\ ", max_size=6)
+
+
+@given(st.lists(st.text(alphabet="jobaBx=-.[]| ", max_size=8), max_size=12), filter_texts, filter_texts, filter_texts)
+def test_narrowing_keeps_what_filtering_everything_keeps(jobs: list[str], before: str, front: str, behind: str):
+    rows = build_rows([group(j or "j", 10) for j in jobs], StalenessPolicy(3600), NOW)
+    old, new = RowFilter.parse(before), RowFilter.parse(front + before + behind)
+    if new.narrows(old):
+        assert new.apply(old.apply(rows)) == new.apply(rows)
