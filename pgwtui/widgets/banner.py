@@ -18,7 +18,9 @@ class Banner(Static):
         self.add_class("-visible")
 
     def clear(self) -> None:
-        """Hide the banner."""
+        """Hide the banner (nothing to do, and so no layout of the screen, when it is hidden already)."""
+        if not self.visible_error:
+            return
         self.remove_class("-visible")
         self.update("")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -35,7 +36,17 @@ class StatusInfo:
 
 
 class StatusBar(Horizontal):
-    """One line under the table; colours come from app.tcss (`.-nonzero` on failed / stale)."""
+    """One line under the table; colours come from app.tcss (`.-nonzero` on failed / stale).
+
+    A label is updated only when its text changes, and the screen laid out again only when a text
+    changes width (`#sb-extra` takes the rest of the line whatever it says; counts are as wide as
+    the total): a refresh that moves a count or the time of the read repaints one line instead of
+    laying out and repainting the whole screen.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._texts: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         """Counters, then free text."""
@@ -53,21 +64,18 @@ class StatusBar(Horizontal):
         for counter in self.query(".counter"):
             counter.display = c is not None
         if c is None:
-            self.query_one("#sb-total", Label).update("no groups read yet")
+            self._put("sb-total", "no groups read yet")
             c = Counts()
         else:
-            self.query_one("#sb-total", Label).update(f"{c.total} groups")
-        self.query_one("#sb-ok", Label).update(f"ok {c.ok}")
-        failed = self.query_one("#sb-failed", Label)
-        failed.update(f"failed {c.failed}")
-        failed.set_class(c.failed > 0, "-nonzero")
-        stale = self.query_one("#sb-stale", Label)
-        stale.update(f"stale {c.stale}")
-        stale.set_class(c.stale > 0, "-nonzero")
+            self._put("sb-total", f"{c.total} groups")
+        # Counts as wide as the total: the bar keeps its layout while they move.
+        digits = len(str(c.total))
+        self._put("sb-ok", f"ok {c.ok:>{digits}}")
+        self._put("sb-failed", f"failed {c.failed:>{digits}}").set_class(c.failed > 0, "-nonzero")
+        self._put("sb-stale", f"stale {c.stale:>{digits}}").set_class(c.stale > 0, "-nonzero")
         self._show_alerts(info)
-        marked = self.query_one("#sb-marked", Label)
         hidden = f" ({info.marked_hidden} hidden by filter)" if info.marked_hidden else ""
-        marked.update(f"{info.marked} marked{hidden}" if info.marked else "")
+        marked = self._put("sb-marked", f"{info.marked} marked{hidden}" if info.marked else "")
         marked.display = info.marked > 0
         parts = []
         if info.filter_text:
@@ -80,7 +88,16 @@ class StatusBar(Horizontal):
             parts.append(f"read {info.refreshed}{every}")
         if info.read_only:
             parts.append("READ-ONLY")
-        self.query_one("#sb-extra", Label).update("│ " + " │ ".join(parts))
+        self._put("sb-extra", "│ " + " │ ".join(parts), fixed=True)
+
+    def _put(self, label_id: str, text: str, *, fixed: bool = False) -> Label:
+        """Set a label's text if it changed; lay the bar out again only if its width did (`fixed`: never)."""
+        label = self.query_one(f"#{label_id}", Label)
+        before = self._texts.get(label_id)
+        if text != before:
+            self._texts[label_id] = text
+            label.update(text, layout=not fixed and (before is None or cell_len(text) != cell_len(before)))
+        return label
 
     def _show_alerts(self, info: StatusInfo) -> None:
         label = self.query_one("#sb-alerts", Label)
@@ -96,7 +113,7 @@ class StatusBar(Horizontal):
         text = "alerts " + (", ".join(parts) or "0")
         if info.alerts_unknown:
             text = "alerts ?" if not a.total else text + " ?"
-        label.update(text)
+        self._put("sb-alerts", text)
         label.set_class(a.firing > 0, "-firing")
         label.set_class(not a.firing and a.pending > 0, "-pending")
         label.set_class(info.alerts_unknown, "-unknown")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.widget import Widget
+
 from bridge.protocol.textparse import parse_text
 from pgwtui.models import Group
 from pgwtui.staleness import StalenessPolicy
@@ -111,3 +113,31 @@ async def test_a_read_comes_sorted_the_way_the_screen_sorts_and_is_shown_in_that
         presorted = app.state.sorted_rows
         assert presorted is not None and (presorted.column_id, presorted.descending) == app.sort_order
         assert [r.key for r in table(app).rows] == [r.key for r in presorted.rows]
+
+
+async def test_a_refresh_that_moves_counts_repaints_without_laying_the_screen_out(demo_app, monkeypatch):
+    app, gateway = demo_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        laid_out: list[str] = []
+        original = Widget.refresh
+
+        def refresh(widget: Widget, *regions: Any, **kwargs: Any) -> Widget:
+            if kwargs.get("layout"):
+                laid_out.append(f"{type(widget).__name__}#{widget.id}")
+            return original(widget, *regions, **kwargs)
+
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        before = line_of(app, "8 groups")
+        # A stale group re-pushed now: the ok and stale counts change, neither changes width.
+        store = gateway.gateway.store
+        store.push(dict(CRON), parse_text(b"# TYPE x gauge\nx 1\n"), replace=True, now_ns=int((NOW - 1) * 1e9))
+        await refresh_and_draw(pilot)
+        after = line_of(app, "8 groups")
+        assert after != before, "the counts moved"
+        assert laid_out == [], "nothing but repaints"
+
+
+async def refresh_and_draw(pilot: Any) -> None:
+    await refresh(pilot)
+    await pilot.pause()
