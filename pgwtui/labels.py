@@ -46,7 +46,8 @@ def _needs_quotes(value: str) -> bool:
 
 def job_first(key: GroupKey) -> list[tuple[str, str]]:
     """The key's pairs, `job` first, then by name."""
-    return sorted(key, key=lambda kv: (kv[0] != "job", kv[0]))
+    job = [pair for pair in key if pair[0] == "job"]
+    return job + sorted(pair for pair in key if pair[0] != "job")
 
 
 def key_text(key: GroupKey, *, quote_all: bool = False) -> str:
@@ -55,10 +56,23 @@ def key_text(key: GroupKey, *, quote_all: bool = False) -> str:
     Values are quoted only where a bare one would mislead (`job=backup instance="" path=/var/log`),
     or every one with `quote_all` (`job="backup" instance=""`, as the confirmations show keys).
     """
-    return " ".join(
-        f"{label_name(name)}={quote(value) if quote_all or _needs_quotes(value) else value}"
-        for name, value in job_first(key)
-    )
+    names = _SHOWN_NAMES
+    parts = []
+    for name, value in job_first(key):
+        shown = names.get(name)
+        if shown is None:
+            shown = label_name(name)
+            if len(names) < _MAX_SHOWN_NAMES:
+                names[name] = shown
+        if quote_all or value == "" or _AMBIGUOUS.search(value) is not None:
+            value = quote(value)
+        parts.append(f"{shown}={value}")
+    return " ".join(parts)
+
+
+_SHOWN_NAMES: dict[str, str] = {}
+"""`label_name` of the label names seen (a few per gateway: `job`, `instance`, ...), for `key_text`."""
+_MAX_SHOWN_NAMES = 10_000
 
 
 def own_labels(labels: Iterable[tuple[str, str]], key: GroupKey) -> Pairs:
