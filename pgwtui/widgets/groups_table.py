@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -109,6 +109,8 @@ class GroupsTable(ScrollView, can_focus=True):
         self.columns: tuple[Column, ...] = COLUMNS
         """The columns drawn (the screen adds ALERTS and PUSHES 24H when a Prometheus is configured)."""
         self._viewport: tuple[int, int, int] | None = None
+        self._line_style: Style | None = None
+        """The widget's style while a paint draws its lines (`render_lines`)."""
 
     # ----------------------------------------------------------------- data
     @property
@@ -357,6 +359,18 @@ class GroupsTable(ScrollView, can_focus=True):
         self.refresh()
 
     # ----------------------------------------------------------------- drawing
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the lines in `crop`, working out the widget's own style once for all of them."""
+        self._line_style = self.rich_style  # walks every ancestor's styles: once a paint, not twice a line
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    @property
+    def _base_style(self) -> Style:
+        return self._line_style if self._line_style is not None else self.rich_style
+
     def _style(self, name: str) -> Style:
         # Partial: only what app.tcss sets, so a status colour never hides the cursor's background.
         return self.get_component_rich_style(f"groups-table--{name}", partial=True)
@@ -374,8 +388,8 @@ class GroupsTable(ScrollView, can_focus=True):
             elif not self._rows and 0 <= y - 2 < len(lines := self.empty_text.splitlines()):
                 strip = Strip([Segment("  " + lines[y - 2], self._style("empty"))])
             else:
-                strip = Strip.blank(width, self.rich_style)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+                strip = Strip.blank(width, self._base_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._base_style)
 
     def _cell(self, text: str, width: int, right: bool) -> str:
         if cell_len(text) > width:
@@ -383,7 +397,7 @@ class GroupsTable(ScrollView, can_focus=True):
         return set_cell_size(text, width) if not right else " " * (width - cell_len(text)) + text
 
     def _header(self) -> Strip:
-        base = self.rich_style + self._style("header")
+        base = self._base_style + self._style("header")
         sorted_style = base + self._style("header-sorted")
         segments = [Segment("  ", base)]
         for col in self.columns:
@@ -400,7 +414,7 @@ class GroupsTable(ScrollView, can_focus=True):
         row = self._rows[index]
         marked = row.key in self._marks
         cursor = index == self._cursor
-        base = self.rich_style
+        base = self._base_style
         if marked:
             base += self._style("marked")
         if cursor:
