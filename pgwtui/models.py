@@ -17,6 +17,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -373,24 +374,15 @@ def _read_group(raw: str, names: dict[frozenset[str], frozenset[str]]) -> Group 
     labels = entry.labels
     if not labels.get("job"):
         return None
-    family_count = series_count = 0
-    max_age: tuple[str, float] | None = None
-    found = []
-    for name, family in families.items():
-        if name in _ENTRY_FIELDS or isinstance(family, bool):
-            continue
-        found.append(name)
-        if name in TIMESTAMP_FAMILIES:
-            continue
-        metrics = family.metrics
-        family_count += 1
-        series_count += len(metrics)
-        if name.endswith(MAX_AGE_SUFFIX):
-            value = _number(metrics[0].value) if metrics else None
-            if value is not None and value > 0 and (max_age is None or value < max_age[1]):
-                max_age = (name, value)
+    shape = _shape(tuple(families))
+    try:
+        series_count = sum(map(len, map(_METRICS, map(families.__getitem__, shape.counted))))
+    except AttributeError:  # `true` where a family belongs: not counted, as parse_group does
+        family_count, series_count, max_age, found = _count(families)
+    else:
+        family_count, found = len(shape.counted), shape.names
+        max_age = _max_age(families, shape.max_ages) if shape.max_ages else None
     key: GroupKey = tuple(sorted(labels.items()))
-    fs = frozenset(found)
     return Group(
         key=key,
         last_push=_stamp(families.get(PUSH_TIME)),
@@ -400,9 +392,68 @@ def _read_group(raw: str, names: dict[frozenset[str], frozenset[str]]) -> Group 
         series_count=series_count,
         pushed_max_age=max_age,
         raw=raw,
-        family_names=names.setdefault(fs, fs),
+        family_names=names.setdefault(found, found),
         text=key_text(key),
     )
+
+
+class _Shape(msgspec.Struct, frozen=True, gc=False):
+    """What an entry's keys say, the same for every group of a job: which families count, which give a maximum age."""
+
+    names: frozenset[str]
+    """Every family (the timestamps too)."""
+    counted: tuple[str, ...]
+    """The families the counts are of (not the timestamps)."""
+    max_ages: tuple[str, ...]
+    """The counted families named `*_max_age_seconds`."""
+
+
+_SHAPES: dict[tuple[str, ...], _Shape] = {}
+_MAX_SHAPES = 4096
+_METRICS = attrgetter("metrics")
+
+
+def _shape(keys: tuple[str, ...]) -> _Shape:
+    shape = _SHAPES.get(keys)
+    if shape is None:
+        names = [k for k in keys if k not in _ENTRY_FIELDS]
+        counted = tuple(k for k in names if k not in TIMESTAMP_FAMILIES)
+        shape = _Shape(frozenset(names), counted, tuple(k for k in counted if k.endswith(MAX_AGE_SUFFIX)))
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        _SHAPES[keys] = shape
+    return shape
+
+
+def _max_age(families: dict[str, _Family | bool], names: tuple[str, ...]) -> tuple[str, float] | None:
+    """The smallest positive `*_max_age_seconds` value, and its family."""
+    found: tuple[str, float] | None = None
+    for name in names:
+        metrics = families[name].metrics  # type: ignore[union-attr]  # counted: not a bool
+        value = _number(metrics[0].value) if metrics else None
+        if value is not None and value > 0 and (found is None or value < found[1]):
+            found = (name, value)
+    return found
+
+
+def _count(families: dict[str, _Family | bool]) -> tuple[int, int, tuple[str, float] | None, frozenset[str]]:
+    """Family count, series count, maximum age and family names, one family at a time (for entries with odd values)."""
+    family_count = series_count = 0
+    max_age: tuple[str, float] | None = None
+    found = []
+    for name, family in families.items():
+        if name in _ENTRY_FIELDS or isinstance(family, bool):
+            continue
+        found.append(name)
+        if name in TIMESTAMP_FAMILIES:
+            continue
+        family_count += 1
+        series_count += len(family.metrics)
+        if name.endswith(MAX_AGE_SUFFIX):
+            age = _max_age(families, (name,))
+            if age is not None and (max_age is None or age[1] < max_age[1]):
+                max_age = age
+    return family_count, series_count, max_age, frozenset(found)
 
 
 def _stamp(family: _Family | bool | None) -> float | None:

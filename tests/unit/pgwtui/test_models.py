@@ -313,6 +313,7 @@ def test_an_answer_msgspec_refuses_is_read_by_the_standard_library():
     "odd",
     [
         {"g": "a string where a family belongs"},
+        {"g": True, "h_max_age_seconds": {"metrics": [{"value": "60"}]}},  # true where a family belongs
         {"g": {"metrics": {"not": "a list"}}},
         {"g": {"metrics": [1, 2]}},
         {"labels": {"job": "a", "metrics": "x"}},
