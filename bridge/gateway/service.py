@@ -63,6 +63,7 @@ class Gateway:
         self.storage_status: Callable[[], dict[str, object]] = self._storage_kind
         """Which replica answers and its storage's state (extension discovery); a shared storage's own."""
         self._releasing: asyncio.Task[None] | None = None
+        self._rendering_removals = False
         self._position: Position | None = None
         self._started = False
 
@@ -191,7 +192,10 @@ class Gateway:
                 if group is None or not only_if(group):
                     return False, []
             change = self.store.delete(grouping)
-            return change is not None, [change] if change is not None else []
+            if change is None:
+                return False, []
+            self._render_removals_soon()
+            return True, [change]
 
         return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
 
@@ -206,7 +210,10 @@ class Gateway:
 
         def decide() -> Decision[bool]:
             change = self.store.delete_family(grouping, name)
-            return change is not None, [change] if change is not None else []
+            if change is None:
+                return False, []
+            self._render_removals_soon()
+            return True, [change]
 
         return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
 
@@ -237,6 +244,33 @@ class Gateway:
                 pass
             return
         self._releasing = loop.create_task(release_gradually(self.store.released))
+
+    def _render_removals_soon(self) -> None:
+        """Render what deletes removed a few families per loop pass, after the answers are written.
+
+        A DELETE is applied to the store (and so to every check and read) before it is answered;
+        only moving its series out of the rendered `/metrics` waits, and a read renders whatever
+        is still queued before it answers (`Exposition.render_removals`). Without a running
+        loop, the next read renders them.
+        """
+        if self._rendering_removals:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._rendering_removals = True
+        loop.call_soon(self._render_some_removals, loop)
+
+    def _render_some_removals(self, loop: asyncio.AbstractEventLoop) -> None:
+        more = False
+        try:
+            more = self.exposition.render_removals()
+        finally:
+            if more:
+                loop.call_soon(self._render_some_removals, loop)
+            else:
+                self._rendering_removals = False
 
     # ------------------------------------------------------------------ reads
     def _storage_kind(self) -> dict[str, object]:

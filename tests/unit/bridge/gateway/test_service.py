@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from bridge.gateway.config import GatewayConfig
+from bridge.gateway.reads.exposition import Exposition
 from bridge.gateway.service import Gateway
 from bridge.gateway.storage.memory import MemoryStorage
 from bridge.gateway.verdict import INCONSISTENT, Refusal, go_errors
@@ -105,6 +108,24 @@ async def test_a_conditional_delete_asks_when_it_is_decided() -> None:
     assert await gateway.delete({"job": "a"}, only_if=lambda group: True) is True
     assert gateway.groups() == []
     await gateway.close()
+
+
+async def test_what_a_delete_removes_is_rendered_on_the_loop_after_the_answer() -> None:
+    gateway = Gateway()
+    for i in range(20):
+        await gateway.push({"job": "a", "instance": f"h{i}"}, parse_text(b"x 1\ny 2\n"), replace=True)
+    assert b'instance="h3"' in gateway.metrics_text()
+    for i in range(10):
+        assert await gateway.delete({"job": "a", "instance": f"h{i}"}) is True
+    assert await gateway.delete_family({"job": "a", "instance": "h10"}, "y") is True
+    queued = len(gateway.exposition._pending)
+    assert queued == 10 * 4 + 1  # nothing rendered while answering: x, y and the two timestamps each
+    for _ in range(queued):  # a few per loop pass, without any read
+        await asyncio.sleep(0)
+    assert gateway.exposition._pending == {}
+    text = gateway.exposition.text([])
+    assert b'instance="h3"' not in text and b'y{instance="h10"' not in text and b'x{instance="h10"' in text
+    assert text == Exposition(gateway.store).text([])  # what a fresh render of the store gives
 
 
 def test_seeding_history_is_only_for_an_in_memory_gateway_not_yet_serving() -> None:
