@@ -33,6 +33,9 @@ from bridge.protocol.names import DEFAULT_ESCAPING, Escaping
 
 log = logging.getLogger("bridge.gateway")
 
+RENDER_QUIET_S = 0.002
+"""How long no delete must come before what deletes removed is rendered (`Exposition.render_removals`)."""
+
 
 class Gateway:
     """Everything a Pushgateway does, callable in-process (the HTTP app and the spool bridge share it)."""
@@ -64,6 +67,7 @@ class Gateway:
         """Which replica answers and its storage's state (extension discovery); a shared storage's own."""
         self._releasing: asyncio.Task[None] | None = None
         self._rendering_removals = False
+        self._last_removal = 0.0
         self._position: Position | None = None
         self._started = False
 
@@ -246,23 +250,27 @@ class Gateway:
         self._releasing = loop.create_task(release_gradually(self.store.released))
 
     def _render_removals_soon(self) -> None:
-        """Render what deletes removed a few families per loop pass, after the answers are written.
+        """Render what deletes removed from `/metrics` once no delete came for `RENDER_QUIET_S`.
 
         A DELETE is applied to the store (and so to every check and read) before it is answered;
-        only moving its series out of the rendered `/metrics` waits, and a read renders whatever
-        is still queued before it answers (`Exposition.render_removals`). Without a running
-        loop, the next read renders them.
+        only moving its series out of the rendered `/metrics` waits: until deletes pause (then a
+        few families per loop pass, `Exposition.render_removals`), or until a read, which renders
+        whatever is still queued before it answers. Without a running loop, the next read does.
         """
-        if self._rendering_removals:
-            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        self._rendering_removals = True
-        loop.call_soon(self._render_some_removals, loop)
+        self._last_removal = now = loop.time()
+        if not self._rendering_removals:
+            self._rendering_removals = True
+            loop.call_at(now + RENDER_QUIET_S, self._render_some_removals, loop)
 
     def _render_some_removals(self, loop: asyncio.AbstractEventLoop) -> None:
+        quiet_from = self._last_removal + RENDER_QUIET_S
+        if loop.time() < quiet_from:  # another delete came meanwhile: wait for the pause
+            loop.call_at(quiet_from, self._render_some_removals, loop)
+            return
         more = False
         try:
             more = self.exposition.render_removals()

@@ -247,3 +247,21 @@ def test_sort_key_unpacked_by_hand_orders_as_the_general_rule(count: int) -> Non
     names = tuple(name for name, _ in labels)
     values = tuple(value for _, value in labels)
     assert sort_key(labels) == (count, *values, *names)
+
+
+def test_a_burst_of_deletes_is_rendered_at_once_past_its_own_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.gateway.reads import exposition as module
+
+    monkeypatch.setattr(module, "MAX_PENDING_REMOVALS", 30)
+    store = Store()
+    exposition = Exposition(store)
+    for i in range(20):
+        store.push({"job": "j", "instance": f"h{i}"}, parse_text(b"x 1\n"), replace=True, now_ns=NOW)
+    assert exposition.text([]) == fresh(store)
+    for i in range(7):  # 3 families each: 21 removals, under the bound
+        store.delete({"job": "j", "instance": f"h{i}"})
+    assert len(exposition._pending) == 21
+    for i in range(7, 11):  # 33: past it, all rendered by the delete that passed it
+        store.delete({"job": "j", "instance": f"h{i}"})
+    assert len(exposition._pending) < 30
+    assert exposition.text([]) == fresh(store)
