@@ -115,15 +115,16 @@ class Exposition:
         key = group.key
         removals = self._removals
         for name in change.removed:
-            slot = pending.get((name, key))
+            slot_key = (name, key)  # one tuple for the three uses (a DELETE notes 7 families)
+            slot = pending.get(slot_key)
             if slot is None:
                 gone = before.get(name)
                 if gone is not None:
-                    pending[name, key] = [gone, None]
-                    removals.append((name, key))
+                    pending[slot_key] = [gone, None]
+                    removals.append(slot_key)
             else:
                 slot[1] = None
-                removals.append((name, key))
+                removals.append(slot_key)
         for name, stored in change.written.items():
             slot = pending.get((name, key))
             if slot is None:
