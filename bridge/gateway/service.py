@@ -33,6 +33,9 @@ from bridge.protocol.names import DEFAULT_ESCAPING, Escaping
 
 log = logging.getLogger("bridge.gateway")
 
+RENDER_QUIET_S = 0.002
+"""How long no delete must come before what deletes removed is rendered (`Exposition.render_removals`)."""
+
 
 class Gateway:
     """Everything a Pushgateway does, callable in-process (the HTTP app and the spool bridge share it)."""
@@ -63,6 +66,8 @@ class Gateway:
         self.storage_status: Callable[[], dict[str, object]] = self._storage_kind
         """Which replica answers and its storage's state (extension discovery); a shared storage's own."""
         self._releasing: asyncio.Task[None] | None = None
+        self._rendering_removals = False
+        self._last_removal = 0.0
         self._position: Position | None = None
         self._started = False
 
@@ -191,7 +196,10 @@ class Gateway:
                 if group is None or not only_if(group):
                     return False, []
             change = self.store.delete(grouping)
-            return change is not None, [change] if change is not None else []
+            if change is None:
+                return False, []
+            self._render_removals_soon()
+            return True, [change]
 
         return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
 
@@ -206,7 +214,10 @@ class Gateway:
 
         def decide() -> Decision[bool]:
             change = self.store.delete_family(grouping, name)
-            return change is not None, [change] if change is not None else []
+            if change is None:
+                return False, []
+            self._render_removals_soon()
+            return True, [change]
 
         return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
 
@@ -237,6 +248,37 @@ class Gateway:
                 pass
             return
         self._releasing = loop.create_task(release_gradually(self.store.released))
+
+    def _render_removals_soon(self) -> None:
+        """Render what deletes removed from `/metrics` once no delete came for `RENDER_QUIET_S`.
+
+        A DELETE is applied to the store (and so to every check and read) before it is answered;
+        only moving its series out of the rendered `/metrics` waits: until deletes pause (then a
+        few families per loop pass, `Exposition.render_removals`), or until a read, which renders
+        whatever is still queued before it answers. Without a running loop, the next read does.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._last_removal = now = loop.time()
+        if not self._rendering_removals:
+            self._rendering_removals = True
+            loop.call_at(now + RENDER_QUIET_S, self._render_some_removals, loop)
+
+    def _render_some_removals(self, loop: asyncio.AbstractEventLoop) -> None:
+        quiet_from = self._last_removal + RENDER_QUIET_S
+        if loop.time() < quiet_from:  # another delete came meanwhile: wait for the pause
+            loop.call_at(quiet_from, self._render_some_removals, loop)
+            return
+        more = False
+        try:
+            more = self.exposition.render_removals()
+        finally:
+            if more:
+                loop.call_soon(self._render_some_removals, loop)
+            else:
+                self._rendering_removals = False
 
     # ------------------------------------------------------------------ reads
     def _storage_kind(self) -> dict[str, object]:

@@ -8,6 +8,11 @@ position), in chunks that keep their gzip-compressed form until they change. A p
 is one join of the rendered series; a gzip scrape recompresses only the chunks that changed.
 Pending writes are rendered at once when more than `MAX_PENDING` pile up, so the first scrape
 after a burst of pushes to many groups (or a restore) costs at most that many renders more.
+Removals (a deleted group, a dropped family) are also queued for `render_removals`, which the
+gateway runs a few at a time once no delete has come for a moment (`Gateway`), so a DELETE's
+answer does not wait for its series to leave the sorted chunks; a read renders whatever is
+left first, as for any pending write. They have a bound of their own, `MAX_PENDING_REMOVALS`:
+a burst of deletes with no read and no pause renders them at once only past it.
 
 HELP rule (the Go gateway picks a random group's HELP per scrape): the HELP of the group that
 most recently pushed a non-empty HELP for the family wins; ties go to the smaller grouping key.
@@ -37,15 +42,32 @@ from bridge.protocol.names import DEFAULT_ESCAPING, Escaping, escape_family, is_
 from bridge.protocol.textrender import render_escaped, render_header, render_metric
 
 MAX_PENDING = 4096
-"""Written or removed families (one per group and name) left unrendered before a write renders them all."""
+"""Written families (one per group and name) left unrendered before a write renders every pending one."""
+MAX_PENDING_REMOVALS = 16384
+"""Removed families left unrendered before a write renders every pending one (about 2,300 deleted
+groups of 7 families, some 50-80 ms for the read or write that renders them)."""
+REMOVALS_PER_STEP = 16
+"""Removed families `render_removals` renders by default in one call (a few µs each; a group has 7 in the bench)."""
 
 
 def sort_key(labels: Labels) -> tuple[Any, ...]:
     """client_golang's metric order: label count, then values by position; names break ties."""
-    if not labels:
+    # Unpacked by hand up to three labels (what most series have): 0.27 µs instead of 0.66 for
+    # zip, on every series a push renders or a delete removes.
+    count = len(labels)
+    if count == 3:
+        (n1, v1), (n2, v2), (n3, v3) = labels
+        return (3, v1, v2, v3, n1, n2, n3)
+    if count == 2:
+        (n1, v1), (n2, v2) = labels
+        return (2, v1, v2, n1, n2)
+    if count == 1:
+        ((n1, v1),) = labels
+        return (1, v1, n1)
+    if not count:
         return (0,)
     names, values = zip(*labels, strict=True)
-    return (len(labels), *values, *names)
+    return (count, *values, *names)
 
 
 class _Family:
@@ -82,6 +104,8 @@ class Exposition:
         self._own_help = {name: help_text for name, (_t, help_text) in store.own_families.items()}
         self._pending: dict[tuple[str, GroupKey], list[StoredFamily | None]] = {}
         """(name, group) -> [what the rendered state shows, what the store holds now]; None: nothing."""
+        self._removals: list[tuple[str, GroupKey]] = []
+        """Keys of `_pending` noted as removals since the last flush (stale ones are skipped)."""
         store.add_listener(self)
 
     # ----------------------------------------------------------- listener side
@@ -89,21 +113,25 @@ class Exposition:
         """Note what the change wrote and removed; it is rendered at the next read (`_flush`)."""
         pending = self._pending
         key = group.key
+        removals = self._removals
         for name in change.removed:
-            slot = pending.get((name, key))
+            slot_key = (name, key)  # one tuple for the three uses (a DELETE notes 7 families)
+            slot = pending.get(slot_key)
             if slot is None:
                 gone = before.get(name)
                 if gone is not None:
-                    pending[name, key] = [gone, None]
+                    pending[slot_key] = [gone, None]
+                    removals.append(slot_key)
             else:
                 slot[1] = None
+                removals.append(slot_key)
         for name, stored in change.written.items():
             slot = pending.get((name, key))
             if slot is None:
                 pending[name, key] = [before.get(name), stored]
             else:
                 slot[1] = stored
-        if len(pending) > MAX_PENDING:
+        if len(removals) > MAX_PENDING_REMOVALS or len(pending) > MAX_PENDING + len(removals):
             self._flush()
 
     def cleared(self, released: list[object]) -> None:
@@ -114,7 +142,28 @@ class Exposition:
         self._families = {}
         self._names = []
         self._pending = {}
+        self._removals = []
         self._odd = 0
+
+    def render_removals(self, limit: int = REMOVALS_PER_STEP) -> bool:
+        """Render up to `limit` pending removals (no other pending write); True while more are queued.
+
+        Removals commute with one another, and a flush renders every removal before any
+        addition, so rendering some early leaves what the next flush renders unchanged.
+        """
+        removals = self._removals
+        pending = self._pending
+        while removals and limit > 0:
+            slot_key = removals.pop()
+            slot = pending.get(slot_key)
+            if slot is None or slot[1] is not None:
+                continue  # rendered already, or written again since: the flush renders it
+            del pending[slot_key]
+            shown = slot[0]
+            if shown is not None:  # else added and removed again before any read: nothing to do
+                self._remove(shown)
+                limit -= 1
+        return bool(removals)
 
     def _flush(self) -> None:
         """Render every pending write: removals first, so that a series moving between groups is never there twice."""
@@ -122,6 +171,7 @@ class Exposition:
         if not pending:
             return
         self._pending = {}
+        self._removals = []
         added: list[StoredFamily] = []
         for shown, now in pending.values():
             if shown is now:  # added and removed again, or written back as it was

@@ -233,8 +233,12 @@ class Store:
             _decrement(index.nonempty_type_counts, mtype)
             owners = index.owners
             for metric in family.metrics:
-                if owners.get(metric.labels) == key:
-                    del owners[metric.labels]
+                # One lookup in the usual case (this group owns the series): a label tuple's hash
+                # is not cached, and a DELETE unindexes every series of the group.
+                labels = metric.labels
+                owner = owners.pop(labels, None)
+                if owner is not None and owner != key:
+                    owners[labels] = owner
 
 
 def _stored(writes: dict[str, MetricFamily], now_ns: int) -> dict[str, StoredFamily]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
 from bridge.gateway.config import GatewayConfig
-from bridge.gateway.service import Gateway
+from bridge.gateway.reads.exposition import Exposition
+from bridge.gateway.service import RENDER_QUIET_S, Gateway
 from bridge.gateway.storage.memory import MemoryStorage
 from bridge.gateway.verdict import INCONSISTENT, Refusal, go_errors
 from bridge.gateway.web.app import GatewayApp
@@ -105,6 +108,37 @@ async def test_a_conditional_delete_asks_when_it_is_decided() -> None:
     assert await gateway.delete({"job": "a"}, only_if=lambda group: True) is True
     assert gateway.groups() == []
     await gateway.close()
+
+
+async def test_what_deletes_remove_is_rendered_on_the_loop_once_they_pause() -> None:
+    gateway = Gateway()
+    for i in range(20):
+        await gateway.push({"job": "a", "instance": f"h{i}"}, parse_text(b"x 1\ny 2\n"), replace=True)
+    assert b'instance="h3"' in gateway.metrics_text()
+    for i in range(10):
+        assert await gateway.delete({"job": "a", "instance": f"h{i}"}) is True
+    assert await gateway.delete_family({"job": "a", "instance": "h10"}, "y") is True
+    assert len(gateway.exposition._pending) == 10 * 4 + 1  # nothing rendered while answering
+    for _ in range(1000):  # no read: the loop renders them once deletes pause
+        if not gateway.exposition._pending:
+            break
+        await asyncio.sleep(RENDER_QUIET_S)
+    assert gateway.exposition._pending == {}
+    text = gateway.exposition.text([])
+    assert b'instance="h3"' not in text and b'y{instance="h10"' not in text and b'x{instance="h10"' in text
+    assert text == Exposition(gateway.store).text([])  # what a fresh render of the store gives
+
+
+async def test_a_read_right_after_deletes_renders_them_itself() -> None:
+    gateway = Gateway()
+    for i in range(5):
+        await gateway.push({"job": "a", "instance": f"h{i}"}, parse_text(b"x 1\n"), replace=True)
+    gateway.metrics_text()
+    for i in range(4):
+        await gateway.delete({"job": "a", "instance": f"h{i}"})
+    text = gateway.metrics_text()
+    assert b'x{instance="h4",job="a"} 1' in text and b'instance="h0"' not in text
+    assert gateway.exposition._pending == {}
 
 
 def test_seeding_history_is_only_for_an_in_memory_gateway_not_yet_serving() -> None:

@@ -6,10 +6,11 @@ import gzip
 import random
 import zlib
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridge.gateway.reads.exposition import Exposition
+from bridge.gateway.reads.exposition import Exposition, sort_key
 from bridge.gateway.reads.gzipjoin import deflate_piece, gzip_pieces
 from bridge.gateway.reads.sorted_chunks import SortedChunks
 from bridge.gateway.store.metric_store import Store
@@ -185,3 +186,82 @@ def test_a_burst_of_writes_is_rendered_before_the_read_that_follows_it() -> None
     assert len(exposition._pending) <= MAX_PENDING
     assert exposition.text([]) == fresh(store)
     assert not exposition._pending
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32))
+def test_removals_rendered_early_leave_the_same_bytes_as_a_full_render(seed: int) -> None:
+    # Deletes, family deletes and PUTs that drop families, then pushes that bring the same series
+    # back (to this group or another one), with `render_removals` called at random in between:
+    # whatever it rendered early, the next read shows what a fresh render of the store shows.
+    rng = random.Random(seed)
+    store = Store()
+    exposition = Exposition(store)
+    for step in range(rng.randrange(1, 300)):
+        i = rng.randrange(30)
+        grouping = {"job": f"j{i % 4}", "instance": f"h{i}"}
+        action = rng.random()
+        if action < 0.3:
+            store.delete(grouping)
+        elif action < 0.4:
+            store.delete_family(grouping, rng.choice(["batch_seconds", "batch_total", "batch_other"]))
+        elif action < 0.41:
+            store.wipe()
+        else:
+            store.push(grouping, parse_text(body(i, step)), replace=action < 0.8, now_ns=NOW + step)
+        if rng.random() < 0.5:
+            for _ in range(rng.randrange(4)):
+                exposition.render_removals(rng.randrange(1, 4))
+        if rng.random() < 0.05:
+            assert exposition.text([]) == fresh(store)
+    while exposition.render_removals():
+        pass
+    text = exposition.text([])
+    assert text == fresh(store)
+    assert strict_gunzip(exposition.gzip_text([])) == text
+
+
+def test_render_removals_renders_only_removals_a_few_at_a_time() -> None:
+    store = Store()
+    exposition = Exposition(store)
+    for i in range(10):
+        store.push({"job": "j", "instance": f"h{i}"}, parse_text(b"x 1\ny 2\n"), replace=True, now_ns=NOW)
+    assert exposition.text([]) == fresh(store)
+    for i in range(5):
+        store.delete({"job": "j", "instance": f"h{i}"})  # 4 families each: x, y, the two timestamps
+    store.push({"job": "j", "instance": "h9"}, parse_text(b"x 3\n"), replace=True, now_ns=NOW + 1)  # drops y
+    store.push({"job": "k"}, parse_text(b"z 1\n"), replace=True, now_ns=NOW + 1)  # an addition
+    assert exposition.render_removals(8)  # 8 of the 21 removals rendered, more queued
+    assert exposition.render_removals(8)
+    assert not exposition.render_removals(8)
+    # Only the writes are left for the read to render: h9's new x, its timestamps, and group k.
+    assert all(now is not None for _, now in exposition._pending.values())
+    assert exposition.text([]) == fresh(store)
+    assert b'z{instance="",job="k"} 1' in exposition.text([])
+    assert b'instance="h0"' not in exposition.text([])
+
+
+@pytest.mark.parametrize("count", range(6))
+def test_sort_key_unpacked_by_hand_orders_as_the_general_rule(count: int) -> None:
+    labels = tuple((f"n{k}", f"v{count - k}") for k in range(count))
+    names = tuple(name for name, _ in labels)
+    values = tuple(value for _, value in labels)
+    assert sort_key(labels) == (count, *values, *names)
+
+
+def test_a_burst_of_deletes_is_rendered_at_once_past_its_own_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridge.gateway.reads import exposition as module
+
+    monkeypatch.setattr(module, "MAX_PENDING_REMOVALS", 30)
+    store = Store()
+    exposition = Exposition(store)
+    for i in range(20):
+        store.push({"job": "j", "instance": f"h{i}"}, parse_text(b"x 1\n"), replace=True, now_ns=NOW)
+    assert exposition.text([]) == fresh(store)
+    for i in range(7):  # 3 families each: 21 removals, under the bound
+        store.delete({"job": "j", "instance": f"h{i}"})
+    assert len(exposition._pending) == 21
+    for i in range(7, 11):  # 33: past it, all rendered by the delete that passed it
+        store.delete({"job": "j", "instance": f"h{i}"})
+    assert len(exposition._pending) < 30
+    assert exposition.text([]) == fresh(store)
