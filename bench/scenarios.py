@@ -173,7 +173,7 @@ def delete_and_wipe(server: Server, groups: int, count: int, db: Path | None = N
     """Scenario 6: DELETE `count` groups one by one, then wipe; each until a read of the API shows it.
 
     A stall probe (`StallProbe`) pushes on a connection of its own from the moment the wipe is
-    sent, for `PROBE_WINDOW_S` or, with a persistence file `db`, until its wiped rows are
+    answered (sooner, Go would answer it only after the probe's pushes at 49k groups, seconds each), for `PROBE_WINDOW_S` or, with a persistence file `db`, until its wiped rows are
     collected if that takes longer; its worst and p99 latency are the wipe's `stall_*` figures.
     """
     client = load.Client(server.port)
@@ -184,12 +184,11 @@ def delete_and_wipe(server: Server, groups: int, count: int, db: Path | None = N
     deleted = {"groups": count, "answered_ms": (time.perf_counter() - began) * 1000}
     deleted.update(_until_count(server.port, groups - count, began))
     server.wait_idle()
-    probe = StallProbe(server.port)
     began = time.perf_counter()
-    probe.start()
     status, _ = client.request("PUT", "/api/v1/admin/wipe")
     assert status == 202, status
     wiped: dict[str, Any] = {"groups": groups - count, "answered_ms": (time.perf_counter() - began) * 1000}
+    probe = StallProbe(server.port).start()
     wiped.update(_until_count(server.port, 0, began))
     client.close()
     try:

@@ -11,8 +11,9 @@ SQLite restarts the WAL from its start only at a write that begins after a check
 left nothing behind; under a steady load a commit lands during nearly every checkpoint, and
 the WAL would grow without end (measured: 34 MB in 8 s of 16 pushing clients). So once the WAL
 holds more than `RESET_FRAMES`, the storage runs one checkpoint itself, under its write lock,
-right after a commit (`settle`): it copies only what came since this thread's last checkpoint,
-and the next write restarts the WAL.
+right after a commit on its writer thread (`settle`; a commit made in place on the event loop
+hands it to the writer): it copies only what came since this thread's last checkpoint, and the
+next write restarts the WAL.
 """
 
 from __future__ import annotations
@@ -52,9 +53,13 @@ class Checkpointer:
         self.frames = frames
         return frames, done
 
+    def settle_due(self) -> bool:
+        """Whether the WAL is not restarting: the next `settle` will checkpoint."""
+        return self.frames > RESET_FRAMES
+
     def settle(self, writer: sqlite3.Connection) -> None:
         """After a commit on `writer` (its lock held): if the WAL is not restarting, finish a checkpoint there."""
-        if self.frames > RESET_FRAMES:
+        if self.settle_due():
             self.frames = 0
             writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
