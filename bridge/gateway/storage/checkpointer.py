@@ -39,6 +39,7 @@ class Checkpointer:
         self._stopping = threading.Event()
         self.checkpoints = 0  # how many ran (for tests and curiosity)
         self.frames = 0  # frames in the WAL at the last checkpoint
+        self.running = False  # a checkpoint is copying (and syncing) pages on this thread now
         self._thread = threading.Thread(target=self._run, name="pgw-checkpoint", daemon=True)
         self._thread.start()
 
@@ -69,11 +70,14 @@ class Checkpointer:
             if self._stopping.is_set():
                 return
             self._wake.clear()
+            self.running = True
             try:
                 self.checkpoint()
             except sqlite3.Error as exc:
                 # Nothing is lost: the pages stay in the WAL, and the next checkpoint takes them.
                 log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
+            finally:
+                self.running = False
             # Let commits accumulate between two checkpoints; a stop cuts the pause short.
             if self._stopping.wait(EVERY):
                 return

@@ -169,6 +169,9 @@ class SqliteStorage:
             self._resume.wait()
             item = self._collector.next_item(self._queue)
             if item is COLLECT:
+                if self._checkpointer is not None and self._checkpointer.running:
+                    self._collector.postpone()  # garbage can wait; see `collector`
+                    continue
                 with self._lock:
                     self._collector.step(self._conn, fsync=self._fsync)
                 if self._checkpointer is not None:

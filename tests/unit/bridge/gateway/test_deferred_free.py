@@ -78,12 +78,12 @@ async def test_release_gradually_yields_to_the_loop() -> None:
             await asyncio.sleep(0)
 
     task = asyncio.create_task(ticker())
-    await release_gradually(released, batch=100)
+    await release_gradually(released, batch=100, slice_s=0)
     task.cancel()
     assert released == [] and ticks >= 50
 
 
-async def test_release_gradually_rests_after_every_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_release_gradually_rests_after_every_slice(monkeypatch: pytest.MonkeyPatch) -> None:
     # Back to back (sleep(0)), the loop's thread would keep the GIL and the persistence writer
     # would win it back only every switch interval, holding its connection lock meanwhile.
     rests: list[float] = []
@@ -95,10 +95,14 @@ async def test_release_gradually_rests_after_every_batch(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(deferred_free.asyncio, "sleep", sleep)
     released: list[object] = [dict.fromkeys(range(1000))]
-    await release_gradually(released, batch=100)
+    await release_gradually(released, batch=100, slice_s=0)  # a slice: one batch
     assert released == []
     # ten batches of 100 (the emptied dict goes with the eleventh), a rest after each but the last
     assert len(rests) == 10 and all(rest > 0 for rest in rests)
+    rests.clear()
+    released = [dict.fromkeys(range(1000))]
+    await release_gradually(released, batch=100, slice_s=3600)  # all within one slice: no rest
+    assert released == [] and rests == []
 
 
 def test_the_rest_keeps_freeing_to_its_share_of_the_time() -> None:
