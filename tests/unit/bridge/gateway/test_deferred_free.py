@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from bridge.gateway import deferred_free
 from bridge.gateway.deferred_free import drop_some, release_gradually, rest_after
 from bridge.gateway.service import Gateway
 from bridge.protocol.textparse import parse_text
@@ -93,7 +92,7 @@ async def test_release_gradually_rests_after_every_slice(monkeypatch: pytest.Mon
         rests.append(delay)
         await real_sleep(0)
 
-    monkeypatch.setattr(deferred_free.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)  # the module's `asyncio.sleep` is this one
     released: list[object] = [dict.fromkeys(range(1000))]
     await release_gradually(released, batch=100, slice_s=0)  # a slice: one batch
     assert released == []
