@@ -23,8 +23,8 @@ from bridge.gateway.storage.sqlitefile import collect_some
 
 log = logging.getLogger("bridge.gateway")
 
-TARGET = 0.004
-"""Seconds one collection transaction aims at."""
+TARGET = 0.002
+"""Seconds one collection transaction aims at (4 ms measured p99 4.7-4.9 ms of a client pushing meanwhile, 2 ms 3.4-4.0)."""
 IDLE = 0.001
 """Seconds the queue must stay empty before the writer collects a batch."""
 EVERY = 0.02
