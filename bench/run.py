@@ -1,6 +1,6 @@
 """`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 8 scenarios (8: replicas on PostgreSQL), RESULTS.md and JSON.
 
-    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui]
+    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui] [--only-wipe]
 
 Starts every server itself on loopback ports (Go 1.11.0 from the oracle cache and Go 1.5.1, in
 memory; ours in memory and with --persistence.file), drives each with the same load, samples
