@@ -123,6 +123,8 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...], head: dict[str,
                 note="target: ours durable, absolute", of="durable", goal=True)  # fmt: skip
         add(f"6. {what} at {top:,}: visible in the API", "ms", _at(results, *dw, "visible_ms"),
             note="includes the read that shows it")  # fmt: skip
+        if op == "wipe":
+            _stall_rows(results, what, top, add)
     if head:
         rounds = len(next(iter(head.values()))["rounds"]["p50_ms"])
         note = f"head to head, median of {rounds} rounds"
@@ -135,6 +137,23 @@ def build_rows(results: dict[str, Any], levels: tuple[int, ...], head: dict[str,
     for row in rows:
         row["met"] = _met(row)
     return rows
+
+
+def _stall_rows(results: dict[str, Any], what: str, top: int, add: Callable[..., None]) -> None:
+    """The wipe's stall probe: the worst and p99 push of a client pushing meanwhile, and when the rows were gone."""
+    dw = ("delete_wipe", "wipe")
+    if all(_get(results, kind, *dw, "stall_max_ms") is None for kind in KINDS):
+        return
+    n = _get(results, "durable", *dw, "stall_n")
+    window = _get(results, "durable", *dw, "probe_window_ms")
+    seen = f"; durable: {n:,} pushes in {window / 1000:.1f} s" if n and window else ""
+    note = f"a client pushing on its own connection until the rows are collected{seen}; target: ours durable, absolute"
+    add(f"6. {what} at {top:,}: worst push meanwhile, durable", "ms", _at(results, *dw, "stall_max_ms"),
+        ("ms<=", 20.0), note, of="durable", goal=True)  # fmt: skip
+    add(f"6. {what} at {top:,}: push p99 meanwhile, durable", "ms", _at(results, *dw, "stall_p99_ms"),
+        note="same probe; ratio columns: ours durable ÷ Go", of="durable")  # fmt: skip
+    add(f"6. {what} at {top:,}: wiped rows collected, durable", "ms", _at(results, *dw, "collected_ms"),
+        note="until a read-only connection finds none left in the file", of="durable")  # fmt: skip
 
 
 def _flat_row(results: dict[str, Any], top: int) -> Row:

@@ -1,6 +1,6 @@
 """`make bench`: the Go Pushgateway (1.11.0 and 1.5.1) and pgw-bridge serve side by side, 8 scenarios (8: replicas on PostgreSQL), RESULTS.md and JSON.
 
-    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui]
+    python -m bench.run [--quick] [--kinds go111,go,mem,durable] [--no-extras | --no-tui] [--only-wipe]
 
 Starts every server itself on loopback ports (Go 1.11.0 from the oracle cache and Go 1.5.1, in
 memory; ours in memory and with --persistence.file), drives each with the same load, samples
@@ -26,7 +26,7 @@ from typing import Any
 
 from bench import extras, headtohead, report
 from bench.procs import GO_111_BINARY, GO_KINDS, REPO, go_version
-from bench.scenarios import FULL, QUICK, run_kind
+from bench.scenarios import FULL, QUICK, run_kind, run_wipe_only
 
 OUT = REPO / "bench" / "out"
 RESULTS = REPO / "bench" / "RESULTS.md"
@@ -112,7 +112,10 @@ def write_markdown(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"{data['plan']['wrk_seconds']:g} s. 3: median of full GETs to the last byte (gzip: `Accept-Encoding: gzip`).",
         "- 4: (VmRSS after filling − VmRSS of the empty server) ÷ stored series.",
         "- 6: DELETE one group at a time on one connection, then `PUT /api/v1/admin/wipe`; Go answers both "
-        "with 202 before applying them, so each is timed until a read of /api/v1/metrics shows the groups gone.",
+        "with 202 before applying them, so each is timed until a read of /api/v1/metrics shows the groups gone. "
+        "Meanwhile a client on a keep-alive connection of its own pushes a 1-series group (10 in turn) back to "
+        "back from the moment the wipe is answered, for 3 s or, durable, until a read-only connection to the file "
+        "finds no wiped row left if that takes longer: the stall rows are its worst push and p99.",
         "- Go's stores of 1k+ groups are loaded from a persistence file written by a loader instance "
         "of the same version running with `--push.disable-consistency-check` (filling 50k groups through "
         "Go's checked path takes hours: every push re-gathers the whole store, in 1.11 as in 1.5.1). The "
@@ -162,8 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-extras", action="store_true", help="skip scenarios 7 and 8 (bridge, TUI, replicas)")
     parser.add_argument("--no-tui", action="store_true", help="skip the TUI bench of scenario 7 (bench.tui)")
     parser.add_argument("--no-write", action="store_true", help="print only; keep RESULTS.md as it is")
+    parser.add_argument(
+        "--only-wipe",
+        action="store_true",
+        help="scenario 6 alone (delete, wipe and its stall probe at the top level; implies --no-extras)",
+    )
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.only_wipe:
         print("bench: wrk is not installed (apt-get install wrk, or make system-deps)", file=sys.stderr)
         return 2
     if "go111" in args.kinds.split(",") and not GO_111_BINARY.is_file():
@@ -180,12 +188,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         for kind in args.kinds.split(","):
             log(f"--- {KIND_NAMES[kind]}")
-            results[kind] = run_kind(kind, plan, Path(tmp), log)
-        log("--- issue 12's small-store figures, every server up at once, alternating rounds")
+            results[kind] = (run_wipe_only if args.only_wipe else run_kind)(kind, plan, Path(tmp), log)
         kinds = args.kinds.split(",")
-        data["head_to_head"] = headtohead.run(kinds, Path(tmp), 3 if args.quick else 5, plan.wrk_seconds / 2, log)
+        if args.only_wipe:
+            data["head_to_head"] = {}
+        else:
+            log("--- issue 12's small-store figures, every server up at once, alternating rounds")
+            data["head_to_head"] = headtohead.run(kinds, Path(tmp), 3 if args.quick else 5, plan.wrk_seconds / 2, log)
     data["results"] = results
-    if not args.no_extras:
+    if not (args.no_extras or args.only_wipe):
         log("--- scenario 7: bench.bridge")
         data["bridge"] = extras.bridge(args.quick, log)
         if not args.no_tui:
@@ -203,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
-    if not args.no_write:
+    if not (args.no_write or args.only_wipe):
         RESULTS.write_text(text + kept_notes())
     log(f"done in {data['duration_s'] / 60:.1f} min")
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +68,13 @@ def _cpu_share(server: Server, fn: Any) -> tuple[Any, float]:
     return result, (server.cpu() - cpu0) / (time.perf_counter() - wall0)
 
 
+PROBE_HELP = "pgw-bench wipe probe"
+"""The HELP text of the stall probe's family: the count of the bench's own groups leaves the probe's out."""
+PROBE_WINDOW_S = 3.0
+"""The stall probe watches at least this long after a wipe (ours: until the wiped rows are collected, if longer)."""
+PROBE_GROUPS = 10
+
+
 def _group_count(port: int) -> tuple[int, float]:
     client = load.Client(port)
     t = time.perf_counter()
@@ -74,7 +83,7 @@ def _group_count(port: int) -> tuple[int, float]:
     client.close()
     if status != 200:
         raise RuntimeError(f"{API} answered {status}")
-    return data.count(b'"last_push_successful"'), elapsed
+    return data.count(b'"last_push_successful"') - data.count(PROBE_HELP.encode()), elapsed
 
 
 def _until_count(port: int, expected: int, began: float, limit: float = 600) -> dict[str, float]:
@@ -93,8 +102,80 @@ def _until_count(port: int, expected: int, began: float, limit: float = 600) -> 
             raise TimeoutError(f"{count} groups left, expected {expected}")
 
 
-def delete_and_wipe(server: Server, groups: int, count: int) -> dict[str, Any]:
-    """Scenario 6: DELETE `count` groups one by one, then wipe; each until a read of the API shows it."""
+def _probe_body(n: int) -> bytes:
+    return f"# HELP probe_value {PROBE_HELP}\n# TYPE probe_value gauge\nprobe_value {n}\n".encode()
+
+
+def _wiped_rows_left(db: Path) -> bool:
+    """Whether the persistence file still holds groups of an older generation (a read-only connection of its own)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, isolation_level=None)
+    try:
+        row = conn.execute("SELECT 1 FROM groups WHERE generation < (SELECT generation FROM meta) LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return row is not None
+
+
+class StallProbe:
+    """A client on a keep-alive connection of its own pushing small groups back to back, each push timed.
+
+    Every sample is (seconds since the probe began, milliseconds it took); `window` keeps those
+    that began at or after a moment.
+    """
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self._stop = threading.Event()
+        self.began = time.perf_counter()
+        self.samples: list[tuple[float, float]] = []
+        self.failures = 0
+        self._thread = threading.Thread(target=self._run, name="stall-probe", daemon=True)
+
+    def start(self) -> StallProbe:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        client = load.Client(self._port)
+        n = 0
+        try:
+            while not self._stop.is_set():
+                t = time.perf_counter()
+                status, _ = client.request(
+                    "PUT", f"/metrics/job/wipe-probe/instance/p{n % PROBE_GROUPS}", _probe_body(n)
+                )
+                self.samples.append((t - self.began, (time.perf_counter() - t) * 1000))
+                self.failures += status >= 300
+                n += 1
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def window(self, since: float) -> dict[str, float]:
+        """max, p99, p50 and count of the pushes that began at `since` (perf_counter) or later."""
+        ms = [took for at, took in self.samples if at >= since - self.began]
+        if not ms:
+            return {"n": 0}
+        return {
+            "n": len(ms),
+            "max_ms": max(ms),
+            "p99_ms": load.percentile(ms, 0.99),
+            "p50_ms": statistics.median(ms),
+            "over_20ms": sum(took > 20 for took in ms),
+            "failures": self.failures,
+        }
+
+
+def delete_and_wipe(server: Server, groups: int, count: int, db: Path | None = None) -> dict[str, Any]:
+    """Scenario 6: DELETE `count` groups one by one, then wipe; each until a read of the API shows it.
+
+    A stall probe (`StallProbe`) pushes on a connection of its own from the moment the wipe is
+    answered (sooner, Go would answer it only after the probe's pushes at 49k groups, seconds each), for `PROBE_WINDOW_S` or, with a persistence file `db`, until its wiped rows are
+    collected if that takes longer; its worst and p99 latency are the wipe's `stall_*` figures.
+    """
     client = load.Client(server.port)
     began = time.perf_counter()
     for i in range(groups - count, groups):
@@ -102,12 +183,29 @@ def delete_and_wipe(server: Server, groups: int, count: int) -> dict[str, Any]:
         assert status == 202, status
     deleted = {"groups": count, "answered_ms": (time.perf_counter() - began) * 1000}
     deleted.update(_until_count(server.port, groups - count, began))
+    server.wait_idle()
     began = time.perf_counter()
     status, _ = client.request("PUT", "/api/v1/admin/wipe")
     assert status == 202, status
-    wiped = {"groups": groups - count, "answered_ms": (time.perf_counter() - began) * 1000}
+    wiped: dict[str, Any] = {"groups": groups - count, "answered_ms": (time.perf_counter() - began) * 1000}
+    probe = StallProbe(server.port).start()
     wiped.update(_until_count(server.port, 0, began))
     client.close()
+    try:
+        collected = None
+        while db is not None and _wiped_rows_left(db):
+            if time.perf_counter() - began > 600:
+                raise TimeoutError("the wiped rows were not collected in 600 s")
+            time.sleep(0.02)
+        if db is not None:
+            collected = (time.perf_counter() - began) * 1000
+        time.sleep(max(0.0, began + PROBE_WINDOW_S - time.perf_counter()))
+    finally:
+        probe.stop()
+    window = probe.window(began)
+    wiped["collected_ms"] = collected
+    wiped["probe_window_ms"] = (time.perf_counter() - began) * 1000
+    wiped.update({f"stall_{key}": value for key, value in window.items()})
     return {"delete": deleted, "wipe": wiped}
 
 
@@ -184,8 +282,7 @@ def run_kind(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
     if is_go:
         server = go_server(work, "empty", kind=kind).start()
     else:
-        db = work / f"ours-{kind}.sqlite" if kind == "durable" else None
-        server = our_server(work, kind, persistence=db).start()
+        server = our_server(work, kind, persistence=_db_file(work, kind)).start()
     try:
         time.sleep(1.0)
         empty_rss = server.rss_kb()
@@ -214,8 +311,33 @@ def run_kind(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
             result["levels"][level] = measure_level(server, kind, level, plan, empty_rss)
             log(f"{kind}: {level} groups: push p50 {result['levels'][level]['latency']['p50_ms']:.2f} ms")
         top = plan.levels[-1]
-        result["delete_wipe"] = delete_and_wipe(server, top, plan.delete_count)
+        result["delete_wipe"] = delete_and_wipe(server, top, plan.delete_count, _db_file(work, kind))
         log(f"{kind}: delete/wipe at {top} groups done")
     finally:
         server.stop(kill=is_go)
+    return result
+
+
+def _db_file(work: Path, kind: str) -> Path | None:
+    return work / f"ours-{kind}.sqlite" if kind == "durable" else None
+
+
+def run_wipe_only(kind: str, plan: Plan, work: Path, log: Any) -> dict[str, Any]:
+    """Scenario 6 alone (`bench.run --only-wipe`): fill the top level at once, then delete and wipe."""
+    top = plan.levels[-1]
+    if kind in GO_KINDS:
+        go_file = work / f"{kind}-store.gob"
+        filler = go_server(work, f"fill-{top}", persistence=go_file, fill=True, kind=kind).start()
+        load.fill(filler.port, 0, top)
+        filler.wait_idle()
+        filler.stop()
+        server = go_server(work, f"{top}", persistence=go_file, kind=kind).start()
+    else:
+        server = our_server(work, kind, persistence=_db_file(work, kind)).start()
+        load.fill(server.port, 0, top)
+    try:
+        result = {"levels": {}, "delete_wipe": delete_and_wipe(server, top, plan.delete_count, _db_file(work, kind))}
+    finally:
+        server.stop(kill=kind in GO_KINDS)
+    log(f"{kind}: delete/wipe at {top} groups done: {result['delete_wipe']['wipe']}")
     return result

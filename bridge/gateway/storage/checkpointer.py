@@ -11,8 +11,9 @@ SQLite restarts the WAL from its start only at a write that begins after a check
 left nothing behind; under a steady load a commit lands during nearly every checkpoint, and
 the WAL would grow without end (measured: 34 MB in 8 s of 16 pushing clients). So once the WAL
 holds more than `RESET_FRAMES`, the storage runs one checkpoint itself, under its write lock,
-right after a commit (`settle`): it copies only what came since this thread's last checkpoint,
-and the next write restarts the WAL.
+right after a commit on its writer thread (`settle`; a commit made in place on the event loop
+hands it to the writer): it copies only what came since this thread's last checkpoint, and the
+next write restarts the WAL.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Checkpointer:
         self._stopping = threading.Event()
         self.checkpoints = 0  # how many ran (for tests and curiosity)
         self.frames = 0  # frames in the WAL at the last checkpoint
+        self.running = False  # a checkpoint is copying (and syncing) pages on this thread now
         self._thread = threading.Thread(target=self._run, name="pgw-checkpoint", daemon=True)
         self._thread.start()
 
@@ -52,9 +54,13 @@ class Checkpointer:
         self.frames = frames
         return frames, done
 
+    def settle_due(self) -> bool:
+        """Whether the WAL is not restarting: the next `settle` will checkpoint."""
+        return self.frames > RESET_FRAMES
+
     def settle(self, writer: sqlite3.Connection) -> None:
         """After a commit on `writer` (its lock held): if the WAL is not restarting, finish a checkpoint there."""
-        if self.frames > RESET_FRAMES:
+        if self.settle_due():
             self.frames = 0
             writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
@@ -64,11 +70,14 @@ class Checkpointer:
             if self._stopping.is_set():
                 return
             self._wake.clear()
+            self.running = True
             try:
                 self.checkpoint()
             except sqlite3.Error as exc:
                 # Nothing is lost: the pages stay in the WAL, and the next checkpoint takes them.
                 log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
+            finally:
+                self.running = False
             # Let commits accumulate between two checkpoints; a stop cuts the pause short.
             if self._stopping.wait(EVERY):
                 return

@@ -11,7 +11,8 @@ ours, is corrupt, or is newer than this code is refused and never overwritten.
 A wipe commits in O(1) (a new generation, see `sqlitefile`); the writer thread then deletes the
 wiped rows a batch of a few milliseconds at a time, between the commits (`collector`), so no
 request waits behind more than one small batch. Checkpoints run on a thread and connection of
-their own (`checkpointer`), so no commit pays for one. One lock serialises the connection
+their own (`checkpointer`), so no commit pays for one; the one the WAL's restart needs under the
+lock runs on the writer thread, never on the event loop's. One lock serialises the connection
 between the writer thread and a commit made in place.
 
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
@@ -48,7 +49,7 @@ class _Batch:
     future: asyncio.Future[None]
 
 
-_WAKE = object()  # queued after a wipe committed in place: the idle writer starts collecting
+_WAKE = object()  # queued after a commit in place that wiped or left the WAL to settle: the writer sees to it
 
 
 class SqliteStorage:
@@ -137,7 +138,7 @@ class SqliteStorage:
         # In place only if the writer has nothing queued and is not in a transaction (collecting).
         if alone and self._inline and self._in_flight == 0 and self._lock.acquire(blocking=False):
             try:
-                wiped = self._write([changes])
+                wiped = self._write([changes], settle=False)
             except BaseException as exc:
                 self._lock.release()
                 failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
@@ -145,7 +146,7 @@ class SqliteStorage:
                 self._reload_model()
                 raise failure from None
             self._lock.release()
-            if wiped:
+            if wiped or self._settle_due():
                 self._queue.put(_WAKE)
             self._feed.append(changes)
             return result
@@ -168,6 +169,9 @@ class SqliteStorage:
             self._resume.wait()
             item = self._collector.next_item(self._queue)
             if item is COLLECT:
+                if self._checkpointer is not None and self._checkpointer.running:
+                    self._collector.postpone()  # garbage can wait; see `collector`
+                    continue
                 with self._lock:
                     self._collector.step(self._conn, fsync=self._fsync)
                 if self._checkpointer is not None:
@@ -176,6 +180,9 @@ class SqliteStorage:
             if item is None:
                 return
             if not isinstance(item, _Batch):
+                if self._settle_due():  # after a commit in place (`_WAKE`): finish its checkpoint here
+                    with self._lock:
+                        self._settle_wal()
                 continue
             batches = [item]
             stop = False
@@ -204,18 +211,33 @@ class SqliteStorage:
         """Whether rows of a wipe are still waiting to be collected."""
         return self._collector.pending
 
-    def _write(self, batches: list[list[Change]]) -> bool:
-        """Commit the batches in one transaction (the caller holds the lock); whether it wiped."""
+    def _write(self, batches: list[list[Change]], *, settle: bool = True) -> bool:
+        """Commit the batches in one transaction (the caller holds the lock); whether it wiped.
+
+        With `settle` (the writer thread), a WAL that is not restarting gets its checkpoint
+        finished right after the commit (`Checkpointer.settle`); a commit made in place leaves
+        that to the writer thread (`_WAKE`), so the event loop never waits for a checkpoint.
+        """
         wiped = self._rows.commit(batches)
         if self._checkpointer is not None:
             self._checkpointer.committed()
-            try:
-                self._checkpointer.settle(self._conn)
-            except sqlite3.Error as exc:  # committed all the same; the next checkpoint retries
-                log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
+            if settle:
+                self._settle_wal()
         if wiped:
             self._collector.pending = True
         return wiped
+
+    def _settle_due(self) -> bool:
+        return self._checkpointer is not None and self._checkpointer.settle_due()
+
+    def _settle_wal(self) -> None:
+        """Finish a checkpoint if the WAL is not restarting (the caller holds the lock)."""
+        if self._checkpointer is None:
+            return
+        try:
+            self._checkpointer.settle(self._conn)
+        except sqlite3.Error as exc:  # committed all the same; the next checkpoint retries
+            log.warning("WAL checkpoint failed", extra={"kv": {"err": str(exc)}})
 
     def _settle(self, batches: list[_Batch], error: BaseException | None) -> None:
         loop = self._loop

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bridge.gateway.deferred_free import drop_some, release_gradually
+import pytest
+
+from bridge.gateway.deferred_free import drop_some, release_gradually, rest_after
 from bridge.gateway.service import Gateway
 from bridge.protocol.textparse import parse_text
 
@@ -52,10 +54,10 @@ async def test_wipe_answers_before_freeing_and_the_store_starts_afresh() -> None
     await gateway.push({"job": "after"}, parse_text(b"# TYPE shared gauge\nshared 5\n"), replace=True)
     conflict = await gateway.push({"job": "clash"}, parse_text(b"# TYPE shared counter\nshared 1\n"), replace=True)
     assert not conflict.accepted
-    for _ in range(200):
+    for _ in range(1000):  # the freeing rests between its batches
         if not gateway.store.released:
             break
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
     assert gateway.store.released == []
     text = gateway.metrics_text()
     assert b'shared{instance="",job="after"} 5\n' in text and b"h1999" not in text
@@ -75,9 +77,37 @@ async def test_release_gradually_yields_to_the_loop() -> None:
             await asyncio.sleep(0)
 
     task = asyncio.create_task(ticker())
-    await release_gradually(released, batch=100)
+    await release_gradually(released, batch=100, slice_s=0)
     task.cancel()
     assert released == [] and ticks >= 50
+
+
+async def test_release_gradually_rests_after_every_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Back to back (sleep(0)), the loop's thread would keep the GIL and the persistence writer
+    # would win it back only every switch interval, holding its connection lock meanwhile.
+    rests: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        rests.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)  # the module's `asyncio.sleep` is this one
+    released: list[object] = [dict.fromkeys(range(1000))]
+    await release_gradually(released, batch=100, slice_s=0)  # a slice: one batch
+    assert released == []
+    # ten batches of 100 (the emptied dict goes with the eleventh), a rest after each but the last
+    assert len(rests) == 10 and all(rest > 0 for rest in rests)
+    rests.clear()
+    released = [dict.fromkeys(range(1000))]
+    await release_gradually(released, batch=100, slice_s=3600)  # all within one slice: no rest
+    assert released == [] and rests == []
+
+
+def test_the_rest_keeps_freeing_to_its_share_of_the_time() -> None:
+    assert rest_after(0.002) == pytest.approx(0.002)  # DUTY 0.5: as long as the batch
+    assert rest_after(0.001, duty=0.1) == pytest.approx(0.009)
+    assert rest_after(0.001, duty=1.0) == 0
 
 
 def test_a_wipe_without_a_running_loop_frees_at_once() -> None:

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,38 @@ async def test_a_restart_loads_only_the_live_groups_and_finishes_collecting(tmp_
     await until_collected(storage)
     await gateway.close()
     assert rows(path) == (2, 6)
+
+
+async def test_collection_waits_while_the_checkpointer_writes_the_file(tmp_path: Path) -> None:
+    # A batch next to a checkpoint's sync can wait for the disk with the connection lock held.
+    path = tmp_path / "state.db"
+    gateway = await filled(path, 200)
+    storage = gateway.storage
+    assert isinstance(storage, SqliteStorage)
+    checkpointer = storage._checkpointer
+    assert checkpointer is not None
+    entered, release = threading.Event(), threading.Event()
+
+    def checkpoint() -> tuple[int, int]:
+        entered.set()
+        release.wait()
+        return 0, 0
+
+    checkpointer.checkpoint = checkpoint  # type: ignore[method-assign]
+    assert (await gateway.push({"job": "live"}, parse_text(b"a 1\n"), replace=True)).accepted  # wakes it
+    for _ in range(500):
+        if entered.is_set():
+            break
+        await asyncio.sleep(0.01)
+    assert entered.is_set() and checkpointer.running
+    assert await gateway.wipe() == 201
+    assert (await gateway.push({"job": "after"}, parse_text(b"b 2\n"), replace=True)).accepted
+    await asyncio.sleep(0.3)  # time enough for the writer to collect everything, were it not waiting
+    assert storage.collecting() and rows(path)[0] == 202, "nothing is collected during a checkpoint"
+    release.set()
+    await until_collected(storage)
+    await gateway.close()
+    assert rows(path) == (1, 3)
 
 
 async def test_collection_with_fsync_restores_full_synchronous_commits(tmp_path: Path) -> None:

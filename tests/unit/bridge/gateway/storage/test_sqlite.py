@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +210,42 @@ def test_a_wal_that_does_not_restart_gets_one_checkpoint_from_the_writer(tmp_pat
     checkpointer.settle(writer)  # once: the next background checkpoint measures the WAL again
     assert len(ran) == 1
     checkpointer.close()
+
+
+async def test_a_commit_in_place_leaves_settling_the_wal_to_the_writer_thread(tmp_path: Path) -> None:
+    # The settling checkpoint runs under the lock and may wait for the disk: never on the event loop.
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path)
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    checkpointer = storage._checkpointer
+    assert checkpointer is not None
+    settled: list[str] = []
+    settle = checkpointer.settle
+
+    def spy(writer: sqlite3.Connection) -> None:
+        if checkpointer.settle_due():
+            settled.append(threading.current_thread().name)
+        settle(writer)
+
+    checkpointer.settle = spy  # type: ignore[method-assign]
+    committed: list[bool] = []
+    write = storage._write
+
+    def in_place(batches: Any, **settle: bool) -> bool:
+        committed.append(settle.get("settle", True))
+        return write(batches, **settle)
+
+    storage._write = in_place  # type: ignore[method-assign]
+    checkpointer.frames = RESET_FRAMES + 1  # as if the background checkpoints left the WAL unrestarted
+    await gateway.push({"job": "a"}, parse_text(b"x 1\n"), replace=True)
+    assert committed == [False], "an alone push is committed in place, without settling"
+    for _ in range(500):
+        if settled:
+            break
+        await asyncio.sleep(0.01)
+    assert settled == ["pgw-persistence"]
+    await gateway.close()
+    reopened = SqliteStorage(path)
+    assert [labels for labels, _ in reopened.load().groups] == [{"job": "a"}]
+    reopened._conn.close()
