@@ -30,6 +30,7 @@ from pgwtui.views.groups import (
     GroupRow,
     RowFilter,
     SortedRows,
+    all_ascii,
     build_rows,
     column,
     columns,
@@ -75,6 +76,8 @@ class GroupsScreen(PgwScreen[None]):
         """Every row in the order `_sorted_by`; None when the rows or the alerts changed since."""
         self._sorted_by: tuple[str, bool] | None = None
         self._presorted: SortedRows | None = None
+        self._ascii = True
+        """Whether every key of `_sorted` is printable ASCII (a subset of them is too)."""
         """`_rows` as the worker sorted them (in the order the screen had when the read began), if it did."""
         self._filtered: tuple[list[GroupRow], RowFilter, list[GroupRow]] | None = None
         """The last filter's rows: the sorted rows it filtered, the filter and what it kept."""
@@ -171,6 +174,7 @@ class GroupsScreen(PgwScreen[None]):
                 self._sorted = list(presorted.rows)  # sorted by the worker, off this thread
             else:
                 self._sorted = sort_rows(self._rows, *order, self._alert_counts, keyed=True)
+            self._ascii = all_ascii(self._sorted)
             if order != self._sorted_by:
                 self.request(SortOrderChanged(*order))  # the next reads come sorted this way
             self._sorted_by = order
@@ -178,11 +182,11 @@ class GroupsScreen(PgwScreen[None]):
         # the filter does not sort again.
         last = self._filtered
         if last is not None and last[0] is self._sorted and self._filter.narrows(last[1]):
-            visible = self._filter.apply(last[2])  # typed on: only what the last filter kept can match
+            visible = self._filter.apply(last[2], ascii_keys=self._ascii)  # typed on: only what the last kept can match
         else:
-            visible = self._filter.apply(self._sorted)
+            visible = self._filter.apply(self._sorted, ascii_keys=self._ascii)
         self._filtered = (self._sorted, self._filter, visible)
-        table.set_rows(visible, self._formatter(), empty_text=self._empty_text())
+        table.set_rows(visible, self._formatter(), empty_text=self._empty_text(), ascii_keys=self._ascii)
         if self._snapshot is not None:
             table.prune_marks(lambda: {row.key for row in self._rows})
         self._show_status()

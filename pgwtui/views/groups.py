@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from itertools import compress
-from operator import attrgetter, is_, not_
+from itertools import compress, repeat
+from operator import attrgetter, contains, is_, not_
 
 import msgspec
 
@@ -173,6 +173,7 @@ def in_key_order(rows: Iterable[GroupRow]) -> list[GroupRow]:
 
 _ORDER = attrgetter("order")
 _TEXT = attrgetter("text")
+_WIDTH = attrgetter("width")
 _STATUS = attrgetter("status")
 _PUSHED = attrgetter("pushed")
 _SORT_KEYS = {
@@ -293,14 +294,25 @@ class RowFilter:
         """Whether the body matches as plain text (case aside): no regex syntax in it, or escaped."""
         return self.literal or _REGEX_SYNTAX.isdisjoint(self.body)
 
-    def apply(self, rows: Iterable[GroupRow]) -> list[GroupRow]:
-        """Return the visible rows, order kept."""
+    def apply(self, rows: Iterable[GroupRow], *, ascii_keys: bool | None = None) -> list[GroupRow]:
+        """Return the visible rows, order kept; `ascii_keys`: whether every key is printable ASCII, if known."""
         rows = rows if isinstance(rows, list | tuple) else list(rows)
         if self.pattern is None:
             return list(rows)
-        # One regex search per row and nothing else in Python: 50,000 rows per keystroke.
-        found = map(self.pattern.search, map(_TEXT, rows))
+        needle = self.body.lower()
+        if self.plain and needle.isascii() and (all_ascii(rows) if ascii_keys is None else ascii_keys):
+            # Plain ASCII text in printable-ASCII keys: the regex, ignoring case, finds exactly where
+            # the lower-cased text is in the case-folded key; a substring search costs a quarter of it.
+            found: Iterable[object] = map(contains, map(_ORDER, rows), repeat(needle))
+        else:
+            # One regex search per row and nothing else in Python: 50,000 rows per keystroke.
+            found = map(self.pattern.search, map(_TEXT, rows))
         return list(compress(rows, map(not_, found) if self.inverse else found))
+
+
+def all_ascii(rows: Sequence[GroupRow]) -> bool:
+    """Whether every row's key text is printable ASCII (one C pass)."""
+    return min(map(_WIDTH, rows), default=0) >= 0
 
 
 NO_FILTER = RowFilter("", None)

@@ -8,7 +8,8 @@ re-sorts and filters.
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Sequence
-from operator import attrgetter
+from itertools import islice
+from operator import attrgetter, indexOf
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -138,8 +139,18 @@ class GroupsTable(ScrollView, can_focus=True):
         """Marked grouping keys (including rows hidden by the filter)."""
         return frozenset(self._marks)
 
-    def set_rows(self, rows: Sequence[GroupRow], formatter: CellFormatter, *, empty_text: str = "") -> None:
-        """Show these rows; the cursor stays on the same group (or the same line if it is gone)."""
+    def set_rows(
+        self,
+        rows: Sequence[GroupRow],
+        formatter: CellFormatter,
+        *,
+        empty_text: str = "",
+        ascii_keys: bool | None = None,
+    ) -> None:
+        """Show these rows; the cursor stays on the same group (or the same line if it is gone).
+
+        `ascii_keys`: whether every key is printable ASCII, if the caller knows (the widths then take one pass).
+        """
         previous = self.current
         screen_line = self._cursor - int(self.scroll_y)
         self._formatter = formatter
@@ -149,7 +160,8 @@ class GroupsTable(ScrollView, can_focus=True):
             self._rows = list(rows)
             index = self._index_of(previous.key, self._cursor, previous.text) if previous is not None else None
             self._cursor = index if index is not None else max(0, min(self._cursor, len(self._rows) - 1))
-            self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, self._widths.widest(self._rows)))
+            widest = self._widths.widest(self._rows, ascii_keys=ascii_keys)
+            self._content_key_width = max(MIN_KEY_WIDTH, min(MAX_KEY_WIDTH, widest))
         self._layout_columns()
         if self._rows:
             self.scroll_to(y=max(0, self._cursor - screen_line), animate=False, immediate=True)
@@ -189,12 +201,12 @@ class GroupsTable(ScrollView, can_focus=True):
         if near is not None and near < len(rows) and rows[near].group.key == key:
             return near  # a refresh that moved nothing: no scan
         if text is not None:
-            # Comparing strings is cheaper than comparing key tuples; the key text is checked, not trusted.
-            texts = list(map(_TEXT, rows))
+            # Comparing strings is cheaper than comparing key tuples (and the very string object, kept by a
+            # row that did not change, matches at once); the key text is checked, not trusted.
             start = 0
             while True:
                 try:
-                    index = texts.index(text, start)
+                    index = start + indexOf(map(_TEXT, islice(rows, start, None)), text)
                 except ValueError:
                     return None
                 if rows[index].group.key == key:
@@ -457,10 +469,10 @@ class KeyWidths:
     def __init__(self) -> None:
         self._widths: dict[str, int] = {}
 
-    def widest(self, rows: Sequence[GroupRow]) -> int:
-        """The widest key text of `rows` in cells (0 for none)."""
+    def widest(self, rows: Sequence[GroupRow], *, ascii_keys: bool | None = None) -> int:
+        """The widest key text of `rows` in cells (0 for none); `ascii_keys`: every key is printable ASCII, if known."""
         widest = max(map(_WIDTH, rows), default=0)
-        if min(map(_WIDTH, rows), default=0) >= 0:
+        if ascii_keys or (ascii_keys is None and min(map(_WIDTH, rows), default=0) >= 0):
             return widest
         widths = self._widths
         if len(widths) > 2 * len(rows):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 
 import pytest
@@ -237,3 +238,16 @@ def test_narrowing_keeps_what_filtering_everything_keeps(jobs: list[str], before
     old, new = RowFilter.parse(before), RowFilter.parse(front + before + behind)
     if new.narrows(old):
         assert new.apply(old.apply(rows)) == new.apply(rows)
+
+
+@given(
+    st.lists(st.text(alphabet="jobJOBaAx=- ßſ\u212a", min_size=1, max_size=8), max_size=12),
+    st.text(alphabet="jobJOBaAx=- ßſ\u212aksS", min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_a_plain_filter_keeps_what_the_regex_ignoring_case_keeps(jobs: list[str], text: str, inverse: bool):
+    # Plain ASCII text over ASCII keys is a substring search; anything else (ß, ſ, the Kelvin sign) the regex.
+    rows = build_rows([group(j, 10) for j in jobs], StalenessPolicy(3600), NOW)
+    typed = ("!" if inverse else "") + text
+    expected = [r for r in rows if (re.search(re.escape(text), r.text, re.IGNORECASE) is not None) != inverse]
+    assert RowFilter.parse(typed).apply(rows) == expected
