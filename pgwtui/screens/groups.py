@@ -76,9 +76,9 @@ class GroupsScreen(PgwScreen[None]):
         """Every row in the order `_sorted_by`; None when the rows or the alerts changed since."""
         self._sorted_by: tuple[str, bool] | None = None
         self._presorted: SortedRows | None = None
+        """`_rows` as the worker sorted them (in the order the screen had when the read began), if it did."""
         self._ascii = True
         """Whether every key of `_sorted` is printable ASCII (a subset of them is too)."""
-        """`_rows` as the worker sorted them (in the order the screen had when the read began), if it did."""
         self._filtered: tuple[list[GroupRow], RowFilter, list[GroupRow]] | None = None
         """The last filter's rows: the sorted rows it filtered, the filter and what it kept."""
         self._counts = Counts()
