@@ -376,8 +376,10 @@ def _read_group(raw: str, names: dict[frozenset[str], frozenset[str]]) -> Group 
         return None
     shape = _shape(tuple(families))
     try:
+        if isinstance(families.get(PUSH_TIME), bool) or isinstance(families.get(PUSH_FAILURE_TIME), bool):
+            raise AttributeError  # a timestamp that is `true`: no family, as for any other
         series_count = sum(map(len, map(_METRICS, map(families.__getitem__, shape.counted))))
-    except AttributeError:  # `true` where a family belongs: not counted, as parse_group does
+    except AttributeError:  # `true` where a family belongs: not one, as parse_group reads it
         family_count, series_count, max_age, found = _count(families)
     else:
         family_count, found = len(shape.counted), shape.names

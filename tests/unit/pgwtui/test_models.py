@@ -314,6 +314,7 @@ def test_an_answer_msgspec_refuses_is_read_by_the_standard_library():
     [
         {"g": "a string where a family belongs"},
         {"g": True, "h_max_age_seconds": {"metrics": [{"value": "60"}]}},  # true where a family belongs
+        {"push_time_seconds": True},  # and where a timestamp does
         {"g": {"metrics": {"not": "a list"}}},
         {"g": {"metrics": [1, 2]}},
         {"labels": {"job": "a", "metrics": "x"}},
