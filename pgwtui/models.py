@@ -375,15 +375,13 @@ def _read_group(raw: str, names: dict[frozenset[str], frozenset[str]]) -> Group 
     if not labels.get("job"):
         return None
     shape = _shape(tuple(families))
-    try:
-        if isinstance(families.get(PUSH_TIME), bool) or isinstance(families.get(PUSH_FAILURE_TIME), bool):
-            raise AttributeError  # a timestamp that is `true`: no family, as for any other
-        series_count = sum(map(len, map(_METRICS, map(families.__getitem__, shape.counted))))
-    except AttributeError:  # `true` where a family belongs: not one, as parse_group reads it
-        family_count, series_count, max_age, found = _count(families)
-    else:
-        family_count, found = len(shape.counted), shape.names
-        max_age = _max_age(families, shape.max_ages) if shape.max_ages else None
+    series_count = _series_count(families, shape)
+    if series_count is None:
+        return parse_group(
+            json.loads(raw), raw, names
+        )  # `true` where a family belongs: not one, as parse_group reads it
+    family_count, found = len(shape.counted), shape.names
+    max_age = _max_age(families, shape.max_ages) if shape.max_ages else None
     key: GroupKey = tuple(sorted(labels.items()))
     return Group(
         key=key,
@@ -427,6 +425,16 @@ def _shape(keys: tuple[str, ...]) -> _Shape:
     return shape
 
 
+def _series_count(families: dict[str, _Family | bool], shape: _Shape) -> int | None:
+    """The series of the counted families (C-level passes); None when one of the entry's families is `true`."""
+    if isinstance(families.get(PUSH_TIME), bool) or isinstance(families.get(PUSH_FAILURE_TIME), bool):
+        return None
+    try:
+        return sum(map(len, map(_METRICS, map(families.__getitem__, shape.counted))))
+    except AttributeError:  # a counted family that is `true` (a bool has no metrics)
+        return None
+
+
 def _max_age(families: dict[str, _Family | bool], names: tuple[str, ...]) -> tuple[str, float] | None:
     """The smallest positive `*_max_age_seconds` value, and its family."""
     found: tuple[str, float] | None = None
@@ -436,26 +444,6 @@ def _max_age(families: dict[str, _Family | bool], names: tuple[str, ...]) -> tup
         if value is not None and value > 0 and (found is None or value < found[1]):
             found = (name, value)
     return found
-
-
-def _count(families: dict[str, _Family | bool]) -> tuple[int, int, tuple[str, float] | None, frozenset[str]]:
-    """Family count, series count, maximum age and family names, one family at a time (for entries with odd values)."""
-    family_count = series_count = 0
-    max_age: tuple[str, float] | None = None
-    found = []
-    for name, family in families.items():
-        if name in _ENTRY_FIELDS or isinstance(family, bool):
-            continue
-        found.append(name)
-        if name in TIMESTAMP_FAMILIES:
-            continue
-        family_count += 1
-        series_count += len(family.metrics)
-        if name.endswith(MAX_AGE_SUFFIX):
-            age = _max_age(families, (name,))
-            if age is not None and (max_age is None or age[1] < max_age[1]):
-                max_age = age
-    return family_count, series_count, max_age, frozenset(found)
 
 
 def _stamp(family: _Family | bool | None) -> float | None:
