@@ -26,6 +26,16 @@ class _Wiped:
 
 _Undo = list[tuple[str, int | None] | _Wiped]
 
+_WRITE_FAMILY = (
+    "INSERT INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT (group_id, name) DO UPDATE SET timestamp_ns = excluded.timestamp_ns, data = excluded.data"
+    if sqlite3.sqlite_version_info >= (3, 24)
+    else "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)"
+)
+"""A family's row, written over the one it replaces: an upsert updates the row in place, where
+REPLACE deletes and re-inserts it (9 of 43 µs of a push's SQL with the foreign keys on; SQLite
+3.24+ has upserts, older libraries get REPLACE, which leaves the same row)."""
+
 
 class Rows:
     """The live groups' ids and the generation, and the SQL of a batch of changes."""
@@ -99,6 +109,6 @@ class Rows:
             )
         if change.written:
             conn.executemany(
-                "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)",
+                _WRITE_FAMILY,
                 [(gid, name, s.timestamp_ns, encode_family(s.family)) for name, s in change.written.items()],
             )

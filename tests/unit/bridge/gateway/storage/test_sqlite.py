@@ -12,6 +12,7 @@ import pytest
 
 from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
+from bridge.gateway.storage import sqlitewrite
 from bridge.gateway.storage.checkpointer import RESET_FRAMES, Checkpointer
 from bridge.gateway.storage.sqlite import SqliteStorage
 from bridge.protocol.textparse import parse_text
@@ -78,6 +79,40 @@ async def test_restart_restores_exactly(tmp_path: Path) -> None:
     again.load()
     assert again.api_metrics() == before
     assert again.metrics_text().split(b"# HELP process")[0] == gateway.metrics_text().split(b"# HELP process")[0]
+
+
+_REPLACE = "INSERT OR REPLACE INTO families (group_id, name, timestamp_ns, data) VALUES (?, ?, ?, ?)"
+
+
+@pytest.mark.parametrize("statement", ["upsert", "replace"])
+async def test_a_rewritten_family_leaves_one_row_with_the_new_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, statement: str
+) -> None:
+    # Both ways of writing a family's row (an upsert on SQLite 3.24+, REPLACE before it).
+    if statement == "replace":
+        monkeypatch.setattr(sqlitewrite, "_WRITE_FAMILY", _REPLACE)
+    else:
+        assert "ON CONFLICT" in sqlitewrite._WRITE_FAMILY  # this machine's SQLite has upserts
+    path = str(tmp_path / "state.db")
+    gateway = Gateway(storage=SqliteStorage(path))
+    gateway.start()
+    group = {"job": "a", "instance": "i"}
+    await gateway.push(group, parse_text(b"# TYPE x counter\nx 1\ny 2\n"), replace=True)
+    await gateway.push(group, parse_text(b"# TYPE x counter\nx 3\nz 4\n"), replace=False)
+    await gateway.push({"job": "b"}, parse_text(b"# TYPE x counter\nx 5\n"), replace=True)
+    before = gateway.api_metrics()
+    await gateway.close()
+
+    conn = sqlite3.connect(path)
+    names = sorted(conn.execute("SELECT g.labels, f.name FROM families f JOIN groups g ON g.id = f.group_id"))
+    conn.close()
+    a, b = '[["instance","i"],["job","a"]]', '[["job","b"]]'
+    stamps = ["push_failure_time_seconds", "push_time_seconds"]
+    assert names == [(a, n) for n in [*stamps, "x", "y", "z"]] + [(b, n) for n in [*stamps, "x"]]
+    again = Gateway(storage=SqliteStorage(path))
+    again.load()
+    assert again.api_metrics() == before
+    assert b'\nx{instance="i",job="a"} 3\n' in again.metrics_text()
 
 
 @pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
