@@ -1,10 +1,12 @@
 """`--persistence.file`: every acknowledged write is committed to SQLite (WAL) before the answer.
 
 A `Storage` (see `interface`) for one gateway: writes are decided at once, in call order, and
-committed in that order. One writer thread commits whatever is queued in one transaction (group
-commit), so concurrent pushes share a commit. A write that is alone (the only request in flight,
-nothing queued) is committed on the caller's thread instead: no thread hand-off, and nobody to
-share a commit with.
+committed in that order, several in one transaction (group commit). Without `fsync`, a commit
+writes the WAL and syncs nothing, so it runs on the event loop's thread: every write decided in
+one pass of the loop (the pushes whose requests arrived together) waits for one transaction,
+made once the pass is over; no thread hand-off, and one set of file locks and WAL pages for the
+lot. With `fsync`, or while the writer thread holds the connection, writes go to the writer
+thread, which commits whatever is queued in one transaction.
 The file (see `sqlitefile`) carries an application id and a schema version; a file that is not
 ours, is corrupt, or is newer than this code is refused and never overwritten.
 
@@ -13,7 +15,7 @@ wiped rows a batch of a few milliseconds at a time, between the commits (`collec
 request waits behind more than one small batch. Checkpoints run on a thread and connection of
 their own (`checkpointer`), so no commit pays for one; the one the WAL's restart needs under the
 lock runs on the writer thread, never on the event loop's. One lock serialises the connection
-between the writer thread and a commit made in place.
+between the writer thread and a commit made on the loop.
 
 If a commit fails, the writer stops, the pending writes are answered with an error, and the
 in-memory store is reloaded from the file, so memory never shows writes the disk lost.
@@ -49,7 +51,7 @@ class _Batch:
     future: asyncio.Future[None]
 
 
-_WAKE = object()  # queued after a commit in place that wiped or left the WAL to settle: the writer sees to it
+_WAKE = object()  # queued after a commit on the loop that wiped or left the WAL to settle: the writer sees to it
 
 
 class SqliteStorage:
@@ -89,6 +91,7 @@ class SqliteStorage:
         self._thread: threading.Thread | None = None
         self._checkpointer: Checkpointer | None = None
         self._in_flight = 0  # batches queued or being written; only the loop's thread touches it
+        self._pass_writes: list[_Batch] | None = None  # writes of this pass of the loop, committed after it
         self._feed = LocalFeed()
 
     def load(self) -> Loaded:
@@ -122,9 +125,8 @@ class SqliteStorage:
 
         Args:
             decide: checks and applies the write to the model.
-            alone: no other request is in flight; if the writer thread is idle too (and commits
-                do not fsync), the changes are committed right here (a few hundred microseconds
-                on the loop's thread).
+            alone: not used: without fsync every write is committed on the loop, with the
+                others of its pass (see the module docstring).
 
         Raises:
             PersistenceError: not started, or the commit failed (the model is reloaded from the file).
@@ -135,26 +137,51 @@ class SqliteStorage:
         result, changes = decide()
         if not changes:
             return result
-        # In place only if the writer has nothing queued and is not in a transaction (collecting).
-        if alone and self._inline and self._in_flight == 0 and self._lock.acquire(blocking=False):
-            try:
-                wiped = self._write([changes], settle=False)
-            except BaseException as exc:
-                self._lock.release()
-                failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
-                log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
-                self._reload_model()
-                raise failure from None
-            self._lock.release()
-            if wiped or self._settle_due():
-                self._queue.put(_WAKE)
-            self._feed.append(changes)
-            return result
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._in_flight += 1
-        self._queue.put(_Batch(changes, future))
-        await future
+        loop = self._loop
+        assert loop is not None
+        batch = _Batch(changes, loop.create_future())
+        pass_writes = self._pass_writes
+        if pass_writes is not None:  # this pass of the loop already has a commit coming: join it
+            pass_writes.append(batch)
+        elif self._inline and self._in_flight == 0:
+            # Nothing queued for the writer thread, so nothing decided earlier is uncommitted:
+            # this write and the rest of the pass commit on the loop, once the pass is over.
+            self._pass_writes = [batch]
+            loop.call_soon(self._commit_pass)
+        else:
+            self._in_flight += 1
+            self._queue.put(batch)
+        await batch.future
         return result
+
+    def _commit_pass(self) -> None:
+        """Commit the writes of the last pass of the loop in one transaction, and answer them."""
+        batches, self._pass_writes = self._pass_writes or [], None
+        if not self._lock.acquire(blocking=False):
+            # The writer thread is collecting a wipe's rows or settling the WAL: it commits
+            # these next, in order (they are the first writes queued since nothing else is).
+            self._in_flight += len(batches)
+            for batch in batches:
+                self._queue.put(batch)
+            return
+        try:
+            wiped = self._write([batch.changes for batch in batches], settle=False)
+        except BaseException as exc:
+            self._lock.release()
+            failure = PersistenceError(f"could not persist the write to {self.path}: {exc}")
+            log.error("persistence failed; reloading the store from the file", extra={"kv": {"err": str(failure)}})
+            self._reload_model()
+            for batch in batches:
+                if not batch.future.done():
+                    batch.future.set_exception(failure)
+            return
+        self._lock.release()
+        if wiped or self._settle_due():
+            self._queue.put(_WAKE)
+        for batch in batches:
+            self._feed.append(batch.changes)
+            if not batch.future.done():  # cancelled if its request was
+                batch.future.set_result(None)
 
     async def changes_after(self, position: Position) -> list[Committed] | Reset:
         """The writes this process committed after `position` (the file keeps no change log)."""
@@ -180,7 +207,7 @@ class SqliteStorage:
             if item is None:
                 return
             if not isinstance(item, _Batch):
-                if self._settle_due():  # after a commit in place (`_WAKE`): finish its checkpoint here
+                if self._settle_due():  # after a commit on the loop (`_WAKE`): finish its checkpoint here
                     with self._lock:
                         self._settle_wal()
                 continue
@@ -215,7 +242,7 @@ class SqliteStorage:
         """Commit the batches in one transaction (the caller holds the lock); whether it wiped.
 
         With `settle` (the writer thread), a WAL that is not restarting gets its checkpoint
-        finished right after the commit (`Checkpointer.settle`); a commit made in place leaves
+        finished right after the commit (`Checkpointer.settle`); a commit made on the loop leaves
         that to the writer thread (`_WAKE`), so the event loop never waits for a checkpoint.
         """
         wiped = self._rows.commit(batches)
@@ -282,6 +309,8 @@ class SqliteStorage:
 
     async def close(self) -> None:
         """Commit what is queued, checkpoint the WAL into the file, and close."""
+        if self._pass_writes is not None:
+            self._commit_pass()
         if self._thread is not None:
             self._queue.put(None)
             await asyncio.get_running_loop().run_in_executor(None, self._thread.join)

@@ -57,15 +57,14 @@ async def filled(path: Path, groups: int, *, fsync: bool = False) -> Gateway:
     return gateway
 
 
-@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
-async def test_a_wipe_commits_one_row_and_its_rows_are_collected_later(tmp_path: Path, in_flight: int) -> None:
+@pytest.mark.parametrize("fsync", [False, True], ids=["committed-on-the-loop", "committed-by-the-writer"])
+async def test_a_wipe_commits_one_row_and_its_rows_are_collected_later(tmp_path: Path, fsync: bool) -> None:
     path = tmp_path / "state.db"
-    gateway = await filled(path, 300)
+    gateway = await filled(path, 300, fsync=fsync)
     storage = gateway.storage
     assert isinstance(storage, SqliteStorage)
     statements: list[str] = []
     storage._conn.set_trace_callback(statements.append)
-    gateway.requests_in_flight = in_flight
     assert await gateway.wipe() == 300
     storage._conn.set_trace_callback(None)
     update = statements.index("UPDATE meta SET generation = generation + 1")

@@ -57,6 +57,15 @@ class SqliteHarness:
         storage._conn.execute("DROP TRIGGER boom")
 
 
+class SqliteFsyncHarness(SqliteHarness):
+    """With fsync every commit goes through the writer thread (without it, through the loop)."""
+
+    name = "sqlite-fsync"
+
+    def open(self) -> Storage:
+        return SqliteStorage(self.path, fsync=True)
+
+
 class FakeHarness:
     name = "fake"
     durable = True
@@ -107,7 +116,7 @@ class PostgresHarness:
         self._sql("DROP TRIGGER boom ON pgw_families")
 
 
-HARNESSES: list[Any] = [MemoryHarness, SqliteHarness, FakeHarness, PostgresHarness]
+HARNESSES: list[Any] = [MemoryHarness, SqliteHarness, SqliteFsyncHarness, FakeHarness, PostgresHarness]
 
 
 def storages(*, durable: bool = False, can_fail: bool = False) -> pytest.MarkDecorator:
@@ -176,7 +185,7 @@ async def test_a_write_decides_once_and_returns_what_decide_returned(harness: An
 async def test_writes_are_decided_in_the_order_they_were_made(harness: Any) -> None:
     storage = harness.open()
     gateway = await started(storage)
-    gateway.requests_in_flight = 5  # concurrent requests: no write may commit in place
+    gateway.requests_in_flight = 5  # concurrent requests
     order: list[int] = []
 
     async def write(i: int) -> int:

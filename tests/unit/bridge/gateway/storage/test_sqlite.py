@@ -14,6 +14,7 @@ from bridge.errors import PersistenceError
 from bridge.gateway.service import Gateway
 from bridge.gateway.storage import sqlitewrite
 from bridge.gateway.storage.checkpointer import RESET_FRAMES, Checkpointer
+from bridge.gateway.storage.interface import Reset
 from bridge.gateway.storage.sqlite import SqliteStorage
 from bridge.protocol.textparse import parse_text
 
@@ -115,12 +116,64 @@ async def test_a_rewritten_family_leaves_one_row_with_the_new_value(
     assert b'\nx{instance="i",job="a"} 3\n' in again.metrics_text()
 
 
-@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
-async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, in_flight: int) -> None:
-    path = str(tmp_path / "state.db")
-    storage = SqliteStorage(path)
+def _traced(storage: SqliteStorage) -> list[tuple[str, str]]:
+    """(thread name, statement) of every statement the storage's connection runs from now on."""
+    seen: list[tuple[str, str]] = []
+    storage._conn.set_trace_callback(lambda sql: seen.append((threading.current_thread().name, sql)))
+    return seen
+
+
+@pytest.mark.parametrize(("fsync", "thread"), [(False, "MainThread"), (True, "pgw-persistence")])
+async def test_the_writes_of_one_pass_of_the_loop_share_one_transaction(
+    tmp_path: Path, fsync: bool, thread: str
+) -> None:
+    # Without fsync a commit only writes the WAL: it runs on the loop's thread, once for every
+    # write decided in the same pass; with fsync it is the writer thread's (it would hold the loop).
+    storage = SqliteStorage(str(tmp_path / "state.db"), fsync=fsync)
     gateway = Gateway(storage=storage)
-    gateway.requests_in_flight = in_flight
+    gateway.start()
+    assert (await gateway.push({"job": "first"}, parse_text(b"x 1\n"), replace=True)).accepted
+    seen = _traced(storage)
+    pushes = [gateway.push({"job": f"j{i}"}, parse_text(b"x 1\n"), replace=True) for i in range(5)]
+    assert all(verdict.accepted for verdict in await asyncio.gather(*pushes))
+    storage._conn.set_trace_callback(None)
+    assert threading.current_thread().name == "MainThread"
+    assert [name for name, sql in seen if sql.startswith("BEGIN")] == [thread], seen
+    await gateway.close()
+    assert len(SqliteStorage(str(tmp_path / "state.db")).load().groups) == 6
+
+
+async def test_writes_wait_for_the_writer_thread_while_it_holds_the_connection(tmp_path: Path) -> None:
+    # The writer thread holds the connection to collect a wipe's rows or settle the WAL: the
+    # writes of a pass go to it, and the writes after them queue behind, in order.
+    storage = SqliteStorage(str(tmp_path / "state.db"))
+    gateway = Gateway(storage=storage)
+    gateway.start()
+    start = storage.load().position
+    seen = _traced(storage)
+    storage._lock.acquire()
+    try:
+        first = asyncio.ensure_future(gateway.push({"job": "a"}, parse_text(b"x 1\n"), replace=True))
+        await asyncio.sleep(0.01)  # its pass is over and its commit found the connection taken
+        second = asyncio.ensure_future(gateway.push({"job": "b"}, parse_text(b"x 2\n"), replace=True))
+        await asyncio.sleep(0.01)
+        assert not first.done() and not second.done()
+    finally:
+        storage._lock.release()
+    assert (await first).accepted and (await second).accepted
+    storage._conn.set_trace_callback(None)
+    assert {name for name, sql in seen if sql.startswith("BEGIN")} == {"pgw-persistence"}, seen
+    feed = await storage.changes_after(start)
+    assert not isinstance(feed, Reset)
+    assert [dict(committed.changes[0].labels) for committed in feed] == [{"job": "a"}, {"job": "b"}]
+    await gateway.close()
+
+
+@pytest.mark.parametrize("fsync", [False, True], ids=["committed-on-the-loop", "committed-by-the-writer"])
+async def test_failed_commit_reloads_the_store_from_the_file(tmp_path: Path, fsync: bool) -> None:
+    path = str(tmp_path / "state.db")
+    storage = SqliteStorage(path, fsync=fsync)
+    gateway = Gateway(storage=storage)
     gateway.start()
     await gateway.push({"job": "kept"}, parse_text(b"x 1\n"), replace=True)
     # Make the next commit fail inside SQLite.
@@ -153,14 +206,13 @@ async def test_wipe_is_one_change_and_survives_a_restart(tmp_path: Path) -> None
     assert [labels for labels, _ in restored] == [{"job": "b"}]
 
 
-@pytest.mark.parametrize("in_flight", [0, 2], ids=["committed-in-place", "queued-to-the-writer"])
-async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path, in_flight: int) -> None:
+@pytest.mark.parametrize("fsync", [False, True], ids=["committed-on-the-loop", "committed-by-the-writer"])
+async def test_a_failed_wipe_rolls_back_and_the_store_comes_back(tmp_path: Path, fsync: bool) -> None:
     # A wipe moves to a new generation inside its transaction: a failure must undo that, and the
     # writer's map of group ids with it (the next push to an old group updates its row).
     path = str(tmp_path / "state.db")
-    storage = SqliteStorage(path)
+    storage = SqliteStorage(path, fsync=fsync)
     gateway = Gateway(storage=storage)
-    gateway.requests_in_flight = in_flight
     gateway.start()
     for i in range(3):
         await gateway.push({"job": "a", "instance": str(i)}, parse_text(b"x 1\n"), replace=True)
