@@ -15,7 +15,7 @@ A push, top to bottom::
       │    store.Store.push: sanitise; store.family_checks + store.cross_group_checks; apply
       │      └─ each Change → its listeners, the read models: reads.exposition, reads.api
       ▼
-    storage: commit the Changes (memory: nothing; SQLite: in place when alone, else group commit; shared: one transaction)
+    storage: commit the Changes (memory: nothing; SQLite: one transaction per pass of the event loop, or the writer thread's; shared: one transaction)
       ▼
     the answer, once the write is durable
 

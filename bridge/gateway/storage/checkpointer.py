@@ -11,7 +11,7 @@ SQLite restarts the WAL from its start only at a write that begins after a check
 left nothing behind; under a steady load a commit lands during nearly every checkpoint, and
 the WAL would grow without end (measured: 34 MB in 8 s of 16 pushing clients). So once the WAL
 holds more than `RESET_FRAMES`, the storage runs one checkpoint itself, under its write lock,
-right after a commit on its writer thread (`settle`; a commit made in place on the event loop
+right after a commit on its writer thread (`settle`; a commit made on the event loop
 hands it to the writer): it copies only what came since this thread's last checkpoint, and the
 next write restarts the WAL.
 """
