@@ -43,7 +43,6 @@ async def fill(path: Path, groups: int, series: int) -> None:
     gateway = Gateway(storage=SqliteStorage(str(path)))
     gateway.load()
     gateway.start()
-    gateway.requests_in_flight = 64
     step = 256
     for first in range(0, groups, step):
         await asyncio.gather(
@@ -93,7 +92,6 @@ async def wipe_and_stalls(path: Path, window_s: float) -> dict[str, float]:
     # lands (a few hundred ms, the GIL held) in the middle of the window measured.
     gc.collect()
     gateway.start()
-    gateway.requests_in_flight = 2  # a server under load: every commit goes to the writer thread
     payload = body(7, 10)
     latencies: list[tuple[float, float]] = []
     lags: list[tuple[float, float]] = []

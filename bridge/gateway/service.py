@@ -60,8 +60,6 @@ class Gateway:
         self.start_ns = clock()
         self.quit = asyncio.Event()
         self.healthy_error: str | None = None
-        # HTTP requests being answered (the app counts them): a push alone may commit in place.
-        self.requests_in_flight = 0
         self.roles_enabled = False
         self.storage_status: Callable[[], dict[str, object]] = self._storage_kind
         """Which replica answers and its storage's state (extension discovery); a shared storage's own."""
@@ -134,7 +132,7 @@ class Gateway:
         def decide() -> Decision[Verdict]:
             return self._decide_push(grouping, families, replace, self.clock())
 
-        verdict = await self.storage.write(decide, alone=self.requests_in_flight <= 1)
+        verdict = await self.storage.write(decide)
         if verdict.refusal is Refusal.INCONSISTENT:
             log.debug("push rejected", extra={"kv": {"grouping": grouping, "err": verdict.reason}})
         return verdict
@@ -201,7 +199,7 @@ class Gateway:
             self._render_removals_soon()
             return True, [change]
 
-        return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
+        return await self.storage.write(decide)
 
     async def delete_family(self, grouping: dict[str, str], name: str) -> bool:
         """Extension: delete one family of a group; True if it existed.
@@ -219,7 +217,7 @@ class Gateway:
             self._render_removals_soon()
             return True, [change]
 
-        return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
+        return await self.storage.write(decide)
 
     async def wipe(self) -> int:
         """Delete every group; the number deleted.
@@ -235,7 +233,7 @@ class Gateway:
             self._free_released()
             return count, [change] if change is not None else []
 
-        return await self.storage.write(decide, alone=self.requests_in_flight <= 1)
+        return await self.storage.write(decide)
 
     def _free_released(self) -> None:
         """Free what a wipe dropped in the background, a batch at a time (at once without a running loop)."""

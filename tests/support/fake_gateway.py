@@ -30,7 +30,6 @@ class FakeGateway:
         self.own = OwnMetrics(self.build_info)
         self.quit = asyncio.Event()
         self.healthy_error: str | None = None
-        self.requests_in_flight = 0
         self.roles_enabled = False
 
     def _answer(self, *call: Any) -> None:

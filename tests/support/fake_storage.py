@@ -104,8 +104,8 @@ class FakeStorage:
         self._model = model
         self._position = position
 
-    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
-        self.calls.append(("write", alone))
+    async def write(self, decide: Callable[[], Decision[T]]) -> T:
+        self.calls.append(("write", None))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append(_Pending(decide, future))

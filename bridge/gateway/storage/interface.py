@@ -144,12 +144,11 @@ class Storage(Protocol):
 
         """
 
-    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+    async def write(self, decide: Callable[[], Decision[T]]) -> T:
         """Decide one write under the write lock, commit its changes, and return its result.
 
         Args:
             decide: checks and applies the write to the model; called once, on the loop.
-            alone: a hint that no other request is in flight (a storage may commit in place).
 
         Raises:
             PersistenceError: the changes could not be committed (the model was reloaded).

@@ -24,7 +24,7 @@ class MemoryStorage:
     def start(self, loop: asyncio.AbstractEventLoop, model: Model, position: Position | None) -> None:
         """Nothing to start: nobody else writes, and a commit cannot fail."""
 
-    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+    async def write(self, decide: Callable[[], Decision[T]]) -> T:
         """Decide at once; committed as soon as decided (works before `start` too)."""
         result, changes = decide()
         if changes:

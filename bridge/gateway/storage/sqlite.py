@@ -120,13 +120,11 @@ class SqliteStorage:
         self._thread = threading.Thread(target=self._writer, name="pgw-persistence", daemon=True)
         self._thread.start()
 
-    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+    async def write(self, decide: Callable[[], Decision[T]]) -> T:
         """Decide at once, then commit; returns once the changes are in the file.
 
         Args:
             decide: checks and applies the write to the model.
-            alone: not used: without fsync every write is committed on the loop, with the
-                others of its pass (see the module docstring).
 
         Raises:
             PersistenceError: not started, or the commit failed (the model is reloaded from the file).

@@ -115,13 +115,8 @@ class GatewayApp:
         await response.send(send, head=request.method == "HEAD")
 
     async def respond(self, request: Request) -> Response:
-        """The whole answer to one request, counted in flight meanwhile (the ASGI entry and `fastpath` share it)."""
-        gateway = self.gateway
-        gateway.requests_in_flight += 1
-        try:
-            response = await self.handle(request)
-        finally:
-            gateway.requests_in_flight -= 1
+        """The whole answer to one request (the ASGI entry and `fastpath` share it)."""
+        response = await self.handle(request)
         if self.extra_headers:
             response.headers.extend(self.extra_headers)
         return response

@@ -3,10 +3,10 @@
 A PUT, POST or DELETE whose body is declared small (at most uvicorn's read buffer, 64 KiB) and
 that expects no `100 Continue` is held until its body is complete, then handed to
 `GatewayApp.respond` right in the protocol's callback; when that coroutine finishes without
-waiting (an in-memory push, a commit made in place), the answer is written at once, in one
+waiting (an in-memory push, a refused one), the answer is written at once, in one
 write, byte for byte what uvicorn's ASGI path writes (status line, `date`, lower-case headers,
-`content-length`, `connection: close` when the connection ends). When it must wait (a commit
-queued behind others, a bcrypt check), the same coroutine goes on in a task counted with
+`content-length`, `connection: close` when the connection ends). When it must wait (a durable
+commit, made once the loop's pass is over; a bcrypt check), the same coroutine goes on in a task counted with
 uvicorn's (graceful shutdown waits for it). Every other request (GETs, bodies that are large,
 chunked or announced with `Expect`, pipelined behind an unanswered request) takes the ASGI path
 as before. One difference: a request whose connection drops before its body is complete is

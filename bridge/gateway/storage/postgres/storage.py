@@ -146,7 +146,7 @@ class PostgresStorage:
             loop.create_task(listen(self.open_connection, writer.wake, lambda: follower.position), name="pgw-listen"),
         ]
 
-    async def write(self, decide: Callable[[], Decision[T]], *, alone: bool = False) -> T:
+    async def write(self, decide: Callable[[], Decision[T]]) -> T:
         """Queue the write for the writer's next transaction; its result once committed.
 
         Raises:

@@ -46,14 +46,12 @@ async def filled(path: Path, groups: int, *, fsync: bool = False) -> Gateway:
     gateway = Gateway(storage=SqliteStorage(str(path), fsync=fsync))
     gateway.load()
     gateway.start()
-    gateway.requests_in_flight = 8
     await asyncio.gather(
         *(
             gateway.push({"job": "old", "instance": str(i)}, parse_text(b"a 1\nb 2\n"), replace=True)
             for i in range(groups)
         )
     )
-    gateway.requests_in_flight = 0
     return gateway
 
 
@@ -220,12 +218,10 @@ _KILLED_WHILE_COLLECTING = textwrap.dedent(
         gateway = Gateway(storage=SqliteStorage(sys.argv[1]))
         gateway.load()
         gateway.start()
-        gateway.requests_in_flight = 8
         await asyncio.gather(*(
             gateway.push({"job": "old", "instance": str(i)}, parse_text(b"a 1\\n"), replace=True) for i in range(1000)
         ))
         state["slow"] = True
-        gateway.requests_in_flight = 0
         assert await gateway.wipe() == 1000
         for i in range(30):
             labels = {"job": "old" if i % 2 else "new", "instance": str(i)}

@@ -326,7 +326,7 @@ async def test_a_commit_in_place_leaves_settling_the_wal_to_the_writer_thread(tm
     storage._write = in_place  # type: ignore[method-assign]
     checkpointer.frames = RESET_FRAMES + 1  # as if the background checkpoints left the WAL unrestarted
     await gateway.push({"job": "a"}, parse_text(b"x 1\n"), replace=True)
-    assert committed == [False], "an alone push is committed in place, without settling"
+    assert committed == [False], "a push is committed on the loop, without settling"
     for _ in range(500):
         if settled:
             break
